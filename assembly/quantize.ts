@@ -1,0 +1,1 @@
+// quantize kernels (see src/kernels/abi.ts)

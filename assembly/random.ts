@@ -1,0 +1,1 @@
+// random kernels (see src/kernels/abi.ts)

@@ -1,0 +1,1 @@
+// select kernels (see src/kernels/abi.ts)

@@ -1,0 +1,1 @@
+// sparse kernels (see src/kernels/abi.ts)

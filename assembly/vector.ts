@@ -1,0 +1,1 @@
+// vector kernels (see src/kernels/abi.ts)

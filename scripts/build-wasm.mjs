@@ -1,0 +1,13 @@
+// Builds the kernel module twice from the same source: SIMD and scalar (ASC_FEATURE_SIMD picks the path).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const asc = join(dirname(require.resolve('assemblyscript/package.json')), 'bin', 'asc.js');
+mkdirSync('build', { recursive: true });
+for (const target of ['simd', 'scalar']) {
+  execFileSync(process.execPath, [asc, '--config', 'asconfig.json', '--target', target], { stdio: 'inherit' });
+}
+console.log('built build/kernels.simd.wasm and build/kernels.wasm');

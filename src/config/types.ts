@@ -1,0 +1,67 @@
+/**
+ * The resolved run config (every key has a default; see DESIGN.md "Config"). The zod schema in
+ * src/config/schema.ts validates input against this shape and fills defaults.
+ */
+export interface ClockConfig {
+  /** Device compute rate, FLOP/s: median and log-normal spread (sigma of ln). */
+  flops: number;
+  flopsSpread: number;
+  /** Link bandwidth, bit/s: median and log-normal spread. */
+  bandwidth: number;
+  bandwidthSpread: number;
+  /** Link latency, seconds. */
+  latency: number;
+}
+
+export interface EnergyConfig {
+  /** Joules per bit sent, per bit received, per FLOP. */
+  txPerBit: number;
+  rxPerBit: number;
+  perFlop: number;
+}
+
+export interface AlgorithmConfig {
+  name: string;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  batchSize: number;
+  localSteps: number;
+  /** Consensus step (sparse-push, choco) or server step (ef-sgd, dagc). */
+  gamma: number;
+  /** sparse-push memory form: `choco` (public copies) or `ef` (error feedback). */
+  memory: 'choco' | 'ef';
+  /** Fraction of workers taking part per round (server algorithms). */
+  participation: number;
+}
+
+export interface DataConfig {
+  train: string;
+  test: string | null;
+  partition: string;
+  volume: string;
+  /** Use at most this many training samples (0 = all). */
+  limit: number;
+}
+
+export interface RunConfig {
+  name: string;
+  seed: number;
+  devices: number;
+  rounds: number;
+  evalEvery: number;
+  /** Stop early once test accuracy reaches this (0 = never); also drives *-to-accuracy summaries. */
+  targetAccuracy: number;
+  model: string;
+  data: DataConfig;
+  topology: string;
+  algorithm: AlgorithmConfig;
+  compressor: string;
+  faults: { linkDrop: number; offline: number };
+  clock: ClockConfig;
+  energy: EnergyConfig;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Pool size; results do not depend on it. 0 = number of cores. */
+  workers: number;
+  checkpoint: { every: number; dir: string | null };
+}
