@@ -4,3 +4,4 @@ export * from './random';
 export * from './quantize';
 export * from './sparse';
 export * from './vector';
+export * from './logistic';
