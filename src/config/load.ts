@@ -1,0 +1,123 @@
+/** Reading config files (JSON or YAML), `--set key=value` overrides, and writing resolved YAML. */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Document, parse as parseYaml, parseDocument } from 'yaml';
+import { ConfigError } from '../errors.js';
+import type { RunConfig } from './types.js';
+import { RunConfigSchema, resolveConfig, unwrapObject } from './schema.js';
+import type { z } from 'zod';
+
+export type RawConfig = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Re-key a ConfigError's message so it also names the file it came from. */
+export function inFile(err: ConfigError, file: string): ConfigError {
+  const prefix = `${err.key}: `;
+  const rest = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  return new ConfigError(err.key, `${rest} (in ${file})`);
+}
+
+/** Parse a .json / .yaml / .yml config file into a raw (unvalidated) mapping. Errors name the file. */
+export function readConfigFile(path: string): RawConfig {
+  const ext = extname(path).toLowerCase();
+  if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
+    throw new ConfigError(path, `expected a .json, .yaml or .yml config file, got '${ext || 'no extension'}'`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code ?? String(err)})`);
+  }
+  let value: unknown;
+  if (ext === '.json') {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(path, `invalid JSON: ${(err as Error).message}`);
+    }
+  } else {
+    const doc = parseDocument(text, { prettyErrors: false });
+    const first = doc.errors[0];
+    if (first) {
+      const line = first.linePos?.[0];
+      const where = line ? ` at line ${line.line}, column ${line.col}` : '';
+      throw new ConfigError(path, `invalid YAML${where}: ${first.message.split('\n')[0]}`);
+    }
+    value = doc.toJS();
+  }
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value)) throw new ConfigError(path, 'expected a mapping of config keys at the top level');
+  return value;
+}
+
+/** Read and resolve a config file. ConfigErrors start with the key path and name the file. */
+export function loadConfigFile(path: string): RunConfig {
+  const raw = readConfigFile(path);
+  try {
+    return resolveConfig(raw);
+  } catch (err) {
+    throw err instanceof ConfigError ? inFile(err, path) : err;
+  }
+}
+
+/** Split `a.b=value` into the key path and the YAML-parsed value (numbers, booleans, null, lists). */
+export function parseAssignment(assignment: string): { path: string[]; value: unknown } {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new ConfigError(assignment || '--set', 'expected key=value, e.g. algorithm.lr=0.1');
+  const key = assignment.slice(0, eq).trim();
+  const text = assignment.slice(eq + 1);
+  const path = key.split('.');
+  checkKeyPath(path);
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch {
+    value = text; // not YAML: keep the text; the schema decides whether a string is acceptable
+  }
+  return { path, value };
+}
+
+/** Throws ConfigError naming the key when a dotted path is not a config key. */
+export function checkKeyPath(path: readonly string[]): void {
+  let schema: z.ZodType = RunConfigSchema;
+  for (let i = 0; i < path.length; i++) {
+    const here = path.slice(0, i + 1).join('.');
+    const obj = unwrapObject(schema);
+    if (!obj) throw new ConfigError(here, `unknown key (${path.slice(0, i).join('.')} is a value, not a section)`);
+    const next = obj.shape[path[i]!] as z.ZodType | undefined;
+    if (!next || path[i] === '') {
+      throw new ConfigError(here, `unknown key (expected one of: ${Object.keys(obj.shape).join(', ')})`);
+    }
+    schema = next;
+  }
+}
+
+/** Set `a.b=value` in a raw config (not validated beyond the key path); returns a new object. */
+export function setKey<T extends object>(config: T, assignment: string): T {
+  const { path, value } = parseAssignment(assignment);
+  const out = structuredClone(config) as Record<string, unknown>;
+  let node = out;
+  for (const key of path.slice(0, -1)) {
+    if (!isPlainObject(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+  return out as T;
+}
+
+/** Apply one `a.b=value` override and validate: returns the resolved config or throws ConfigError. */
+export function applySet(config: object, assignment: string): RunConfig {
+  return resolveConfig(setKey(config, assignment));
+}
+
+/** The resolved config as commented YAML (what `run` writes to config.resolved.yaml). */
+export function configToYaml(config: RunConfig, header?: string): string {
+  const doc = new Document(config);
+  doc.commentBefore = ` ${header ?? 'sparsepush run config (resolved: every key present)'}`;
+  return doc.toString({ lineWidth: 0 });
+}
