@@ -30,7 +30,7 @@ export type TopologyKind = TopologySpec['kind'];
 /** Accepted forms, for help texts and error messages. */
 export const TOPOLOGY_FORMS: readonly string[] = [
   'ring', 'directed-ring', 'torus', 'torus:RxC', 'complete', 'star', 'random-regular:k',
-  'erdos-renyi:p', 'erdos-renyi:p:fixed', 'edges:FILE', 'exponential:p',
+  'erdos-renyi:p', 'erdos-renyi:p:resample', 'erdos-renyi:p:fixed', 'edges:FILE', 'exponential:p',
 ];
 
 export interface TopologyOptions {
@@ -81,12 +81,12 @@ export function parseTopologySpec(spec: string): TopologySpec {
       return { kind: 'random-regular', k: positiveInt(spec, 'degree k', params[0]) };
     }
     case 'erdos-renyi': {
-      if (params.length < 1 || params.length > 2 || (params.length === 2 && params[1] !== 'fixed')) {
-        throw new SpecError(spec, `expected 'erdos-renyi:p' (resampled every round) or 'erdos-renyi:p:fixed'`);
+      if (params.length < 1 || params.length > 2 || (params.length === 2 && params[1] !== 'fixed' && params[1] !== 'resample')) {
+        throw new SpecError(spec, `expected 'erdos-renyi:p' or 'erdos-renyi:p:resample' (resampled every round) or 'erdos-renyi:p:fixed' (sampled once)`);
       }
       const p = Number(params[0]);
       if (!DECIMAL.test(params[0]!) || !(p > 0 && p <= 1)) throw new SpecError(spec, `edge probability p must be a number in (0, 1], got '${params[0]}'`);
-      return { kind: 'erdos-renyi', p, fixed: params.length === 2 };
+      return { kind: 'erdos-renyi', p, fixed: params[1] === 'fixed' };
     }
     case 'edges': {
       if (rest === undefined || rest === '') throw new SpecError(spec, `expected 'edges:FILE' (a text file of 'from to' lines)`);
