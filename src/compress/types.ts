@@ -42,3 +42,35 @@ export interface WireCompressor extends Compressor {
   /** Validate bytes as parse() does, then target[i] += alpha * value_i for every carried coordinate. */
   accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array): void;
 }
+
+// ---- Added by the compressors part (additive): the validated structured form of a spec string. ----
+
+/** Which coordinates travel. `dense` keeps all d (the quantizer-only specs and `none`). */
+export type SparsifierSpec =
+  | { readonly kind: 'dense' }
+  | { readonly kind: 'topk'; readonly ratio: number }
+  | { readonly kind: 'randk'; readonly ratio: number; readonly scaled: boolean }
+  | { readonly kind: 'threshold'; readonly lambda: number };
+
+/** How the kept values travel. `f32` is raw. */
+export type QuantizerSpec =
+  | { readonly kind: 'f32' }
+  | { readonly kind: 'int8'; readonly bucket: number }
+  | { readonly kind: 'int4'; readonly bucket: number }
+  | { readonly kind: 'qsgd'; readonly levels: number; readonly bucket: number }
+  | { readonly kind: 'sign' };
+
+/** parseCompressorSpec's result: `spec` is the canonical string (parse(spec).spec round-trips). */
+export interface CompressorSpec {
+  readonly spec: string;
+  readonly sparsifier: SparsifierSpec;
+  readonly quantizer: QuantizerSpec;
+}
+
+/** What createCompressor returns: a WireCompressor that also tells the engine how to size its scratch. */
+export interface KernelCompressor extends WireCompressor {
+  /** The validated structured spec. */
+  readonly parsed: CompressorSpec;
+  /** Bytes of kernel scratch any call with dimension d needs (size the per-worker scratch region with it). */
+  scratchBytes(d: number): number;
+}

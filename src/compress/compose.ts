@@ -1,0 +1,271 @@
+/**
+ * A compressor = a sparsifier + a value format + the wire codec, all on WASM kernels.
+ * compressInto/accumulate are the engine's fast path (no Message objects, no copies for arrays on
+ * the kernel memory); compress/encode/parse/decode are the same pipeline wrapped in Messages.
+ */
+import { InputError, WireError } from '../errors.js';
+import type { KernelExports } from '../kernels/abi.js';
+import {
+  HEADER_BYTES, type Header, type HeaderExpectation, MAX_D, readHeader, readIndices, writeHeader, writeIndices,
+} from './codec.js';
+import { type KernelContext, overlaps } from './exec.js';
+import type { Sparsifier, ValueFormat } from './stages.js';
+import type { CompressOptions, CompressorSpec, KernelCompressor, Message } from './types.js';
+
+const ALIGN_SLACK = 64;
+
+/** A validated, decoded message body in kernel memory. */
+interface Body {
+  readonly h: Header;
+  /** Indices pointer, -1 for dense. */
+  readonly idx: number;
+  /** k decoded f32 values. */
+  readonly vals: number;
+}
+
+export class ComposedCompressor implements KernelCompressor {
+  readonly spec: string;
+  readonly stochastic: boolean;
+  /** Encoded bytes of every Message this compressor produced or parsed (encode returns them). */
+  private readonly wire = new WeakMap<Message, Uint8Array>();
+
+  constructor(
+    readonly parsed: CompressorSpec,
+    private readonly sparsifier: Sparsifier,
+    private readonly format: ValueFormat,
+    private readonly ctx: KernelContext,
+  ) {
+    this.spec = parsed.spec;
+    this.stochastic = sparsifier.stochastic || format.stochastic;
+  }
+
+  /** The kernel instance this compressor runs on. */
+  get kernels(): KernelExports { return this.ctx.kx; }
+
+  // ---- sizes ----
+
+  maxEncodedBytes(d: number): number {
+    checkD(this.spec, d);
+    const fixed = this.sparsifier.fixedK(d);
+    if (fixed === undefined) return HEADER_BYTES + this.format.bytes(d) + Math.ceil(d / 8);
+    return HEADER_BYTES + this.format.bytes(fixed) + (fixed === d ? 0 : Math.min(Math.ceil(d / 8), (d <= 65536 ? 2 : 4) * fixed));
+  }
+
+  /** Bytes of scratch any call with dimension d needs (size the engine's scratch region with it). */
+  scratchBytes(d: number): number {
+    const maxEnc = this.maxEncodedBytes(d);
+    const kMax = this.sparsifier.maxK(d);
+    const fmt = this.format.scratchBytes(kMax);
+    const compress = 4 * d + maxEnc + this.sparsifier.scratchBytes(this.ctx.kx, d) + 5 * Math.min(kMax, Math.ceil(d / 8)) + fmt;
+    const receive = maxEnc + 4 * d /* indices (bitmap room) */ + 4 * kMax + fmt + 4 * d /* target */;
+    const decode = 4 * d + 8 * kMax;
+    return Math.max(compress, receive, decode) + 16 * ALIGN_SLACK;
+  }
+
+  // ---- fast path ----
+
+  compressInto(x: Float32Array, out: Uint8Array, opts: CompressOptions = {}): number {
+    if (!(x instanceof Float32Array)) throw new InputError(`${this.spec}: compress needs a Float32Array`);
+    const d = x.length;
+    checkD(this.spec, d);
+    const room = this.maxEncodedBytes(d);
+    if (!(out instanceof Uint8Array) || out.length < room) {
+      throw new InputError(`${this.spec}: output buffer has ${out?.length} bytes, needs maxEncodedBytes(${d}) = ${room}`);
+    }
+    const key = this.resolveKey(opts);
+    const ctx = this.ctx;
+    ctx.begin(this.scratchBytes(d));
+    const xp = ctx.place(x);
+    this.checkFinite(xp, d, x);
+    const op = ctx.placeOut(out);
+    if (ctx.holds(x) && ctx.holds(out) && overlaps(xp, 4 * d, op, room)) {
+      throw new InputError(`${this.spec}: input and output buffers overlap`);
+    }
+    const sel = this.sparsifier.select(ctx, xp, d, key);
+    const vbytes = this.format.bytes(sel.k);
+    this.format.encode(ctx, sel.vals, sel.k, op + HEADER_BYTES, key);
+    const [indexFormat, ibytes] = writeIndices(ctx, sel, d, op + HEADER_BYTES + vbytes);
+    const length = HEADER_BYTES + vbytes + ibytes;
+    writeHeader(ctx.u8(op, HEADER_BYTES), {
+      sparsifier: this.sparsifier.id, format: this.format.id, indexFormat, flags: this.sparsifier.flags,
+      levels: this.format.levels, d, k: sel.k, bucket: this.format.bucket, length,
+    });
+    if (!ctx.holds(out)) out.set(ctx.u8(op, length));
+    return length;
+  }
+
+  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array): void {
+    checkD(this.spec, d);
+    if (!(target instanceof Float32Array) || target.length !== d) {
+      throw new InputError(`${this.spec}: accumulate target has length ${target?.length}, expected d=${d}`);
+    }
+    if (!Number.isFinite(alpha)) throw new InputError(`${this.spec}: accumulate alpha ${alpha} is not finite`);
+    const h = this.header(bytes, d);
+    const ctx = this.ctx;
+    ctx.begin(this.scratchBytes(d));
+    const bp = ctx.place(bytes);
+    const tp = ctx.place(target);
+    if (ctx.holds(bytes) && ctx.holds(target) && overlaps(bp, bytes.length, tp, 4 * d)) {
+      throw new InputError(`${this.spec}: message bytes and accumulate target overlap`);
+    }
+    const body = this.body(bp, h);
+    if (h.k > 0) {
+      if (body.idx < 0) ctx.kx.axpy(d, alpha, body.vals, tp);
+      else ctx.kx.scatter_add(body.idx, body.vals, h.k, alpha, tp);
+    }
+    ctx.copyOut(tp, target);
+  }
+
+  // ---- Message API ----
+
+  compress(x: Float32Array, opts: CompressOptions = {}): Message {
+    if (!(x instanceof Float32Array)) throw new InputError(`${this.spec}: compress needs a Float32Array`);
+    checkD(this.spec, x.length);
+    const buf = new Uint8Array(this.maxEncodedBytes(x.length));
+    const len = this.compressInto(x, buf, opts);
+    // The values are what parse() decodes from these very bytes: a receiver sees exactly them.
+    return this.parse(buf.subarray(0, len), x.length);
+  }
+
+  encode(msg: Message): Uint8Array {
+    const cached = this.wire.get(msg);
+    if (cached) return cached.slice();
+    this.checkMessage(msg);
+    if (this.format.id !== 0) {
+      throw new InputError(`${this.spec}: can only encode Messages this compressor produced (compress/parse): quantized values do not determine their scales`);
+    }
+    const d = msg.d;
+    const k = msg.indices.length;
+    const fixed = this.sparsifier.fixedK(d);
+    if (fixed !== undefined && k !== fixed) throw new InputError(`${this.spec}: message has k=${k}, this compressor sends k=${fixed} for d=${d}`);
+    for (let j = 0; j < k; j++) {
+      if (!Number.isFinite(msg.values[j]!)) throw new InputError(`${this.spec}: message value ${j} is ${msg.values[j]}`);
+    }
+    const ctx = this.ctx;
+    ctx.begin(this.scratchBytes(d));
+    const room = this.maxEncodedBytes(d);
+    const op = ctx.alloc(room);
+    const idx = ctx.alloc(4 * k);
+    ctx.u32(idx, k).set(msg.indices);
+    ctx.f32(op + HEADER_BYTES, k).set(msg.values);
+    const [indexFormat, ibytes] = writeIndices(ctx, { k, idx: k === d ? -1 : idx, vals: -1 }, d, op + HEADER_BYTES + 4 * k);
+    const length = HEADER_BYTES + 4 * k + ibytes;
+    writeHeader(ctx.u8(op, HEADER_BYTES), {
+      sparsifier: this.sparsifier.id, format: this.format.id, indexFormat, flags: this.sparsifier.flags,
+      levels: 0, d, k, bucket: 0, length,
+    });
+    return ctx.u8(op, length).slice();
+  }
+
+  parse(bytes: Uint8Array, d: number): Message {
+    checkD(this.spec, d);
+    const h = this.header(bytes, d);
+    const ctx = this.ctx;
+    ctx.begin(this.scratchBytes(d));
+    const body = this.body(ctx.place(bytes), h);
+    const indices = new Uint32Array(h.k);
+    if (body.idx < 0) for (let i = 0; i < h.k; i++) indices[i] = i;
+    else indices.set(ctx.u32(body.idx, h.k));
+    const values = ctx.f32(body.vals, h.k).slice();
+    const msg: Message = { d, indices, values, bits: 8 * bytes.length };
+    this.wire.set(msg, bytes.slice());
+    return msg;
+  }
+
+  decode(msg: Message, out: Float32Array): void {
+    this.checkMessage(msg);
+    if (!(out instanceof Float32Array) || out.length !== msg.d) {
+      throw new InputError(`${this.spec}: decode output has length ${out?.length}, message has d=${msg.d}`);
+    }
+    const ctx = this.ctx;
+    const k = msg.indices.length;
+    ctx.begin(this.scratchBytes(msg.d));
+    const op = ctx.placeOut(out);
+    ctx.kx.fill(msg.d, 0, op);
+    if (k > 0) {
+      const idx = ctx.place(msg.indices);
+      const vals = ctx.place(msg.values);
+      ctx.kx.scatter(idx, vals, k, op);
+    }
+    ctx.copyOut(op, out);
+  }
+
+  // ---- internals ----
+
+  private expectation(d: number): HeaderExpectation {
+    return {
+      label: this.spec, d, sparsifier: this.sparsifier.id, format: this.format.id, flags: this.sparsifier.flags,
+      levels: this.format.levels, bucket: this.format.bucket, fixedK: this.sparsifier.fixedK(d),
+      valueBytes: (k) => this.format.bytes(k),
+    };
+  }
+
+  private header(bytes: Uint8Array, d: number): Header {
+    if (!(bytes instanceof Uint8Array)) throw new WireError(`${this.spec}: a message must be a Uint8Array`);
+    return readHeader(bytes, this.expectation(d));
+  }
+
+  /** Validates and decodes the sections of a message whose header passed, at bp in kernel memory. */
+  private body(bp: number, h: Header): Body {
+    const ctx = this.ctx;
+    const fail = (msg: string): never => { throw new WireError(`${this.spec}: ${msg}`); };
+    const vbytes = this.format.bytes(h.k);
+    const vals = ctx.alloc(4 * h.k);
+    try {
+      this.format.decode(ctx, bp + HEADER_BYTES, h.k, vals);
+    } catch (err) {
+      if (err instanceof WireError) fail(err.message);
+      throw err;
+    }
+    const bad = h.k > 0 ? ctx.kx.count_nonfinite(h.k, vals) : 0;
+    if (bad > 0) {
+      const v = ctx.f32(vals, h.k);
+      let i = 0;
+      while (Number.isFinite(v[i]!)) i++;
+      fail(`value ${i} decodes to ${v[i]} (scale or value out of range)`);
+    }
+    const ip = bp + HEADER_BYTES + vbytes;
+    const idx = readIndices(ctx, ip, h.length - HEADER_BYTES - vbytes, h, fail);
+    return { h, idx, vals };
+  }
+
+  private checkFinite(xp: number, d: number, x: Float32Array): void {
+    if (this.ctx.kx.count_nonfinite(d, xp) === 0) return;
+    for (let i = 0; i < d; i++) {
+      if (!Number.isFinite(x[i]!)) throw new InputError(`${this.spec}: input has ${x[i]} at index ${i} (d=${d}); NaN/Inf cannot be compressed`);
+    }
+  }
+
+  private resolveKey(opts: CompressOptions): number {
+    const key = opts.rngKey;
+    if (key === undefined) {
+      if (this.stochastic) throw new InputError(`${this.spec} is stochastic: pass opts.rngKey (rngKey(seed, device, round, purpose))`);
+      return 0;
+    }
+    if (!Number.isInteger(key) || key < -0x80000000 || key > 0xffffffff) {
+      throw new InputError(`${this.spec}: rngKey ${key} is not a 32-bit integer`);
+    }
+    return key >>> 0;
+  }
+
+  /** Structural checks on a caller-supplied Message before kernels see its indices. */
+  private checkMessage(msg: Message): void {
+    const d = msg?.d;
+    checkD(this.spec, d);
+    const { indices, values } = msg;
+    if (!(indices instanceof Uint32Array) || !(values instanceof Float32Array) || indices.length !== values.length) {
+      throw new InputError(`${this.spec}: a Message needs Uint32Array indices and Float32Array values of equal length`);
+    }
+    if (indices.length > d) throw new InputError(`${this.spec}: message has ${indices.length} indices for d=${d}`);
+    let prev = -1;
+    for (let j = 0; j < indices.length; j++) {
+      const v = indices[j]!;
+      if (v >= d || v <= prev) throw new InputError(`${this.spec}: message index ${j} is ${v} (must ascend strictly and be < d=${d})`);
+      prev = v;
+    }
+  }
+}
+
+function checkD(spec: string, d: number): void {
+  if (!Number.isInteger(d) || d < 1 || d > MAX_D) throw new InputError(`${spec}: dimension d=${d} must be an integer in 1..${MAX_D}`);
+}

@@ -1,0 +1,123 @@
+/**
+ * Where compressor kernels run: a kernel instance, the memory it works on, and a scratch region.
+ *
+ * Bound (engine): the caller hands a per-worker kernel instance over the arena plus a scratch
+ * region dedicated to this compressor. Arrays that are views on that memory are used in place;
+ * anything else is copied into the scratch (which `scratchBytes(d)` sizes for that too).
+ * Private (default): the compressor owns a small shared memory, grown on demand, and copies
+ * inputs in and results out.
+ */
+import { KERNEL_RESERVED_BYTES, MAX_PAGES, PAGE_BYTES, ScratchAllocator } from '../arena/arena.js';
+import { InputError } from '../errors.js';
+import type { KernelExports } from '../kernels/abi.js';
+
+/** A kernel instance plus a scratch region on the same memory (e.g. the worker's region of the arena). */
+export interface KernelBinding {
+  readonly exports: KernelExports;
+  /**
+   * Scratch on the kernel memory, used only by this compressor: it is reset at the start of every
+   * call (compress, compressInto, parse, accumulate, decode). Size it with `scratchBytes(d)`.
+   */
+  readonly scratch: ScratchAllocator;
+  /** The memory the kernels run on; defaults to `exports.memory`. */
+  readonly memory?: WebAssembly.Memory;
+}
+
+export class KernelContext {
+  private scratch: ScratchAllocator;
+  private bytesView: Uint8Array | undefined;
+
+  private constructor(
+    readonly kx: KernelExports,
+    readonly memory: WebAssembly.Memory,
+    scratch: ScratchAllocator,
+    /** True for the compressor's own memory, which grows as needed. */
+    readonly owned: boolean,
+  ) {
+    this.scratch = scratch;
+  }
+
+  static bound(binding: KernelBinding): KernelContext {
+    const memory = binding.memory ?? binding.exports.memory;
+    if (!(memory instanceof WebAssembly.Memory)) throw new InputError('kernel binding has no memory (pass binding.memory)');
+    const end = binding.scratch.base + binding.scratch.bytes;
+    if (binding.scratch.base < 0 || end > memory.buffer.byteLength) {
+      throw new InputError(`scratch region [${binding.scratch.base}, ${end}) is outside the kernel memory (${memory.buffer.byteLength} bytes)`);
+    }
+    return new KernelContext(binding.exports, memory, binding.scratch, false);
+  }
+
+  static owned(exports: KernelExports, memory: WebAssembly.Memory): KernelContext {
+    const scratch = new ScratchAllocator(KERNEL_RESERVED_BYTES, memory.buffer.byteLength - KERNEL_RESERVED_BYTES);
+    return new KernelContext(exports, memory, scratch, true);
+  }
+
+  /** Starts a call that needs at most `bytes` of scratch: grows an owned memory, checks a bound one. */
+  begin(bytes: number): void {
+    if (this.owned) {
+      const need = KERNEL_RESERVED_BYTES + bytes;
+      const have = this.memory.buffer.byteLength;
+      if (need > have) {
+        const pages = Math.ceil((need - have) / PAGE_BYTES);
+        if (have / PAGE_BYTES + pages > MAX_PAGES) {
+          throw new InputError(`compressor needs ${need} bytes of kernel memory, above the 4 GiB wasm32 limit`);
+        }
+        this.memory.grow(pages);
+        this.scratch = new ScratchAllocator(KERNEL_RESERVED_BYTES, this.memory.buffer.byteLength - KERNEL_RESERVED_BYTES);
+      }
+    } else if (bytes > this.scratch.bytes) {
+      throw new InputError(`compressor scratch region too small: needs ${bytes} bytes, has ${this.scratch.bytes} (size it with scratchBytes(d))`);
+    }
+    this.scratch.reset();
+    this.bytesView = undefined;
+  }
+
+  alloc(bytes: number): number {
+    return this.scratch.alloc(Math.max(bytes, 0));
+  }
+
+  /** True when `view` lies on the kernel memory (then its byteOffset is a kernel pointer). */
+  holds(view: ArrayBufferView): boolean {
+    if (view.buffer !== this.memory.buffer) return false;
+    if (overlaps(view.byteOffset, view.byteLength, this.scratch.base, this.scratch.bytes)) {
+      throw new InputError(`array at byte ${view.byteOffset} (+${view.byteLength}) overlaps the compressor's scratch region [${this.scratch.base}, ${this.scratch.base + this.scratch.bytes})`);
+    }
+    return true;
+  }
+
+  /** Kernel pointer of `view`'s bytes: in place when it is on the memory, else a scratch copy. */
+  place(view: ArrayBufferView): number {
+    if (this.holds(view)) return view.byteOffset;
+    const ptr = this.alloc(view.byteLength);
+    this.u8(ptr, view.byteLength).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    return ptr;
+  }
+
+  /** Kernel pointer for an output array: in place when on the memory, else uninitialized scratch (copy back with `copyOut`). */
+  placeOut(view: ArrayBufferView): number {
+    return this.holds(view) ? view.byteOffset : this.alloc(view.byteLength);
+  }
+
+  copyOut(ptr: number, view: ArrayBufferView): void {
+    if (this.holds(view) && view.byteOffset === ptr) return;
+    new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(this.u8(ptr, view.byteLength));
+  }
+
+  /** All of the memory as bytes (re-created after growth). */
+  get bytes(): Uint8Array {
+    const buf = this.memory.buffer;
+    if (!this.bytesView || this.bytesView.buffer !== buf) this.bytesView = new Uint8Array(buf);
+    return this.bytesView;
+  }
+
+  u8(ptr: number, n: number): Uint8Array { return new Uint8Array(this.memory.buffer, ptr, n); }
+  i8(ptr: number, n: number): Int8Array { return new Int8Array(this.memory.buffer, ptr, n); }
+  f32(ptr: number, n: number): Float32Array { return new Float32Array(this.memory.buffer, ptr, n); }
+  u32(ptr: number, n: number): Uint32Array { return new Uint32Array(this.memory.buffer, ptr, n); }
+  view(ptr: number, n: number): DataView { return new DataView(this.memory.buffer, ptr, n); }
+}
+
+/** True when [a, a+la) and [b, b+lb) share a byte. */
+export function overlaps(a: number, la: number, b: number, lb: number): boolean {
+  return la > 0 && lb > 0 && a < b + lb && b < a + la;
+}

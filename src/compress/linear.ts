@@ -1,0 +1,73 @@
+/**
+ * `int8[:bucket]` and `int4[:bucket]`: linear quantization with one f32 scale per bucket of
+ * consecutive values (scale = absmax/127 or absmax/7; q = nearest-even(x/scale)).
+ * Wire: ceil(n/bucket) f32 scales, then n i8 (int8) or ceil(n/2) bytes of nibbles (int4).
+ */
+import { WireError } from '../errors.js';
+import { checkScales, type ValueFormat, ValueFormatId } from './stages.js';
+
+function fail(msg: string): never {
+  throw new WireError(msg);
+}
+
+export function int8Format(bucket: number): ValueFormat {
+  const scales = (n: number): number => Math.ceil(n / bucket);
+  return {
+    id: ValueFormatId.int8,
+    stochastic: false,
+    levels: 0,
+    bucket,
+    label: 'int8',
+    bytes: (n) => 4 * scales(n) + n,
+    encode(ctx, vals, n, out) {
+      if (n > 0) ctx.kx.quant_int8(vals, n, bucket, out + 4 * scales(n), out);
+    },
+    decode(ctx, ptr, n, vals) {
+      if (n === 0) return;
+      const nb = scales(n);
+      checkScales(ctx, ptr, nb, 'scale', 'int8', fail);
+      const q = ptr + 4 * nb;
+      const b = ctx.bytes;
+      for (let i = 0; i < n; i++) if (b[q + i] === 0x80) fail(`int8 value ${i} is -128 (range is -127..127)`);
+      ctx.kx.dequant_int8(q, ptr, n, bucket, vals);
+    },
+    scratchBytes: () => 0,
+  };
+}
+
+export function int4Format(bucket: number): ValueFormat {
+  const scales = (n: number): number => Math.ceil(n / bucket);
+  return {
+    id: ValueFormatId.int4,
+    stochastic: false,
+    levels: 0,
+    bucket,
+    label: 'int4',
+    bytes: (n) => 4 * scales(n) + Math.ceil(n / 2),
+    encode(ctx, vals, n, out) {
+      if (n === 0) return;
+      const q = out + 4 * scales(n);
+      ctx.bytes[q + Math.ceil(n / 2) - 1] = 0; // the pad nibble of an odd n stays 0
+      ctx.kx.quant_int4(vals, n, bucket, q, out);
+    },
+    decode(ctx, ptr, n, vals) {
+      if (n === 0) return;
+      const nb = scales(n);
+      checkScales(ctx, ptr, nb, 'scale', 'int4', fail);
+      const q = ptr + 4 * nb;
+      const b = ctx.bytes;
+      const full = n >> 1;
+      for (let j = 0; j < full; j++) {
+        const v = b[q + j]!;
+        if ((v & 0x0f) === 8 || (v & 0xf0) === 0x80) fail(`int4 value ${(v & 0x0f) === 8 ? 2 * j : 2 * j + 1} is -8 (range is -7..7)`);
+      }
+      if (n & 1) {
+        const v = b[q + full]!;
+        if ((v & 0x0f) === 8) fail(`int4 value ${n - 1} is -8 (range is -7..7)`);
+        if (v & 0xf0) fail('int4 pad nibble is not 0');
+      }
+      ctx.kx.dequant_int4(q, ptr, n, bucket, vals);
+    },
+    scratchBytes: () => 0,
+  };
+}
