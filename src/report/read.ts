@@ -1,0 +1,90 @@
+/** Loading run directories (metrics.jsonl, summary.json, error.json, config.resolved.yaml). */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { DataError, InputError } from '../errors.js';
+import type { RunConfig } from '../config/types.js';
+import type { MetricsRecord, RunData, RunSummaryFile } from './types.js';
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new DataError(`not valid JSON: ${(err as Error).message}`, file);
+  }
+}
+
+/** Parse metrics.jsonl; a malformed line is an error naming file and line (a torn last line is skipped). */
+export function readMetrics(file: string): MetricsRecord[] {
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const out: MetricsRecord[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch (err) {
+      // A run killed mid-write leaves a partial last line; anything earlier is corruption.
+      if (i === lines.length - 1) return;
+      throw new DataError(`line ${i + 1}: not valid JSON (${(err as Error).message})`, file);
+    }
+    if (rec === null || typeof rec !== 'object' || typeof (rec as MetricsRecord).round !== 'number') {
+      throw new DataError(`line ${i + 1}: expected an object with a numeric 'round'`, file);
+    }
+    out.push(rec as MetricsRecord);
+  });
+  return out;
+}
+
+/** Load one run directory. Throws InputError if it is not a run directory at all. */
+export function readRunDir(dir: string): RunData {
+  const full = resolve(dir);
+  if (!existsSync(full) || !statSync(full).isDirectory()) throw new InputError(`${dir}: not a directory`);
+  const metricsFile = join(full, 'metrics.jsonl');
+  const summaryFile = join(full, 'summary.json');
+  const errorFile = join(full, 'error.json');
+  const configFile = join(full, 'config.resolved.yaml');
+  if (!existsSync(metricsFile) && !existsSync(summaryFile)) {
+    throw new InputError(`${dir}: not a run directory (no metrics.jsonl or summary.json)`);
+  }
+  const summary = existsSync(summaryFile) ? (readJson(summaryFile) as RunSummaryFile) : null;
+  let error: string | null = null;
+  if (existsSync(errorFile)) {
+    const e = readJson(errorFile) as { message?: unknown };
+    error = typeof e?.message === 'string' ? e.message : JSON.stringify(e);
+  }
+  let config: RunConfig | null = summary?.config ?? null;
+  if (!config && existsSync(configFile)) {
+    try {
+      config = parseYaml(readFileSync(configFile, 'utf8')) as RunConfig;
+    } catch {
+      config = null; // the report still plots metrics without it
+    }
+  }
+  const metrics = readMetrics(metricsFile).sort((a, b) => a.round - b.round);
+  const name = summary?.name ?? config?.name ?? basename(full);
+  return { dir: full, label: name, config, metrics, summary, error };
+}
+
+/** Load several runs; labels are made unique (run name, then `name (dir)` when names repeat). */
+export function readRuns(dirs: readonly string[]): RunData[] {
+  const runs = dirs.map(readRunDir);
+  const counts = new Map<string, number>();
+  for (const r of runs) counts.set(r.label, (counts.get(r.label) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  for (const r of runs) {
+    if (counts.get(r.label)! > 1) {
+      const base = `${r.label} (${basename(r.dir)})`;
+      const n = (seen.get(base) ?? 0) + 1;
+      seen.set(base, n);
+      r.label = n > 1 ? `${base} #${n}` : base;
+    }
+  }
+  return runs;
+}
+
+/** The last evaluation: summary.final when the run finished, else the last metrics line. */
+export function finalMetrics(run: RunData): MetricsRecord | null {
+  return run.summary?.final ?? run.metrics[run.metrics.length - 1] ?? null;
+}
