@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js';
 import type { RunConfig } from './types.js';
 import {
   ALGORITHM_NAMES, checkCompressorSpec, checkDataSpec, checkModelSpec, checkPartitionSpec,
-  checkTopologySpec, checkVolumeSpec, compressorHead, SERVER_ALGORITHMS,
+  checkTopologyFor, checkTopologySpec, checkVolumeSpec, compressorHead, SERVER_ALGORITHMS,
 } from './specs.js';
 
 /** Reference metadata of one config key. */
@@ -147,9 +147,9 @@ export const RunConfigSchema = z.strictObject({
   targetAccuracy: numberIn('in [0, 1]', (v) => v >= 0 && v <= 1, 'Stop once test accuracy reaches this and report rounds/bits/time/energy to it (0 = never stop early).', 0),
   model: specString(checkModelSpec, 'logistic \\| mlp:W1,W2,... \\| lenet \\| resnet20 \\| vgg11', 'Model. logistic runs on the WASM kernels without tfjs (use it for large device counts).', 'lenet'),
   data: dataSchema,
-  topology: specString((s) => checkTopologySpec(s), 'ring \\| directed-ring \\| torus \\| complete \\| star \\| exponential:p \\| random-regular:k \\| erdos-renyi:p \\| edges:FILE', 'Communication graph schedule of the decentralized algorithms (server algorithms use a star).', 'exponential:1'),
+  topology: specString((s) => checkTopologySpec(s), 'ring \\| directed-ring \\| torus[:RxC] \\| complete \\| star \\| exponential:p \\| random-regular:k \\| erdos-renyi:p[:fixed] \\| edges:FILE', 'Communication graph schedule of the decentralized algorithms (server algorithms use a star).', 'exponential:1'),
   algorithm: algorithmSchema,
-  compressor: specString(checkCompressorSpec, 'topk:f \\| randk:f \\| threshold:λ \\| qsgd:s \\| int8 \\| int4 \\| sign \\| none, sparsifier+quantizer', 'Message compressor, e.g. topk:0.01+int8. dagc-r derives per-device ratios from topk:δ̄, dagc-a per-device thresholds from threshold:λ̄.', 'topk:0.01'),
+  compressor: specString(checkCompressorSpec, 'topk:f \\| randk:f[:scaled] \\| threshold:λ \\| int8[:bucket] \\| int4[:bucket] \\| qsgd:s[:bucket] \\| sign \\| none \\| SPARSIFIER+QUANTIZER', 'Message compressor, e.g. topk:0.01+int8. dagc-r derives per-device ratios from topk:δ̄, dagc-a per-device thresholds from threshold:λ̄.', 'topk:0.01'),
   faults: faultsSchema,
   clock: clockSchema,
   energy: energySchema,
@@ -160,17 +160,26 @@ export const RunConfigSchema = z.strictObject({
   }),
   checkpoint: checkpointSchema,
 }, { error: 'expected a mapping of keys to values' }).superRefine((c, ctx) => {
-  // Checks that need more than one key.
-  const topo = checkTopologySpec(c.topology, c.devices);
-  if (topo) ctx.addIssue({ code: 'custom', path: ['topology'], message: topo });
-  const head = compressorHead(c.compressor);
-  if (c.algorithm.name === 'dagc-r' && head !== 'topk') {
-    ctx.addIssue({ code: 'custom', path: ['compressor'], message: `dagc-r derives per-device top-k ratios from a topk:δ̄ compressor, got '${c.compressor}'` });
+  // Checks that need more than one key. Zod runs this even when a field already failed its own
+  // (non-aborting) check, so each check first makes sure its inputs are valid on their own.
+  const validDevices = Number.isInteger(c.devices) && c.devices >= 1;
+  const decentralized = !SERVER_ALGORITHMS.includes(c.algorithm.name);
+  // Decentralized algorithms build the graph for the device count now, so a torus that does not
+  // factor or a degree larger than the network fails before any output directory exists.
+  if (decentralized && validDevices && c.devices >= 2 && Number.isInteger(c.seed) && checkTopologySpec(c.topology) === null) {
+    const topo = checkTopologyFor(c.topology, c.devices, c.seed);
+    if (topo) ctx.addIssue({ code: 'custom', path: ['topology'], message: topo });
   }
-  if (c.algorithm.name === 'dagc-a' && head !== 'threshold') {
-    ctx.addIssue({ code: 'custom', path: ['compressor'], message: `dagc-a derives per-device thresholds from a threshold:λ̄ compressor, got '${c.compressor}'` });
+  if (checkCompressorSpec(c.compressor) === null) {
+    const head = compressorHead(c.compressor);
+    if (c.algorithm.name === 'dagc-r' && head !== 'topk') {
+      ctx.addIssue({ code: 'custom', path: ['compressor'], message: `dagc-r derives per-device top-k ratios from a topk:δ̄ compressor, got '${c.compressor}'` });
+    }
+    if (c.algorithm.name === 'dagc-a' && head !== 'threshold') {
+      ctx.addIssue({ code: 'custom', path: ['compressor'], message: `dagc-a derives per-device thresholds from a threshold:λ̄ compressor, got '${c.compressor}'` });
+    }
   }
-  if (!SERVER_ALGORITHMS.includes(c.algorithm.name) && c.devices < 2) {
+  if (decentralized && validDevices && c.devices < 2) {
     ctx.addIssue({ code: 'custom', path: ['devices'], message: `${c.algorithm.name} is decentralized and needs at least 2 devices, got ${c.devices}` });
   }
 });

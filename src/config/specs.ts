@@ -1,11 +1,14 @@
 /**
  * Spec-string checks used by the config schema. Each check returns null when the spec is
- * acceptable, or a one-line reason. The owning modules (src/compress, src/graph, src/data,
- * src/models) have the final say: where their parser has landed the check delegates to it
- * (see `ownerParsers` below); until then a grammar check here keeps bad specs out of runs.
+ * acceptable, or a one-line reason. The owning modules have the final say: compressor and
+ * topology specs go through their parsers (src/compress/spec.ts, src/graph/registry.ts); data,
+ * partition, volume and model specs are checked by the grammar here until their parsers land.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseCompressorSpec } from '../compress/spec.js';
+import { SparsepushError } from '../errors.js';
+import { createTopology, parseTopologySpec } from '../graph/registry.js';
 
 export const ALGORITHM_NAMES = [
   'sgp', 'sparse-push', 'sc-sparse-push', 'dpsgd', 'choco', 'ef-sgd', 'dagc-r', 'dagc-a',
@@ -43,104 +46,36 @@ function fileProblem(spec: string, path: string, kind: 'file' | 'directory'): st
   return null;
 }
 
-// ---------------------------------------------------------------- compressor
-const SPARSIFIERS = ['topk', 'randk', 'threshold'];
-const QUANTIZERS = ['qsgd', 'int8', 'int4', 'sign'];
-const COMPRESSOR_OPTIONS: Record<string, readonly string[]> = {
-  topk: ['layerwise'],
-  randk: ['layerwise', 'rescale'],
-  threshold: ['layerwise'],
-};
-
-function checkCompressorPart(spec: string, part: string): string | null {
-  const [name, ...args] = part.split(':');
-  switch (name) {
-    case 'topk':
-    case 'randk': {
-      const f = num(args[0]);
-      if (f === null || !(f > 0 && f <= 1)) return bad(spec, `${name} needs a ratio in (0, 1], e.g. ${name}:0.01`);
-      break;
-    }
-    case 'threshold': {
-      const l = num(args[0]);
-      if (l === null || !(l > 0)) return bad(spec, 'threshold needs a positive magnitude, e.g. threshold:0.05');
-      break;
-    }
-    case 'qsgd': {
-      const s = int(args[0]);
-      if (s === null || s < 1 || s > 255) return bad(spec, 'qsgd needs an integer number of levels in [1, 255], e.g. qsgd:16');
-      if (args.length > 1) return bad(spec, `unexpected '${args.slice(1).join(':')}' after qsgd:${args[0]}`);
-      return null;
-    }
-    case 'int8': case 'int4': case 'sign': case 'none':
-      if (args.length > 0) return bad(spec, `${name} takes no arguments`);
-      return null;
-    default:
-      return bad(spec, `unknown compressor '${name}' (expected topk:f, randk:f, threshold:λ, qsgd:s, int8, int4, sign or none, joined with '+')`);
+// ---------------------------------------------------------------- compressor (src/compress owns the grammar)
+/** Runs an owning module's parser; its SpecError message becomes the reason. */
+function viaOwner(parse: () => unknown): string | null {
+  try {
+    parse();
+    return null;
+  } catch (err) {
+    if (err instanceof SparsepushError) return err.message;
+    throw err;
   }
-  for (const opt of args.slice(1)) {
-    if (!COMPRESSOR_OPTIONS[name]!.includes(opt)) {
-      return bad(spec, `unknown ${name} option '${opt}' (expected ${COMPRESSOR_OPTIONS[name]!.join(' or ')})`);
-    }
-  }
-  return null;
 }
 
 export function checkCompressorSpec(spec: string): string | null {
-  const parts = spec.split('+');
-  for (const part of parts) {
-    const p = checkCompressorPart(spec, part);
-    if (p) return p;
-  }
-  const names = parts.map((p) => p.split(':')[0]!);
-  if (names.includes('none') && names.length > 1) return bad(spec, "'none' cannot be combined");
-  if (names.length > 2) return bad(spec, 'at most one sparsifier followed by one quantizer');
-  if (names.length === 2 && !(SPARSIFIERS.includes(names[0]!) && QUANTIZERS.includes(names[1]!))) {
-    return bad(spec, 'a composition is a sparsifier (topk, randk, threshold) followed by a quantizer (qsgd, int8, int4, sign)');
-  }
-  return null;
+  return viaOwner(() => parseCompressorSpec(spec));
 }
 
-// ---------------------------------------------------------------- topology
-export function checkTopologySpec(spec: string, devices?: number): string | null {
-  const [name, arg] = splitHead(spec);
-  const noArg = (): string | null => (arg === undefined ? null : bad(spec, `${name} takes no arguments`));
-  switch (name) {
-    case 'ring': case 'directed-ring': case 'complete': case 'star':
-      return noArg();
-    case 'torus': {
-      if (arg === undefined) return null;
-      const m = /^(\d+)x(\d+)$/.exec(arg);
-      if (!m) return bad(spec, 'expected torus or torus:RxC, e.g. torus:4x4');
-      const cells = Number(m[1]) * Number(m[2]);
-      if (devices !== undefined && cells !== devices) return bad(spec, `a ${m[1]}x${m[2]} torus has ${cells} nodes, but devices is ${devices}`);
-      return null;
-    }
-    case 'exponential': {
-      const p = int(arg);
-      if (p === null || p < 1) return bad(spec, 'exponential needs a positive integer number of peers per round, e.g. exponential:1');
-      if (devices !== undefined && devices > 1 && p > devices - 1) return bad(spec, `${p} peers per round needs more than ${p} devices (devices is ${devices})`);
-      return null;
-    }
-    case 'random-regular': {
-      const k = int(arg);
-      if (k === null || k < 1) return bad(spec, 'random-regular needs a positive integer degree, e.g. random-regular:4');
-      if (devices !== undefined && k > devices - 1) return bad(spec, `degree ${k} needs more than ${k} devices (devices is ${devices})`);
-      return null;
-    }
-    case 'erdos-renyi': {
-      const [pText, mode, ...rest] = (arg ?? '').split(':');
-      const p = num(pText);
-      if (p === null || !(p > 0 && p <= 1)) return bad(spec, 'erdos-renyi needs an edge probability in (0, 1], e.g. erdos-renyi:0.2');
-      if (mode !== undefined && mode !== 'fixed' && mode !== 'resample') return bad(spec, `unknown erdos-renyi mode '${mode}' (expected fixed or resample)`);
-      if (rest.length > 0) return bad(spec, `unexpected '${rest.join(':')}'`);
-      return null;
-    }
-    case 'edges':
-      return fileProblem(spec, arg ?? '', 'file');
-    default:
-      return bad(spec, `unknown topology '${name}' (expected ring, directed-ring, torus, complete, star, exponential:p, random-regular:k, erdos-renyi:p or edges:FILE)`);
-  }
+/** Leading sparsifier kind of a (valid) compressor spec: dense, topk, randk or threshold. */
+export function compressorHead(spec: string): string {
+  return parseCompressorSpec(spec).sparsifier.kind;
+}
+
+// ---------------------------------------------------------------- topology (src/graph owns the grammar)
+/** Spec grammar only; `checkTopologyFor` also builds it for the device count. */
+export function checkTopologySpec(spec: string): string | null {
+  return viaOwner(() => parseTopologySpec(spec));
+}
+
+/** Builds the topology for n devices (torus factorization, degree vs n, edges file, ...). */
+export function checkTopologyFor(spec: string, devices: number, seed: number): string | null {
+  return viaOwner(() => createTopology(spec, devices, { seed }));
 }
 
 // ---------------------------------------------------------------- model
@@ -230,15 +165,4 @@ export function checkVolumeSpec(spec: string): string | null {
     default:
       return bad(spec, `unknown volume '${name}' (expected equal, volume:SR or zipf:a)`);
   }
-}
-
-/** Ratio δ̄ of a `topk:δ` compressor (first part), or null. */
-export function topkRatio(spec: string): number | null {
-  const [head] = spec.split('+');
-  const [name, arg] = (head ?? '').split(':');
-  return name === 'topk' ? num(arg) : null;
-}
-/** Leading sparsifier name of a compressor spec. */
-export function compressorHead(spec: string): string {
-  return (spec.split('+')[0] ?? '').split(':')[0] ?? '';
 }
