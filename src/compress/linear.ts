@@ -4,7 +4,7 @@
  * Wire: ceil(n/bucket) f32 scales, then n i8 (int8) or ceil(n/2) bytes of nibbles (int4).
  */
 import { WireError } from '../errors.js';
-import { checkScales, type ValueFormat, ValueFormatId } from './stages.js';
+import { checkEncodable, checkScales, type ValueFormat, ValueFormatId } from './stages.js';
 
 function fail(msg: string): never {
   throw new WireError(msg);
@@ -20,7 +20,9 @@ export function int8Format(bucket: number): ValueFormat {
     label: 'int8',
     bytes: (n) => 4 * scales(n) + n,
     encode(ctx, vals, n, out) {
-      if (n > 0) ctx.kx.quant_int8(vals, n, bucket, out + 4 * scales(n), out);
+      if (n === 0) return;
+      ctx.kx.quant_int8(vals, n, bucket, out + 4 * scales(n), out);
+      checkEncodable(ctx, out, scales(n), 127, 'int8');
     },
     decode(ctx, ptr, n, vals) {
       if (n === 0) return;
@@ -49,6 +51,7 @@ export function int4Format(bucket: number): ValueFormat {
       const q = out + 4 * scales(n);
       ctx.bytes[q + Math.ceil(n / 2) - 1] = 0; // the pad nibble of an odd n stays 0
       ctx.kx.quant_int4(vals, n, bucket, q, out);
+      checkEncodable(ctx, out, scales(n), 7, 'int4');
     },
     decode(ctx, ptr, n, vals) {
       if (n === 0) return;

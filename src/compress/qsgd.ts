@@ -5,7 +5,8 @@
  * Wire: ceil(n/bucket) f32 norms, then (level + s) for every value in b = ceil(log2(2s+1)) bits,
  * packed LSB first with zero pad bits (s = 8: 5 bits a value instead of an i8's 8).
  */
-import { WireError } from '../errors.js';
+import { InputError, WireError } from '../errors.js';
+import type { KernelContext } from './exec.js';
 import { checkScales, QUANTIZER_COUNTER0, type ValueFormat, ValueFormatId } from './stages.js';
 
 function fail(msg: string): never {
@@ -17,11 +18,25 @@ export function qsgdBits(s: number): number {
   return Math.ceil(Math.log2(2 * s + 1));
 }
 
+/** A bucket norm must be finite and norm/s·s must not overflow (the reference decodes norm·level/s). */
+function checkNormsFor(s: number) {
+  return (ctx: KernelContext, ptr: number, n: number): void => {
+    const dv = ctx.view(ptr, 4 * n);
+    for (let b = 0; b < n; b++) {
+      const norm = dv.getFloat32(4 * b, true);
+      if (!Number.isFinite(norm) || !Number.isFinite(Math.fround(s * Math.fround(norm / s)))) {
+        throw new InputError(`qsgd:${s}: bucket ${b} is too large to quantize (its L2 norm overflows f32)`);
+      }
+    }
+  };
+}
+
 export function qsgdFormat(s: number, bucket: number): ValueFormat {
   const bits = qsgdBits(s);
   const mask = (1 << bits) - 1;
   const norms = (n: number): number => Math.ceil(n / bucket);
   const packed = (n: number): number => Math.ceil((n * bits) / 8);
+  const checkNorms = checkNormsFor(s);
   return {
     id: ValueFormatId.qsgd,
     stochastic: true,
@@ -33,6 +48,7 @@ export function qsgdFormat(s: number, bucket: number): ValueFormat {
       if (n === 0) return;
       const levels = ctx.alloc(n);
       ctx.kx.qsgd_quant(vals, n, s, bucket, key, QUANTIZER_COUNTER0, levels, out);
+      checkNorms(ctx, out, norms(n));
       const lv = ctx.i8(levels, n);
       const b = ctx.bytes;
       let p = out + 4 * norms(n);

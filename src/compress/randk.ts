@@ -2,6 +2,7 @@
  * `randk:f[:scaled]`: k = max(1, round(f·d)) distinct coordinates uniform at random from the
  * stream rngKey (counters from 0); `scaled` multiplies the kept values by d/k (unbiased).
  */
+import { InputError } from '../errors.js';
 import type { KernelExports } from '../kernels/abi.js';
 import type { KernelContext } from './exec.js';
 import { type Selection, type Sparsifier, SparsifierId } from './stages.js';
@@ -24,7 +25,12 @@ export function randkSparsifier(ratio: number, scaled: boolean): Sparsifier {
       kx.randk(d, k, key, idx, scratch);
       const vals = ctx.alloc(4 * k);
       kx.gather(x, idx, k, vals);
-      if (scaled && k < d) kx.scale(k, d / k, vals);
+      if (scaled && k < d) {
+        kx.scale(k, d / k, vals);
+        if (kx.count_nonfinite(k, vals) > 0) {
+          throw new InputError(`randk:${ratio}:scaled: rescaling the kept values by d/k = ${d / k} overflows f32`);
+        }
+      }
       return { k, idx: k === d ? -1 : idx, vals };
     },
     scratchBytes: (kx: KernelExports, d: number) => 8 * keptCount(ratio, d) + kx.randk_scratch_bytes(d, keptCount(ratio, d)) + 3 * 64,

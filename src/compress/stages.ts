@@ -3,6 +3,7 @@
  * a Sparsifier picks the coordinates, a ValueFormat quantizes the kept values into the wire.
  * Both work on kernel pointers inside a KernelContext.
  */
+import { InputError } from '../errors.js';
 import type { KernelExports } from '../kernels/abi.js';
 import type { KernelContext } from './exec.js';
 
@@ -58,6 +59,21 @@ export interface ValueFormat {
   decode(ctx: KernelContext, ptr: number, n: number, vals: number): void;
   /** Scratch encode/decode allocate for n values. */
   scratchBytes(n: number): number;
+}
+
+/**
+ * After quantizing: every bucket's largest decodable magnitude (scale · maxLevel, rounded to f32)
+ * must be finite, else a receiver would decode Inf. Only inputs within ~2^-24 of the f32 maximum
+ * (int8/int4) or buckets whose L2 norm exceeds it (qsgd) fail; they are refused, not clamped.
+ */
+export function checkEncodable(ctx: KernelContext, ptr: number, n: number, maxLevel: number, label: string): void {
+  const dv = ctx.view(ptr, 4 * n);
+  for (let b = 0; b < n; b++) {
+    const s = dv.getFloat32(4 * b, true);
+    if (!Number.isFinite(Math.fround(s * maxLevel))) {
+      throw new InputError(`${label}: bucket ${b} is too large to quantize (its ${label === 'sign' ? 'scale' : 'scale/norm'} ${s} overflows f32)`);
+    }
+  }
 }
 
 /** Reads n little-endian f32 (scales / norms) at ptr and checks each is finite and >= 0. */
