@@ -1,7 +1,15 @@
-// Public library API. Parts are exported as they land.
+// Public library API (ESM, typed). Kernels, compressors and graphs also work in browsers.
 export * from './errors.js';
 export type { Message, Compressor, WireCompressor, CompressOptions } from './compress/types.js';
+export { createCompressor, createCompressorSync, parseCompressorSpec, canonicalSpec, ErrorFeedback } from './compress/index.js';
+export type { CompressorOptions } from './compress/index.js';
 export type { Topology, RoundGraph } from './graph/types.js';
+export { createTopology, parseTopologySpec, mixingMatrix, spectralGap, assertStronglyConnected } from './graph/index.js';
 export type { Dataset, Partition } from './data/types.js';
 export type { Learner, Batch } from './models/types.js';
 export type { RunConfig } from './config/types.js';
+export { loadKernels, compileKernels, instantiateKernels, createSharedMemory, simdSupported } from './kernels/index.js';
+export type { KernelExports, KernelModule } from './kernels/index.js';
+export { rngKey, rngU32, rngUniform, RandomStream, Purpose } from './kernels/rng.js';
+export { Arena, ArenaPlanner, ScratchAllocator } from './arena/arena.js';
+export { dagcRatios, dagcThresholds, volumeShares } from './algorithms/dagc-plan.js';
