@@ -31,4 +31,20 @@ export interface Learner {
   evaluate(params: Float32Array, state: Float32Array, data: Dataset, start: number, count: number): Promise<{ loss: number; correct: number }>;
   /** Frees backend resources. */
   dispose(): void;
+  /** Named tensors of the flat parameter and state vectors (added; optional for learners without one). */
+  readonly layout?: ParamLayout;
+}
+
+/** One named tensor inside a flat vector: elements [offset, offset + size), row-major `shape`. */
+export interface TensorSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Fixed layout of a model's flat parameter vector and state vector (batch-norm running statistics). */
+export interface ParamLayout {
+  readonly params: readonly TensorSlot[];
+  readonly state: readonly TensorSlot[];
 }

@@ -1,0 +1,124 @@
+/**
+ * Model registry: spec string -> Learner.
+ *
+ * Specs: `logistic` (native AssemblyScript learner, registered by the engine through
+ * `registerNativeLearner`), `mlp:h1,h2,...` (`mlp` alone = `mlp:128,64`), `lenet`, `resnet20`,
+ * `vgg11[:w]` (w = first-stage channels, default 64). tfjs models run on the backend chosen by
+ * `selectBackend`; native learners ignore the tfjs backend choice and report backend `native`.
+ */
+import { ConfigError, SpecError } from '../errors.js';
+import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
+import { lenetDef } from './lenet.js';
+import { mlpDef } from './mlp.js';
+import { resnet20Def } from './resnet20.js';
+import { TfjsLearner, type ModelDef } from './tfjs/learner.js';
+import type { Learner } from './types.js';
+import { vgg11Def } from './vgg11.js';
+
+export type ModelSpec =
+  | { readonly kind: 'logistic'; readonly spec: string }
+  | { readonly kind: 'mlp'; readonly spec: string; readonly hidden: readonly number[] }
+  | { readonly kind: 'lenet'; readonly spec: string }
+  | { readonly kind: 'resnet20'; readonly spec: string }
+  | { readonly kind: 'vgg11'; readonly spec: string; readonly width: number };
+
+export type ModelKind = ModelSpec['kind'];
+export const MODEL_KINDS: readonly ModelKind[] = ['logistic', 'mlp', 'lenet', 'resnet20', 'vgg11'];
+export const DEFAULT_MLP_HIDDEN: readonly number[] = [128, 64];
+export const DEFAULT_VGG_WIDTH = 64;
+
+const POSITIVE_INT = /^[1-9]\d*$/;
+const MAX_WIDTH = 1 << 16;
+
+function positiveInt(spec: string, text: string, what: string): number {
+  const v = Number(text);
+  if (!POSITIVE_INT.test(text) || v > MAX_WIDTH) throw new SpecError(spec, `${what} must be a positive integer up to ${MAX_WIDTH}, got '${text}'`);
+  return v;
+}
+
+/** Parse and validate a model spec string (throws SpecError naming the spec). */
+export function parseModelSpec(spec: string): ModelSpec {
+  if (typeof spec !== 'string' || spec.trim() === '') throw new SpecError(String(spec), 'empty model spec');
+  const s = spec.trim();
+  const colon = s.indexOf(':');
+  const name = colon < 0 ? s : s.slice(0, colon);
+  const arg = colon < 0 ? undefined : s.slice(colon + 1);
+  const noArgs = (): void => {
+    if (arg !== undefined) throw new SpecError(spec, `${name} takes no arguments`);
+  };
+  switch (name) {
+    case 'logistic': noArgs(); return { kind: 'logistic', spec: 'logistic' };
+    case 'lenet': noArgs(); return { kind: 'lenet', spec: 'lenet' };
+    case 'resnet20': noArgs(); return { kind: 'resnet20', spec: 'resnet20' };
+    case 'mlp': {
+      if (arg === undefined) return { kind: 'mlp', spec: `mlp:${DEFAULT_MLP_HIDDEN.join(',')}`, hidden: DEFAULT_MLP_HIDDEN };
+      if (arg === '') throw new SpecError(spec, 'mlp needs hidden widths after the colon, e.g. mlp:128,64');
+      const hidden = arg.split(',').map((t) => positiveInt(spec, t.trim(), 'mlp hidden width'));
+      return { kind: 'mlp', spec: `mlp:${hidden.join(',')}`, hidden };
+    }
+    case 'vgg11': {
+      if (arg === undefined) return { kind: 'vgg11', spec: 'vgg11', width: DEFAULT_VGG_WIDTH };
+      const width = positiveInt(spec, arg.trim(), 'vgg11 width');
+      return { kind: 'vgg11', spec: width === DEFAULT_VGG_WIDTH ? 'vgg11' : `vgg11:${width}`, width };
+    }
+    default:
+      throw new SpecError(spec, `unknown model '${name}' (expected logistic, mlp:h1,h2,..., lenet, resnet20 or vgg11[:width])`);
+  }
+}
+
+export interface CreateLearnerOptions {
+  /** Per-sample input shape, e.g. [28, 28, 1] or [784] (Dataset.shape). */
+  readonly inputShape: readonly number[];
+  readonly classes: number;
+  /** tfjs backend choice (config key `backend`); default `auto`. */
+  readonly backend?: BackendChoice;
+  /** Tests only: stock tfjs batch norm / loss with autodiff instead of the custom-gradient ops. */
+  readonly reference?: boolean;
+}
+
+/** A learner implemented without tfjs (the engine registers `logistic`). */
+export type NativeLearnerFactory = (spec: ModelSpec, options: CreateLearnerOptions) => Learner | Promise<Learner>;
+
+/** Native learners by model kind; filled by `registerNativeLearner`. */
+export const nativeLearners = new Map<string, NativeLearnerFactory>();
+
+/** Register (or replace) a native learner for a model kind, e.g. registerNativeLearner('logistic', ...). */
+export function registerNativeLearner(kind: ModelKind, factory: NativeLearnerFactory): void {
+  nativeLearners.set(kind, factory);
+}
+
+function checkOptions(spec: string, o: CreateLearnerOptions): void {
+  if (!Array.isArray(o.inputShape) || o.inputShape.length === 0 || o.inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new SpecError(spec, `input shape must be a non-empty list of positive integers, got [${String(o.inputShape)}]`);
+  }
+  if (!Number.isInteger(o.classes) || o.classes < 2 || o.classes > 255) {
+    throw new SpecError(spec, `number of classes must be an integer in [2, 255] (labels are bytes), got ${o.classes}`);
+  }
+  if (o.backend !== undefined && !BACKEND_CHOICES.includes(o.backend)) {
+    throw new ConfigError('backend', `unknown backend '${String(o.backend)}' (expected one of ${BACKEND_CHOICES.join(', ')})`);
+  }
+}
+
+/** The tfjs model definition of a parsed spec (validates the input shape against the model). */
+export function modelDef(parsed: ModelSpec, inputShape: readonly number[], classes: number): ModelDef {
+  switch (parsed.kind) {
+    case 'mlp': return mlpDef(parsed.spec, parsed.hidden, inputShape, classes);
+    case 'lenet': return lenetDef(parsed.spec, inputShape, classes);
+    case 'resnet20': return resnet20Def(parsed.spec, inputShape, classes);
+    case 'vgg11': return vgg11Def(parsed.spec, parsed.width, inputShape, classes);
+    case 'logistic':
+      throw new SpecError(parsed.spec, 'logistic is a native learner; it is not available until the engine registers it (registerNativeLearner)');
+  }
+}
+
+/** Build the learner for a model spec. Throws SpecError / ConfigError naming the spec or `backend`. */
+export async function createLearner(spec: string, options: CreateLearnerOptions): Promise<Learner> {
+  const parsed = parseModelSpec(spec);
+  checkOptions(parsed.spec, options);
+  const native = nativeLearners.get(parsed.kind);
+  if (native) return native(parsed, options);
+  // Validate the model against the input before loading a backend.
+  const def = modelDef(parsed, options.inputShape, options.classes);
+  const backend = await selectBackend(options.backend ?? 'auto');
+  return new TfjsLearner(def, backend, { reference: options.reference ?? false });
+}
