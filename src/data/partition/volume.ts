@@ -44,7 +44,7 @@ export function parseVolumeSpec(spec: string): VolumeSpec {
 /** Device sizes for a volume spec over `total` samples, or undefined for `natural`. */
 export function volumeSizes(spec: string | VolumeSpec, total: number, devices: number): number[] | undefined {
   const v = typeof spec === 'string' ? parseVolumeSpec(spec) : spec;
-  const name = typeof spec === 'string' ? spec : v.kind;
+  const name = typeof spec === 'string' ? spec : v.kind === 'volume' ? `volume:${v.ratio}` : v.kind === 'zipf' ? `zipf:${v.exponent}` : v.kind;
   let sizes: number[];
   switch (v.kind) {
     case 'natural':
@@ -65,7 +65,7 @@ export function volumeSizes(spec: string | VolumeSpec, total: number, devices: n
       break;
   }
   sizes.forEach((s, i) => {
-    if (s < 1) throw new DataError(`volume '${name}' over ${total} samples gives device ${i} ${s} samples (sizes ${describeSizes(sizes)})`);
+    if (s < 1) throw new DataError(`volume '${name}' over ${total} samples leaves device ${i} with ${s} samples (sizes ${describeSizes(sizes)})`);
   });
   return sizes;
 }
