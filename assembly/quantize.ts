@@ -6,7 +6,7 @@
 // dividing, and round to nearest-even; |x * inv| <= L + tiny, so no clamping is needed. Buckets
 // whose absmax (or QSGD norm) is below 2^-120 are stored as zero (scale 0, q 0): the reciprocal
 // would overflow f32. Non-finite inputs give unspecified (but memory-safe) output.
-import { absmaxBits, reduce16, sumAbsF64 } from './internal/reduce';
+import { absmaxBits, combine16v, hi2, lo2, loadPartialF32x4, reduce16, sumAbsF64 } from './internal/reduce';
 import { rng_u32 } from './random';
 
 /** Bit pattern of 2^-120 (f32). */
@@ -167,6 +167,30 @@ export function dequant_int4(q: usize, scales: usize, n: u32, bucket: u32, out: 
 
 // ---- QSGD -------------------------------------------------------------------------------------
 
+// The SIMD path draws u with a 4-lane copy of rng_u32 (lowbias32, spec in src/kernels/rng.ts);
+// the tests compare both builds with the TypeScript RNG, so a drift between the copies fails them.
+const GOLDEN: u32 = 0x9e3779b9;
+
+// @ts-ignore: decorator
+@inline function mix32x4(x: v128): v128 {
+  x = v128.xor(x, i32x4.shr_u(x, 16));
+  x = i32x4.mul(x, i32x4.splat(0x7feb352d));
+  x = v128.xor(x, i32x4.shr_u(x, 15));
+  x = i32x4.mul(x, i32x4.splat(0x846ca68b));
+  x = v128.xor(x, i32x4.shr_u(x, 16));
+  return x;
+}
+
+/** Levels of 4 elements at p; c holds the lanes' counters + GOLDEN. t >= 0, so trunc = floor. */
+// @ts-ignore: decorator
+@inline function qsgd4(p: usize, vmult: v128, vs: v128, kv: v128, c: v128): v128 {
+  const r = mix32x4(i32x4.add(mix32x4(v128.xor(mix32x4(c), kv)), kv));
+  const u = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(r, 8)), f32x4.splat(INV_2_24));
+  const x = v128.load(p);
+  const level = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.abs(x), vmult), u)), vs);
+  return v128.bitselect(i32x4.neg(level), level, f32x4.lt(x, f32x4.splat(0)));
+}
+
 export function qsgd_quant(
   x: usize, n: u32, s: u32, bucket: u32, key: u32, counter0: u32, outLevels: usize, outNorms: usize,
 ): void {
@@ -181,11 +205,24 @@ export function qsgd_quant(
     if (norm >= TINY) mult = sf / norm;
     else norm = 0;
     store<f32>(outNorms + (b << 2), norm);
-    for (let j: u32 = 0; j < len; j++) {
+    let j: u32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vmult = f32x4.splat(mult), vs = i32x4.splat(si), kv = i32x4.splat(key);
+      for (; j + 16 <= len; j += 16) {
+        const c = i32x4.add(i32x4.splat(counter0 + start + j + GOLDEN), i32x4(0, 1, 2, 3));
+        const p = px + (<usize>j << 2);
+        const l0 = qsgd4(p, vmult, vs, kv, c);
+        const l1 = qsgd4(p + 16, vmult, vs, kv, i32x4.add(c, i32x4.splat(4)));
+        const l2 = qsgd4(p + 32, vmult, vs, kv, i32x4.add(c, i32x4.splat(8)));
+        const l3 = qsgd4(p + 48, vmult, vs, kv, i32x4.add(c, i32x4.splat(12)));
+        v128.store(outLevels + start + j, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(l0, l1), i16x8.narrow_i32x4_s(l2, l3)));
+      }
+    }
+    for (; j < len; j++) {
       const i = start + j;
       const v = load<f32>(px + (<usize>j << 2));
-      const u = <f32>(rng_u32(key, counter0 + i) >>> 8) * INV_2_24;
-      const level = min(<i32>floor<f32>(abs<f32>(v) * mult + u), si);
+      const u = <f32><i32>(rng_u32(key, counter0 + i) >>> 8) * INV_2_24;
+      const level = min(<i32>(abs<f32>(v) * mult + u), si);
       store<i8>(outLevels + i, <i8>(v < 0 ? -level : level));
     }
   }
@@ -202,30 +239,60 @@ export function qsgd_dequant(levels: usize, norms: usize, n: u32, s: u32, bucket
 
 // ---- sign -------------------------------------------------------------------------------------
 
+/** 16 sign bits (x < 0) of the 4 vectors as a u16. */
+// @ts-ignore: decorator
+@inline function signBits16(v0: v128, v1: v128, v2: v128, v3: v128): u32 {
+  const zero = f32x4.splat(0);
+  const m01 = i16x8.narrow_i32x4_s(f32x4.lt(v0, zero), f32x4.lt(v1, zero));
+  const m23 = i16x8.narrow_i32x4_s(f32x4.lt(v2, zero), f32x4.lt(v3, zero));
+  return i8x16.bitmask(i8x16.narrow_i16x8_s(m01, m23));
+}
+
 export function sign_pack(x: usize, n: u32, outBits: usize): f32 {
-  let i: u32 = 0;
+  if (n == 0) return 0;
+  let total: f64;
   if (ASC_FEATURE_SIMD) {
-    const zero = f32x4.splat(0);
-    for (; i + 16 <= n; i += 16) {
-      const p = x + (<usize>i << 2);
-      const m0 = f32x4.lt(v128.load(p), zero), m1 = f32x4.lt(v128.load(p, 16), zero);
-      const m2 = f32x4.lt(v128.load(p, 32), zero), m3 = f32x4.lt(v128.load(p, 48), zero);
-      const m = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3));
-      store<u16>(outBits + (i >>> 3), i8x16.bitmask(m));
+    // One pass: sign bits and the lane-ordered sum of |x| (same lanes as reduce16 mode 1).
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+    let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
+    const blocks = n >>> 4, r = <i32>(n & 15);
+    for (let blk: u32 = 0; blk <= blocks; blk++) {
+      const p = x + (<usize>blk << 6);
+      let v0: v128, v1: v128, v2: v128, v3: v128;
+      if (blk < blocks) {
+        v0 = v128.load(p); v1 = v128.load(p, 16); v2 = v128.load(p, 32); v3 = v128.load(p, 48);
+        store<u16>(outBits + (<usize>blk << 1), signBits16(v0, v1, v2, v3));
+      } else {
+        if (r == 0) break;
+        v0 = loadPartialF32x4(p, r); v1 = loadPartialF32x4(p + 16, r - 4);
+        v2 = loadPartialF32x4(p + 32, r - 8); v3 = loadPartialF32x4(p + 48, r - 12);
+        const bits = signBits16(v0, v1, v2, v3); // padding lanes are +0: bits clear
+        store<u8>(outBits + (<usize>blk << 1), bits);
+        if (r > 8) store<u8>(outBits + (<usize>blk << 1) + 1, bits >>> 8);
+      }
+      v0 = f32x4.abs(v0); v1 = f32x4.abs(v1); v2 = f32x4.abs(v2); v3 = f32x4.abs(v3);
+      a0 = f64x2.add(a0, lo2(v0)); a1 = f64x2.add(a1, hi2(v0));
+      a2 = f64x2.add(a2, lo2(v1)); a3 = f64x2.add(a3, hi2(v1));
+      a4 = f64x2.add(a4, lo2(v2)); a5 = f64x2.add(a5, hi2(v2));
+      a6 = f64x2.add(a6, lo2(v3)); a7 = f64x2.add(a7, hi2(v3));
     }
+    total = combine16v(a0, a1, a2, a3, a4, a5, a6, a7);
+  } else {
+    let i: u32 = 0;
+    for (; i + 8 <= n; i += 8) {
+      const p = x + (<usize>i << 2);
+      let byte: u32 = 0;
+      for (let j: u32 = 0; j < 8; j++) byte |= u32(load<f32>(p + (j << 2)) < 0) << j;
+      store<u8>(outBits + (i >>> 3), byte);
+    }
+    if (i < n) {
+      let byte: u32 = 0;
+      for (let j: u32 = 0; i + j < n; j++) byte |= u32(load<f32>(x + (<usize>(i + j) << 2)) < 0) << j;
+      store<u8>(outBits + (i >>> 3), byte);
+    }
+    total = sumAbsF64(n, x);
   }
-  for (; i + 8 <= n; i += 8) {
-    const p = x + (<usize>i << 2);
-    let byte: u32 = 0;
-    for (let j: u32 = 0; j < 8; j++) byte |= u32(load<f32>(p + (j << 2)) < 0) << j;
-    store<u8>(outBits + (i >>> 3), byte);
-  }
-  if (i < n) {
-    let byte: u32 = 0;
-    for (let j: u32 = 0; i + j < n; j++) byte |= u32(load<f32>(x + (<usize>(i + j) << 2)) < 0) << j;
-    store<u8>(outBits + (i >>> 3), byte);
-  }
-  return n == 0 ? 0 : <f32>(sumAbsF64(n, x) / <f64>n);
+  return <f32>(total / <f64>n);
 }
 
 export function sign_unpack(bits: usize, n: u32, scale: f32, out: usize): void {

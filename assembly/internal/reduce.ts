@@ -18,13 +18,13 @@
 }
 
 // @ts-ignore: decorator
-@inline function lo2(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
+@inline export function lo2(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
 // @ts-ignore: decorator
-@inline function hi2(v: v128): v128 { return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)); }
+@inline export function hi2(v: v128): v128 { return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)); }
 
 /** Vector a_k holds lanes 2k, 2k+1: even lanes ((0+2)+(4+6))+((8+10)+(12+14)), same for odd, then even+odd. */
 // @ts-ignore: decorator
-@inline function combine16v(a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128): f64 {
+@inline export function combine16v(a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128): f64 {
   const t = f64x2.add(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)), f64x2.add(f64x2.add(a4, a5), f64x2.add(a6, a7)));
   return f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
 }

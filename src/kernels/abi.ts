@@ -33,44 +33,69 @@ export interface KernelExports {
   /** out[i] = uniform f32 in [0, 1) from counters counter0 + i. */
   rng_fill_uniform(key: number, counter0: number, out: number, n: number): void;
 
-  // quantize.ts: per-bucket linear quantizers and stochastic quantizers.
-  /** int8: per bucket scale = absmax/127 (f32); q = nearest-even(x / scale) (0 when scale = 0). */
+  // quantize.ts: per-bucket linear quantizers and stochastic quantizers (reference: src/kernels/reference/quantize.ts).
+  // Buckets are runs of `bucket` >= 1 consecutive elements (the last may be shorter); one f32 scale /
+  // norm per bucket, ceil(n/bucket) in all. All arithmetic is f32 with the rounding shown (bit-identical
+  // in both builds and the reference). Non-finite x: unspecified output (check count_nonfinite first).
+  /** int8: a = max|x| over the bucket; a < 2^-120 (zero bucket): scale = 0, q = 0; else scale = a/127,
+   *  inv = 127/a and q = nearest-even(x * inv), always in [-127, 127]. Writes n i8 and the scales. */
   quant_int8(x: number, n: number, bucket: number, outQ: number, outScales: number): void;
+  /** out[i] = q[i] * scale[bucket of i]. */
   dequant_int8(q: number, scales: number, n: number, bucket: number, out: number): void;
-  /** int4: scale = absmax/7; q in [-7, 7] packed two per byte, low nibble first (two's complement nibble). */
+  /** int4: as int8 with 7 for 127 (scale = a/7, inv = 7/a, q in [-7, 7]); ceil(n/2) bytes, element i in
+   *  the low nibble of byte i>>1 when i is even, else the high nibble (two's complement nibbles; the pad
+   *  nibble of an odd n is 0). Packing is global, so a byte may straddle two buckets. */
   quant_int4(x: number, n: number, bucket: number, outQ: number, outScales: number): void;
   dequant_int4(q: number, scales: number, n: number, bucket: number, out: number): void;
-  /** QSGD s levels per bucket: norm = ||bucket||_2; level = floor(|x|/norm*s + u) with u from (key, counter0 + i); signed i8 level. */
+  /** QSGD, 1 <= s <= 127: norm = f32(sqrt(sum x^2)) with the sum in f64, lane-ordered like norm2sq over
+   *  the bucket; norm < 2^-120: stored as 0, levels 0. Else mult = s/norm, u_i = (rng_u32(key, counter0 + i)
+   *  >>> 8) * 2^-24 with i the global index (mod 2^32), level = min(s, floor(|x| * mult + u_i)), negated
+   *  when x < 0; one signed i8 level per element. Unbiased: E[level] * norm/s = x (up to the clamp). */
   qsgd_quant(x: number, n: number, s: number, bucket: number, key: number, counter0: number, outLevels: number, outNorms: number): void;
+  /** out[i] = level[i] * (norm[bucket of i] / s). */
   qsgd_dequant(levels: number, norms: number, n: number, s: number, bucket: number, out: number): void;
-  /** sign: bit i set when x[i] < 0 (LSB first); returns the L1 scale sum|x|/n as f32. */
+  /** sign: ceil(n/8) bytes, bit i set when x[i] < 0 (LSB first; -0 and pad bits are 0); returns the L1
+   *  scale f32(sum|x| / n) with the sum in f64, lane-ordered like sum (0 when n = 0). */
   sign_pack(x: number, n: number, outBits: number): number;
+  /** out[i] = bit i ? -scale : scale. */
   sign_unpack(bits: number, n: number, scale: number, out: number): void;
 
-  // sparse.ts: gather / scatter and index packing.
+  // sparse.ts: gather / scatter and index packing (reference: src/kernels/reference/sparse.ts).
+  // Decoders treat their input as untrusted: they read at most inLen (or ceil(n/8)) bytes and write
+  // at most k (or n) indices, whatever the bytes say.
+  /** out[j] = x[idx[j]] (bit copies). */
   gather(x: number, idx: number, k: number, out: number): void;
+  /** out[idx[j]] = vals[j] in order j = 0..k-1 (bit copies; a repeated index keeps the last). */
   scatter(idx: number, vals: number, k: number, out: number): void;
-  /** out[idx[j]] += alpha * vals[j] */
+  /** out[idx[j]] += alpha * vals[j] (f32: product rounded, then sum), in order j = 0..k-1. */
   scatter_add(idx: number, vals: number, k: number, alpha: number, out: number): void;
   /** LEB128 varints of idx[0], idx[1]-idx[0]-1, ... (ascending, distinct); returns bytes written (room: 5k). */
   varint_encode_deltas(idx: number, k: number, out: number): number;
-  /** Decodes k indices from at most inLen bytes; returns bytes consumed, or a negative code:
-   *  -1 truncated, -2 varint longer than 5 bytes / overflow, -3 index >= n. */
+  /** Decodes k indices from at most inLen bytes; returns bytes consumed (trailing bytes are left for the
+   *  caller to reject), or the first error met left to right: -1 truncated (input ends inside or before a
+   *  varint), -2 varint longer than 5 bytes or above 2^32 - 1 (non-minimal encodings of at most 5 bytes
+   *  are accepted), -3 index >= n. Decoded indices are strictly ascending. On error outIdx holds partial output. */
   varint_decode_deltas(inp: number, inLen: number, k: number, n: number, outIdx: number): number;
-  /** Bitmap of n bits (LSB first) from ascending indices; returns bytes written = ceil(n/8). */
+  /** Bitmap of n bits (LSB first) from ascending indices; zeroes, then sets; returns bytes written = ceil(n/8). */
   bitmap_encode(idx: number, k: number, n: number, out: number): number;
-  /** Indices of set bits among the first n; returns the count (bits past n must be zero, else -1). */
+  /** Indices of set bits among the first n, ascending (room for n); returns the count. Bits past n must be
+   *  zero, else -1 and nothing is written. */
   bitmap_decode(inp: number, n: number, outIdx: number): number;
 
-  // vector.ts: dense vector ops (f64 accumulation for reductions).
+  // vector.ts: dense f32 vector ops (reference: src/kernels/reference/vector.ts). Scalars a, b, v, alpha
+  // are f32; element-wise results are rounded to f32 at every step (axpy: y + (a*x); axpby: (a*x) + (b*y)).
+  // Reductions accumulate in f64 over 16 lanes (lane = i % 16) combined in a fixed tree, so both builds
+  // and the reference return bit-identical results.
   axpy(n: number, a: number, x: number, y: number): void;        // y += a x
   axpby(n: number, a: number, x: number, b: number, y: number): void; // y = a x + b y
   scale(n: number, a: number, x: number): void;                   // x *= a
+  /** memmove semantics: overlapping ranges are fine. */
   copy(n: number, src: number, dst: number): void;
   fill(n: number, v: number, x: number): void;
   sub(n: number, x: number, y: number, out: number): void;        // out = x - y
   dot(n: number, x: number, y: number): number;
   norm2sq(n: number, x: number): number;
+  /** max |x[i]| as f32 (0 for n = 0; NaN if any x[i] is NaN). */
   absmax(n: number, x: number): number;
   sum(n: number, x: number): number;
   /** Count of NaN/Inf entries. */
