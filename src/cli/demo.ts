@@ -1,0 +1,133 @@
+/**
+ * `sparsepush demo` (what `npm start` runs): 16 devices on the time-varying exponential graph,
+ * Fashion-MNIST dealt with label skew, comparing SGP (uncompressed), Sparse-Push (top-1%) and
+ * Skew-Compensated Sparse-Push, then one comparison report.
+ *
+ * The demo's config lives here and only here (examples/demo.yaml is the same config as a file;
+ * a test keeps them equal). Size it to finish in a few minutes on 2 cores: DEMO_ROUNDS and
+ * DEMO_MODEL are the knobs.
+ */
+import { join, relative, resolve } from 'node:path';
+import type { RawConfig } from '../config/load.js';
+import type { RunConfig } from '../config/types.js';
+import { ConfigError, SpecError } from '../errors.js';
+import { buildReport } from '../report/index.js';
+import { list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
+import { loadRunExperiment, type RunExperiment } from './engine.js';
+import type { CliIO } from './io.js';
+import { packageVersion } from './package.js';
+import { formatBits, formatDuration } from './progress.js';
+import { configFromInputs, deepMerge } from './resolve.js';
+import { executeRun, prepareOutDir } from './run.js';
+
+/** Communication rounds of each of the three runs. */
+export const DEMO_ROUNDS = 150;
+/** A model small enough for 3 x 16 devices x DEMO_ROUNDS steps in minutes (see DESIGN.md timings). */
+export const DEMO_MODEL = 'mlp:128';
+
+/** The Sparse-Push run; the other two differ only as DEMO_VARIANTS say. */
+export const DEMO_BASE: RawConfig = {
+  name: 'sparse-push',
+  seed: 1,
+  devices: 16,
+  rounds: DEMO_ROUNDS,
+  evalEvery: 10,
+  model: DEMO_MODEL,
+  data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'skew:0.8', volume: 'equal', limit: 16000 },
+  topology: 'exponential:1',
+  algorithm: { name: 'sparse-push', lr: 0.05, momentum: 0.9, batchSize: 32, localSteps: 1, gamma: 0.5 },
+  compressor: 'topk:0.01',
+};
+
+export const DEMO_VARIANTS: ReadonlyArray<{ name: string; title: string; overrides: RawConfig }> = [
+  { name: 'sgp', title: 'SGP (uncompressed)', overrides: { name: 'sgp', algorithm: { name: 'sgp' }, compressor: 'none' } },
+  { name: 'sparse-push', title: 'Sparse-Push', overrides: {} },
+  { name: 'sc-sparse-push', title: 'Skew-Compensated Sparse-Push', overrides: { name: 'sc-sparse-push', algorithm: { name: 'sc-sparse-push' } } },
+];
+
+/** The three resolved configs, with `--set` overrides (and the dedicated flags) applied to each. */
+export function demoConfigs(opts: { sets?: readonly string[]; workers?: string; backend?: string } = {}): Array<{ name: string; config: RunConfig }> {
+  return DEMO_VARIANTS.map((v) => ({
+    name: v.name,
+    config: configFromInputs({ base: deepMerge(DEMO_BASE, v.overrides), sets: opts.sets, workers: opts.workers, backend: opts.backend }),
+  }));
+}
+
+export const DEMO_HELP = `Usage: sparsepush demo [--out DIR] [--rounds N] [--set key=value ...] [--quiet]
+
+The default demo (npm start): ${DEMO_BASE.devices} devices on the time-varying exponential graph,
+Fashion-MNIST with label skew (${(DEMO_BASE.data as RawConfig).partition}), model ${DEMO_MODEL}, ${DEMO_ROUNDS} rounds each:
+  ${DEMO_VARIANTS.map((v) => v.title).join('\n  ')}
+Runs them in sequence into DIR/<algorithm> and writes DIR/report.html comparing them.
+The same config as a file: examples/demo.yaml.
+
+Options:
+  --out DIR           output directory (default: runs/<timestamp>-demo)
+  --rounds N          rounds per run (shortcut for --set rounds=N)
+  --set key=value     override a key in all three runs (repeatable)
+  --workers N         worker threads, or auto
+  --backend B         auto | tensorflow | wasm | cpu
+  --quiet             no progress output
+  -h, --help          this help
+
+Examples:
+  npm start
+  sparsepush demo --rounds 30 --out runs/quick-demo
+  sparsepush demo --set data.partition=iid
+`;
+
+const OPTIONS = {
+  out: { type: 'string' }, rounds: { type: 'string' }, set: { type: 'string', multiple: true },
+  workers: { type: 'string' }, backend: { type: 'string' }, quiet: { type: 'boolean' }, force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface DemoDeps {
+  runExperiment?: RunExperiment;
+}
+
+export async function demoCommand(argv: string[], io: CliIO, deps: DemoDeps = {}): Promise<number> {
+  const fail = (message: string, code: number): number => { io.stderr(`sparsepush demo: ${message}\n`); return code; };
+  let runs: Array<{ name: string; config: RunConfig; dir: string }>;
+  let root: string;
+  let runExperiment: RunExperiment;
+  let quiet: boolean;
+  try {
+    const { values } = parseCommandArgs('demo', argv, OPTIONS, false);
+    if (values.help) { io.stdout(DEMO_HELP); return 0; }
+    quiet = values.quiet === true;
+    const sets = list(values.set);
+    const rounds = str(values.rounds);
+    if (rounds !== undefined) sets.push(`rounds=${rounds}`);
+    root = resolve(str(values.out) ?? join('runs', `${timestamp()}-demo`));
+    runs = demoConfigs({ sets, workers: str(values.workers), backend: str(values.backend) })
+      .map((r) => ({ ...r, dir: join(root, r.name) }));
+    for (const r of runs) prepareOutDir(r.dir, { force: values.force === true, resume: false });
+    runExperiment = deps.runExperiment ?? await loadRunExperiment();
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof SpecError) return fail(err.message, 2);
+    return fail(err instanceof Error ? err.message : String(err), 1);
+  }
+
+  const started = Date.now();
+  const results: string[] = [];
+  for (const r of runs) {
+    if (!quiet) io.stderr(`demo: ${r.name} (${r.config.algorithm.name}, ${r.config.compressor}, ${r.config.rounds} rounds) -> ${relative(process.cwd(), r.dir)}\n`);
+    try {
+      const summary = await executeRun(r.config, r.dir, io, { runExperiment, quiet, fresh: true, label: r.name });
+      const acc = typeof summary.final?.accuracy === 'number' ? `${(summary.final.accuracy * 100).toFixed(2)}%` : 'n/a';
+      const bits = typeof summary.final?.bitsSent === 'number' ? formatBits(summary.final.bitsSent) : 'n/a';
+      results.push(`${r.name.padEnd(16)} accuracy ${acc.padStart(7)}   bits sent ${bits}`);
+    } catch (err) {
+      return fail(`${r.name} failed: ${err instanceof Error ? err.message : String(err)}`, err instanceof ConfigError ? 2 : 1);
+    }
+  }
+  const report = await buildReport(runs.map((r) => r.dir), join(root, 'report.html'), {
+    title: 'sparsepush demo: SGP vs Sparse-Push vs Skew-Compensated Sparse-Push',
+    version: packageVersion(),
+  });
+  io.stdout(`report: ${relative(process.cwd(), report.file) || report.file}\n`);
+  io.stdout(`${results.join('\n')}\n`);
+  if (!quiet) io.stderr(`demo finished in ${formatDuration((Date.now() - started) / 1000)}\n`);
+  return 0;
+}

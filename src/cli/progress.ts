@@ -1,0 +1,101 @@
+/**
+ * Run progress: on a terminal, one line redrawn in place (bar, round/rounds, accuracy, bits, ETA);
+ * otherwise one plain line per evaluation (logs, CI); nothing with --quiet.
+ */
+import type { MetricsRecord } from '../report/types.js';
+import type { ProgressEvent } from './engine.js';
+
+export interface ProgressOptions {
+  write: (text: string) => void;
+  tty: boolean;
+  quiet: boolean;
+  columns?: number;
+  /** Prefix for each line, e.g. the run name in the demo. */
+  label?: string;
+  /** Milliseconds clock (tests pass a fake one). */
+  now?: () => number;
+}
+
+export interface Progress {
+  update(ev: ProgressEvent): void;
+  /** Ends the in-place line (call before printing anything else). */
+  done(): void;
+}
+
+/** Minimum time between redraws of the in-place line. */
+const REDRAW_MS = 100;
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export function formatBits(bits: number): string {
+  const units: Array<[number, string]> = [[1e12, 'Tbit'], [1e9, 'Gbit'], [1e6, 'Mbit'], [1e3, 'kbit']];
+  for (const [scale, unit] of units) if (bits >= scale) return `${(bits / scale).toFixed(bits / scale >= 100 ? 0 : 1)} ${unit}`;
+  return `${Math.round(bits)} bit`;
+}
+
+function finite(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** "acc 71.30%  loss 0.812  bits 1.2 Gbit" from whatever metrics are present. */
+export function metricsText(m: MetricsRecord | undefined): string {
+  if (!m) return '';
+  const parts: string[] = [];
+  if (finite(m.accuracy)) parts.push(`acc ${(m.accuracy * 100).toFixed(2)}%`);
+  if (finite(m.loss)) parts.push(`loss ${m.loss.toFixed(3)}`);
+  if (finite(m.bitsSent)) parts.push(`bits ${formatBits(m.bitsSent)}`);
+  if (finite(m.simTimeS)) parts.push(`sim ${formatDuration(m.simTimeS)}`);
+  return parts.join('  ');
+}
+
+export function createProgress(opts: ProgressOptions): Progress {
+  if (opts.quiet) return { update() {}, done() {} };
+  const now = opts.now ?? (() => Date.now());
+  const prefix = opts.label ? `${opts.label}  ` : '';
+  let start: { t: number; round: number } | null = null;
+  let last: MetricsRecord | undefined;
+  let lastDraw = -Infinity;
+  let drawn = false;
+
+  const eta = (ev: ProgressEvent): string => {
+    if (!start || ev.round <= start.round) return '--:--';
+    const perRound = (now() - start.t) / 1000 / (ev.round - start.round);
+    return formatDuration(perRound * (ev.rounds - ev.round));
+  };
+
+  return {
+    update(ev) {
+      start ??= { t: now(), round: ev.round };
+      if (ev.metrics) last = ev.metrics;
+      if (!opts.tty) {
+        if (ev.metrics) {
+          const elapsed = formatDuration((now() - start.t) / 1000);
+          opts.write(`${prefix}round ${ev.round}/${ev.rounds}  ${metricsText(ev.metrics)}  elapsed ${elapsed}  eta ${eta(ev)}\n`);
+        }
+        return;
+      }
+      const t = now();
+      if (!ev.metrics && ev.round !== ev.rounds && t - lastDraw < REDRAW_MS) return;
+      lastDraw = t;
+      const stats = `${prefix}${String(ev.round).padStart(String(ev.rounds).length)}/${ev.rounds}  ${metricsText(last)}  ETA ${eta(ev)}`;
+      const columns = opts.columns && opts.columns > 20 ? opts.columns : 100;
+      const barWidth = Math.max(10, Math.min(30, columns - stats.length - 4));
+      const filled = Math.round((barWidth * ev.round) / Math.max(1, ev.rounds));
+      const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
+      const line = `${bar} ${stats}`.slice(0, columns - 1);
+      opts.write(`\r\x1b[2K${line}`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) opts.write('\n');
+      drawn = false;
+    },
+  };
+}
