@@ -44,8 +44,11 @@ export function readConfigFile(path: string): RawConfig {
     const doc = parseDocument(text, { prettyErrors: false });
     const first = doc.errors[0];
     if (first) {
-      const line = first.linePos?.[0];
-      const where = line ? ` at line ${line.line}, column ${line.col}` : '';
+      const offset = first.pos[0];
+      const before = text.slice(0, offset);
+      const line = before.split('\n').length;
+      const col = offset - before.lastIndexOf('\n');
+      const where = Number.isInteger(offset) ? ` at line ${line}, column ${col}` : '';
       throw new ConfigError(path, `invalid YAML${where}: ${first.message.split('\n')[0]}`);
     }
     value = doc.toJS();

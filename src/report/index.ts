@@ -34,7 +34,7 @@ export async function buildReport(runDirs: readonly string[], outFile: string, o
   const runs = readRuns(runDirs);
   const charts: RenderedChart[] = [];
   for (const c of reportCharts(runs)) {
-    charts.push(c.spec ? { id: c.id, title: c.title, svg: await renderSvg(c.spec) } : { id: c.id, title: c.title, svg: null, note: c.note });
+    charts.push(c.spec ? { id: c.id, title: c.title, svg: await renderSvg(c.spec, c.id) } : { id: c.id, title: c.title, svg: null, note: c.note });
   }
   const html = reportHtml(runs, charts, opts);
   const file = resolve(outFile);
