@@ -68,3 +68,10 @@ test('bad spec strings throw SpecError naming the spec', async () => {
   assert.throws(() => parseCompressorSpec('foo'), /unknown compressor 'foo'/);
   assert.throws(() => parseCompressorSpec('int8+topk:0.1'), /not a sparsifier/);
 });
+
+test('structured specs are accepted and re-validated from their parts', async () => {
+  const c = await createCompressor({ spec: '', sparsifier: { kind: 'topk', ratio: 0.25 }, quantizer: { kind: 'int8', bucket: 64 } });
+  assert.equal(c.spec, 'topk:0.25+int8:64');
+  await assert.rejects(createCompressor({ spec: '', sparsifier: { kind: 'topk', ratio: 2 }, quantizer: { kind: 'f32' } }), SpecError);
+  await assert.rejects(createCompressor({ spec: '', sparsifier: { kind: 'dense' }, quantizer: { kind: 'qsgd', levels: 0, bucket: 512 } }), SpecError);
+});

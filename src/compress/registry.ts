@@ -8,7 +8,7 @@ import { denseSparsifier, f32Format } from './none.js';
 import { qsgdFormat } from './qsgd.js';
 import { randkSparsifier } from './randk.js';
 import { signFormat } from './sign.js';
-import { parseCompressorSpec } from './spec.js';
+import { formatSpec, parseCompressorSpec } from './spec.js';
 import type { Sparsifier, ValueFormat } from './stages.js';
 import { thresholdSparsifier } from './threshold.js';
 import { topkSparsifier } from './topk.js';
@@ -50,7 +50,8 @@ function formatFor(q: QuantizerSpec): ValueFormat {
 
 function toSpec(spec: string | CompressorSpec): CompressorSpec {
   if (typeof spec === 'string') return parseCompressorSpec(spec);
-  if (spec && typeof spec === 'object' && typeof spec.spec === 'string') return parseCompressorSpec(spec.spec);
+  // A structured spec (e.g. built by DAGC with a per-device ratio) is re-validated from its parts.
+  if (spec && typeof spec === 'object' && spec.sparsifier && spec.quantizer) return parseCompressorSpec(formatSpec(spec.sparsifier, spec.quantizer));
   throw new SpecError(String(spec), 'expected a spec string or a parsed CompressorSpec');
 }
 
