@@ -17,8 +17,9 @@ const MAGIC: f32 = 12582912.0;
 const MAGIC_BITS: i32 = 0x4b400000;
 const INV_2_24: f32 = 5.9604644775390625e-8;
 
+/** nearest-even(v) for |v| <= 2^22 (cheaper than f32.nearest + a saturating conversion). */
 // @ts-ignore: decorator
-@inline function rint(v: f32): i32 { return <i32>nearest<f32>(v); }
+@inline function rint(v: f32): i32 { return reinterpret<i32>(v + MAGIC) - MAGIC_BITS; }
 
 /** nearest-even(x[0..15] * inv) as 16 i8 lanes (|results| <= 127). */
 // @ts-ignore: decorator
