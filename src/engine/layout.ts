@@ -1,0 +1,171 @@
+/**
+ * Arena layout of a simulation: every piece of state a phase touches, planned once by the main
+ * thread and posted to workers as offsets (src/arena/arena.ts).
+ *
+ * Regions (n devices, model dimension d; all 64-byte aligned):
+ *   ctl          u32[16]            worker slot counter (Atomics) and spare control words
+ *   x            f32[n*d]           push-sum numerators / models x_i                  (persistent)
+ *   w            f64[n]             push-sum weights w_i                               (persistent)
+ *   m            f32[n*d]           momentum buffers                                   (persistent)
+ *   dev.<name>   f32[n*len]         the algorithm's extra per-device vectors           (persistent)
+ *   state        f32[n*stateCount]  learner state (batch-norm statistics)              (persistent)
+ *   srv.x, srv.<name>               server model and vectors (server algorithms)       (persistent)
+ *   stats        f64[n*STATS]       per-device counters (bits, FLOPs, samples, ...)    (persistent)
+ *   cursor       u32[n*2]           per-device (position in shard, epochs started)     (persistent)
+ *   shardIdx     u32[sum |D_i|]     shard sample indices, reshuffled in place per epoch (persistent)
+ *   shardOff     u32[n+1]           shard i = shardIdx[shardOff[i], shardOff[i+1])
+ *   outbox       u8[n*stride]       one outbox per sender (header + encoded message)
+ *   srv.outbox   u8[stride]         the server's broadcast
+ *   trainX/Y     f32/u8             training set (kernels read samples in place)
+ *   testX/Y      f32/u8             test set
+ *   evalX/Y      f32/u8             fixed subset of the test set for per-device accuracy (only when smaller)
+ *   reduce       f64[blocks*d]      per-block sums of z_i (blocks of REDUCE_BLOCK devices)
+ *   zavg         f32[d]             network-average de-biased model
+ *   testPart     f64[chunks*2]      per-test-chunk (loss sum, correct) of z_avg
+ *   scratch      u8[slots*slotBytes] per-worker scratch (d-vectors, batch rows, learner, compressor)
+ *
+ * One outbox per sender, read by each of its out-peers, carries what per-edge mailboxes would for
+ * broadcast-style pushes (every out-peer gets the same bytes); a link fault is decided per
+ * (edge, round) by the receiver from the counter-based RNG, so no per-edge storage is needed.
+ * Outbox header (OUTBOX_HEADER_BYTES): u32 round+1 stamp (stale stamps = nothing posted this
+ * round), u32 payload bytes, u32 out-degree, u32 spare, f64 sender's a_j, f64 sender's weight w_j.
+ */
+import { alignUp, ArenaPlanner, type ArenaLayout } from '../arena/arena.js';
+
+export const OUTBOX_HEADER_BYTES = 32;
+/** Devices per reduction block: sums over devices are block sums added in block order, so they do not depend on how devices are split over workers. */
+export const REDUCE_BLOCK = 32;
+/** Test samples per evaluation chunk of z_avg (same reason). */
+export const TEST_CHUNK = 512;
+/**
+ * Per-device accuracy budget: each device's model is evaluated on the first
+ * min(test size, max(DEVICE_EVAL_MIN, floor(DEVICE_EVAL_BUDGET / n))) samples of a fixed
+ * seeded permutation of the test set (the whole test set for small n).
+ */
+export const DEVICE_EVAL_BUDGET = 2_000_000;
+export const DEVICE_EVAL_MIN = 200;
+
+/** Per-device counters in `stats` (f64). */
+export const Stat = {
+  bitsSent: 0,
+  bitsReceived: 1,
+  /** Bits an uncompressed (`none` codec) run would have sent for the same messages. */
+  denseBits: 2,
+  flops: 3,
+  samples: 4,
+  /** Virtual time of this device in the last round (compute + slowest outgoing transfer). */
+  roundTime: 5,
+  /** Training loss of the device's last local step. */
+  trainLoss: 6,
+  evalCorrect: 7,
+  evalLoss: 8,
+  consensus: 9,
+  /** Bits of server broadcasts received (server algorithms' downlink). */
+  bitsDown: 10,
+} as const;
+export const STATS = 12;
+
+/** Regions a checkpoint stores (everything else is rebuilt from the config or is scratch). */
+export function persistentRegions(layout: ArenaLayout): string[] {
+  return Object.keys(layout.regions)
+    .filter((name) => ['x', 'w', 'm', 'state', 'stats', 'cursor', 'shardIdx'].includes(name) || name.startsWith('dev.') || (name.startsWith('srv.') && name !== 'srv.outbox'))
+    .sort((a, b) => layout.regions[a]!.offset - layout.regions[b]!.offset);
+}
+
+/** Layout of one worker slot of the scratch region (byte offsets relative to the slot base). */
+export interface SlotLayout {
+  readonly bytes: number;
+  /** `vectors` f32 d-vectors for the algorithm (plus the engine's own z, at index vectors - 1). */
+  readonly vectors: number;
+  readonly vectorOffset: number;
+  readonly vectorStride: number;
+  /** u32[batchSize] batch row indices (when a batch wraps past an epoch end). */
+  readonly rowsOffset: number;
+  /** Gathered batch for non-native learners: f32[batchSize*features], u8[batchSize]. */
+  readonly batchXOffset: number;
+  readonly batchYOffset: number;
+  readonly learnerOffset: number;
+  readonly learnerBytes: number;
+  readonly compressorOffset: number;
+  readonly compressorBytes: number;
+}
+
+export function planSlot(p: { d: number; vectors: number; batchSize: number; features: number; gatherBatch: boolean; learnerBytes: number; compressorBytes: number }): SlotLayout {
+  let at = 0;
+  const take = (bytes: number): number => { const o = alignUp(at); at = o + bytes; return o; };
+  const vectorStride = alignUp(4 * p.d);
+  const vectorOffset = take(vectorStride * p.vectors);
+  const rowsOffset = take(4 * p.batchSize);
+  const batchXOffset = take(p.gatherBatch ? 4 * p.batchSize * p.features : 0);
+  const batchYOffset = take(p.gatherBatch ? p.batchSize : 0);
+  const learnerOffset = take(p.learnerBytes);
+  const compressorOffset = take(p.compressorBytes);
+  return {
+    bytes: alignUp(at), vectors: p.vectors, vectorOffset, vectorStride, rowsOffset, batchXOffset, batchYOffset,
+    learnerOffset, learnerBytes: p.learnerBytes, compressorOffset, compressorBytes: p.compressorBytes,
+  };
+}
+
+export interface LayoutInput {
+  n: number;
+  d: number;
+  stateCount: number;
+  deviceVectors: readonly { name: string; length: number }[];
+  server: boolean;
+  serverVectors: readonly { name: string; length: number }[];
+  outboxPayload: number;
+  serverOutboxPayload: number;
+  trainCount: number;
+  testCount: number;
+  features: number;
+  shardTotal: number;
+  /** Per-device eval subset size; equal to testCount means the test regions are used. */
+  evalCount: number;
+  slots: number;
+  slot: SlotLayout;
+}
+
+export function outboxStride(payload: number): number {
+  return alignUp(OUTBOX_HEADER_BYTES + payload);
+}
+
+export function reduceBlocks(n: number): number {
+  return Math.ceil(n / REDUCE_BLOCK);
+}
+
+export function testChunks(testCount: number): number {
+  return Math.ceil(testCount / TEST_CHUNK);
+}
+
+export function planArena(p: LayoutInput): ArenaLayout {
+  const a = new ArenaPlanner();
+  a.add('ctl', 'u32', 16);
+  a.add('x', 'f32', p.n * p.d);
+  a.add('w', 'f64', p.n);
+  a.add('m', 'f32', p.n * p.d);
+  for (const v of p.deviceVectors) a.add(`dev.${v.name}`, 'f32', p.n * v.length);
+  a.add('state', 'f32', p.n * p.stateCount);
+  if (p.server) {
+    a.add('srv.x', 'f32', p.d);
+    for (const v of p.serverVectors) a.add(`srv.${v.name}`, 'f32', v.length);
+  }
+  a.add('stats', 'f64', p.n * STATS);
+  a.add('cursor', 'u32', p.n * 2);
+  a.add('shardIdx', 'u32', p.shardTotal);
+  a.add('shardOff', 'u32', p.n + 1);
+  a.add('outbox', 'u8', p.n * outboxStride(p.outboxPayload));
+  if (p.server) a.add('srv.outbox', 'u8', outboxStride(p.serverOutboxPayload));
+  a.add('trainX', 'f32', p.trainCount * p.features);
+  a.add('trainY', 'u8', p.trainCount);
+  a.add('testX', 'f32', p.testCount * p.features);
+  a.add('testY', 'u8', p.testCount);
+  if (p.evalCount < p.testCount) {
+    a.add('evalX', 'f32', p.evalCount * p.features);
+    a.add('evalY', 'u8', p.evalCount);
+  }
+  a.add('reduce', 'f64', reduceBlocks(p.n) * p.d);
+  a.add('zavg', 'f32', p.d);
+  a.add('testPart', 'f64', testChunks(p.testCount) * 2);
+  a.add('scratch', 'u8', p.slots * p.slot.bytes);
+  return a.layout();
+}

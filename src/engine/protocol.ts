@@ -1,0 +1,98 @@
+/** What the main thread and the phase workers exchange (all structured-cloneable). */
+import type { ArenaLayout } from '../arena/arena.js';
+import type { RunConfig } from '../config/types.js';
+import { ConfigError, DataError, GraphError, InputError, RunError, SparsepushError, SpecError, WireError } from '../errors.js';
+import type { SlotLayout } from './layout.js';
+
+/** Facts about the run every worker needs (besides the config and the arena layout). */
+export interface EngineMeta {
+  readonly n: number;
+  readonly d: number;
+  readonly stateCount: number;
+  readonly features: number;
+  readonly classes: number;
+  readonly inputShape: readonly number[];
+  readonly flopsPerSample: number;
+  readonly trainCount: number;
+  readonly testCount: number;
+  /** Samples each device's model is evaluated on (evalX/evalY, or the test set when equal). */
+  readonly evalCount: number;
+  readonly outboxStride: number;
+  readonly outboxPayload: number;
+  readonly serverOutboxStride: number;
+  readonly slots: number;
+  readonly slot: SlotLayout;
+  /** Encoded bytes of one `none` message of dimension d (the dense reference). */
+  readonly noneBytes: number;
+  /** `native` for the logistic kernels, else the tfjs backend name. */
+  readonly backend: string;
+  /** Set by the engine for workers: the tfjs backend choice. */
+  readonly backendChoice: RunConfig['backend'];
+}
+
+export interface WorkerInit {
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  readonly layout: ArenaLayout;
+  readonly config: RunConfig;
+  readonly meta: EngineMeta;
+}
+
+export type Phase = 'train' | 'server' | 'mix' | 'evalDevices' | 'evalGlobal';
+
+export interface PhaseTask {
+  readonly phase: Phase;
+  readonly round: number;
+  /** Device range [from, to). */
+  readonly from: number;
+  readonly to: number;
+  /** Test-chunk range (evalGlobal). */
+  readonly chunkFrom?: number;
+  readonly chunkTo?: number;
+}
+
+export interface SerializedError {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+  readonly key?: string;
+  readonly file?: string;
+  readonly spec?: string;
+  readonly stack?: string;
+}
+
+export interface PhaseResult {
+  /** Milliseconds inside the learner's gradient calls. */
+  readonly learnMs: number;
+  /** Milliseconds the task ran (from the worker's point of view). */
+  readonly busyMs: number;
+  readonly error?: SerializedError;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof SparsepushError) {
+    const e = err as SparsepushError & { key?: string; file?: string; spec?: string };
+    return { name: e.name, code: e.code, message: e.message, key: e.key, file: e.file, spec: e.spec, stack: e.stack };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, code: 'E_INTERNAL', message: e.message, stack: e.stack };
+}
+
+/** Rebuilds the typed error a worker reported (messages already carry key / device / round). */
+export function reviveError(s: SerializedError): Error {
+  const strip = (prefix: string): string => (s.message.startsWith(prefix) ? s.message.slice(prefix.length) : s.message);
+  switch (s.code) {
+    case 'E_CONFIG': return new ConfigError(s.key ?? 'config', strip(`${s.key}: `));
+    case 'E_SPEC': return new SpecError(s.spec ?? '', strip(`bad spec '${s.spec}': `));
+    case 'E_DATA': return new DataError(strip(`${s.file}: `), s.file);
+    case 'E_GRAPH': return new GraphError(s.message);
+    case 'E_WIRE': return new WireError(s.message);
+    case 'E_INPUT': return new InputError(s.message);
+    case 'E_RUN': return new RunError(s.message);
+    default: {
+      const e = new RunError(`worker failed: ${s.message}`);
+      if (s.stack) e.stack = s.stack;
+      return e;
+    }
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * runExperiment: one run from a resolved config to outDir/metrics.jsonl and outDir/summary.json.
+ *
+ * - metrics.jsonl: one line after round 0 (the starting point), every evalEvery rounds and after
+ *   the last round (see Metrics in simulation.ts for the fields).
+ * - summary.json: written last and only on success.
+ * - error.json: written on failure (and no summary.json); the error is rethrown.
+ * - checkpoints (config.checkpoint.every > 0) in config.checkpoint.dir or outDir/checkpoints;
+ *   `resume: true` continues from the latest one and ends bit-identical to an uninterrupted run.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunConfig } from '../config/types.js';
+import { RunError, SparsepushError } from '../errors.js';
+import { spectralGap } from '../graph/spectral.js';
+import { JsonlRecorder } from '../metrics/jsonl.js';
+import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { Simulation, type Metrics, type SimulationOptions } from './simulation.js';
+
+export type { Metrics } from './simulation.js';
+
+export interface ProgressEvent {
+  /** Rounds completed. */
+  readonly round: number;
+  readonly rounds: number;
+  /** Present when this round was evaluated. */
+  readonly metrics?: Metrics;
+}
+
+export interface RunOptions {
+  readonly outDir: string;
+  /** Pool size (overrides config.workers; default: config.workers, then os.availableParallelism()). */
+  readonly workers?: number;
+  /** Continue from the latest checkpoint in the checkpoint directory. */
+  readonly resume?: boolean;
+  readonly onProgress?: (ev: ProgressEvent) => void;
+  /** Aborting stops the run between rounds (RunError, error.json written). */
+  readonly signal?: AbortSignal;
+  /** Datasets instead of config.data (library use, benchmarks, tests). */
+  readonly data?: SimulationOptions['data'];
+  /** Run the phases in this thread instead of a worker pool. */
+  readonly inline?: boolean;
+}
+
+export interface TargetRecord {
+  readonly round: number;
+  readonly bitsSent: number;
+  readonly simTimeS: number;
+  readonly energyJ: number;
+}
+
+export interface RunSummary {
+  readonly name: string;
+  readonly version: string;
+  readonly config: RunConfig;
+  readonly final: Metrics;
+  /** sha256 hex of the float32 bytes (little-endian) of z_avg after the last round. */
+  readonly paramsHash: string;
+  readonly backend: string;
+  readonly simd: boolean;
+  readonly workers: number;
+  readonly wallTimeS: number;
+  /** Rounds run (fewer than config.rounds when targetAccuracy stopped the run early). */
+  readonly rounds: number;
+  /** Cumulative bits sent per device. */
+  readonly bitsPerDevice: number[];
+  /** First evaluation reaching config.targetAccuracy (null when it is 0 or was not reached). */
+  readonly toTarget: TargetRecord | null;
+  /** Spectral gap of the period-averaged mixing matrix (null for server algorithms or when too large to compute). */
+  readonly spectralGap: number | null;
+  /** Samples each device model was evaluated on for meanDeviceAccuracy. */
+  readonly deviceEvalSamples: number;
+}
+
+let versionCache: string | undefined;
+/** The package version (package.json above this module, from src/ or dist/src/). */
+export function packageVersion(): string {
+  if (versionCache) return versionCache;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sparsepush') return (versionCache = pkg.version ?? '0.0.0');
+    }
+    dir = dirname(dir);
+  }
+  return (versionCache = '0.0.0');
+}
+
+/** sha256 hex of a Float32Array's bytes (little-endian on every platform Node runs on). */
+export function hashParams(z: Float32Array): string {
+  return createHash('sha256').update(new Uint8Array(z.buffer, z.byteOffset, z.byteLength)).digest('hex');
+}
+
+function errorRecord(err: unknown, round: number | null): Record<string, unknown> {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const typed = e as SparsepushError & { key?: string; file?: string; spec?: string };
+  return {
+    name: e.name, code: err instanceof SparsepushError ? typed.code : 'E_INTERNAL', message: e.message,
+    ...(typed.key !== undefined ? { key: typed.key } : {}), ...(typed.file !== undefined ? { file: typed.file } : {}),
+    ...(typed.spec !== undefined ? { spec: typed.spec } : {}), round,
+  };
+}
+
+export async function runExperiment(config: RunConfig, opts: RunOptions): Promise<RunSummary> {
+  const outDir = resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const summaryFile = join(outDir, 'summary.json');
+  const errorFile = join(outDir, 'error.json');
+  rmSync(summaryFile, { force: true });
+  rmSync(errorFile, { force: true });
+  const ckptDir = resolve(outDir, config.checkpoint.dir ?? 'checkpoints');
+  const recorder = new JsonlRecorder(join(outDir, 'metrics.jsonl'));
+  const started = performance.now();
+  let wallBefore = 0;
+  const wall = (): number => wallBefore + (performance.now() - started) / 1000;
+  let sim: Simulation | undefined;
+  try {
+    sim = await Simulation.create(config, { workers: opts.workers, data: opts.data, inline: opts.inline });
+    let toTarget: TargetRecord | null = null;
+    let last: Metrics | undefined;
+    let stopped = false;
+    const target = config.targetAccuracy;
+    const observe = (m: Metrics): void => {
+      last = m;
+      recorder.append(m);
+      if (target > 0 && toTarget === null && m.accuracy >= target) {
+        toTarget = { round: m.round, bitsSent: m.bitsSent, simTimeS: m.simTimeS, energyJ: m.energyJ };
+        stopped = true;
+      }
+    };
+
+    if (opts.resume) {
+      if (!hasCheckpoint(ckptDir)) throw new RunError(`resume: no checkpoint in ${ckptDir}`);
+      const state = readCheckpoint(ckptDir, sim);
+      wallBefore = state.wallTimeS;
+      toTarget = (state.extra['toTarget'] as TargetRecord | null | undefined) ?? null;
+      recorder.truncateAfterRound(sim.round);
+      if (toTarget) stopped = true;
+    } else {
+      recorder.reset();
+      rmSync(join(ckptDir, 'LATEST'), { force: true });
+      observe(await sim.evaluate(wall()));
+    }
+
+    while (sim.round < config.rounds && !stopped) {
+      if (opts.signal?.aborted) throw new RunError(`run aborted after round ${sim.round}`);
+      await sim.step();
+      const t = sim.round;
+      let metrics: Metrics | undefined;
+      if (t % config.evalEvery === 0 || t === config.rounds) {
+        metrics = await sim.evaluate(wall());
+        observe(metrics);
+      }
+      if (config.checkpoint.every > 0 && t % config.checkpoint.every === 0 && t < config.rounds) {
+        writeCheckpoint(ckptDir, sim, wall(), { toTarget });
+      }
+      opts.onProgress?.({ round: t, rounds: config.rounds, ...(metrics ? { metrics } : {}) });
+    }
+    // The final line: the last round is always evaluated (also when stopping early at the target).
+    if (!last || last.round !== sim.round) observe(await sim.evaluate(wall()));
+    const final = last!;
+    let gap: number | null = null;
+    if (sim.topology) {
+      try { gap = spectralGap(sim.topology); } catch { gap = null; }
+    }
+    const summary: RunSummary = {
+      name: config.name,
+      version: packageVersion(),
+      config,
+      final,
+      paramsHash: hashParams(sim.zavg()),
+      backend: sim.meta.backend,
+      simd: sim.simd,
+      workers: sim.workers,
+      wallTimeS: wall(),
+      rounds: sim.round,
+      bitsPerDevice: sim.bitsPerDevice(),
+      toTarget,
+      spectralGap: gap,
+      deviceEvalSamples: sim.meta.evalCount,
+    };
+    writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  } catch (err) {
+    writeFileSync(errorFile, `${JSON.stringify(errorRecord(err, sim?.round ?? null), null, 2)}\n`);
+    throw err;
+  } finally {
+    await sim?.close();
+  }
+}

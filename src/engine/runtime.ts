@@ -1,0 +1,589 @@
+/**
+ * The per-worker side of the engine: runs one phase for a contiguous batch of devices, in place on
+ * the shared arena. A worker caches its kernel instance, learner, compressors, topology and
+ * algorithm; everything else is read from the arena, so any worker can run any device and the
+ * result does not depend on which worker ran what (bit-identical for any worker count).
+ *
+ * Also used in-process by tests and by workers/phase.ts (the Piscina entry).
+ */
+import { Arena, ScratchAllocator } from '../arena/arena.js';
+import type { Algorithm, AlgorithmSetup, DeviceContext, InMessage, ServerContext, Vec } from '../algorithms/types.js';
+import { createAlgorithm } from '../algorithms/registry.js';
+import { createCompressorSync } from '../compress/registry.js';
+import type { WireCompressor } from '../compress/types.js';
+import type { RunConfig } from '../config/types.js';
+import type { Dataset } from '../data/types.js';
+import { RunError } from '../errors.js';
+import { createTopology } from '../graph/registry.js';
+import type { Topology } from '../graph/types.js';
+import type { KernelExports } from '../kernels/abi.js';
+import { instantiateKernels } from '../kernels/index.js';
+import { Purpose, RandomStream, rngKey } from '../kernels/rng.js';
+import { NativeLogisticLearner, type NativeKernels } from '../models/logistic.js';
+import type { Learner } from '../models/types.js';
+import { VirtualClock } from './clock.js';
+import { OUTBOX_HEADER_BYTES, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK } from './layout.js';
+import type { EngineMeta, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
+import { serializeError } from './protocol.js';
+import { RoundView } from './round.js';
+
+const now = (): number => performance.now();
+
+/** Data fractions p_i = |D_i| / sum |D_j| from the shard offsets. */
+export function dataFractions(shardOff: Uint32Array, n: number): Float64Array {
+  const total = shardOff[n]! - shardOff[0]!;
+  const p = new Float64Array(n);
+  for (let i = 0; i < n; i++) p[i] = (shardOff[i + 1]! - shardOff[i]!) / total;
+  return p;
+}
+
+/** Builds the learner a worker (or the main thread) uses over the arena. */
+export async function createEngineLearner(config: RunConfig, meta: EngineMeta, kernels: KernelExports, scratchPtr: number): Promise<Learner> {
+  if (meta.backend === 'native') {
+    return new NativeLogisticLearner(meta.features, meta.classes, kernels as NativeKernels, { ptr: scratchPtr, bytes: meta.slot.learnerBytes });
+  }
+  const { createLearner } = await import('../models/registry.js');
+  return createLearner(config.model, { inputShape: meta.inputShape, classes: meta.classes, backend: config.backend });
+}
+
+export class WorkerRuntime {
+  readonly arena: Arena;
+  readonly kernels: KernelExports;
+  readonly config: RunConfig;
+  readonly meta: EngineMeta;
+  readonly algorithm: Algorithm;
+  readonly setup: AlgorithmSetup;
+  readonly slotBase: number;
+  readonly learner: Learner;
+  readonly native: NativeLogisticLearner | null;
+  readonly clock: VirtualClock;
+  private readonly compressorCache = new Map<string, WireCompressor>();
+  private readonly deviceSpec: string[];
+  private readonly serverCompressor: WireCompressor | null;
+  private view: RoundView | null = null;
+  private readonly topology: Topology | null;
+
+  // Views over the whole regions (re-used; per-device subarrays are cheap).
+  readonly stats: Float64Array;
+  readonly w: Float64Array;
+  readonly cursor: Uint32Array;
+  readonly shardIdx: Uint32Array;
+  readonly shardOff: Uint32Array;
+  readonly outboxes: OutboxViews;
+  readonly serverOutbox: OutboxViews | null;
+  private readonly datasets: { train: Dataset; test: Dataset; evalSet: Dataset };
+
+  // Per-task accounting.
+  learnMs = 0;
+
+  private constructor(init: WorkerInit, kernels: KernelExports, slot: number, learner: Learner, topology: Topology | null) {
+    this.arena = Arena.attach(init.memory, init.layout);
+    this.kernels = kernels;
+    this.config = init.config;
+    this.meta = init.meta;
+    this.topology = topology;
+    this.slotBase = this.arena.ptr('scratch') + slot * init.meta.slot.bytes;
+    this.learner = learner;
+    this.native = learner instanceof NativeLogisticLearner ? learner : null;
+    this.algorithm = createAlgorithm(init.config.algorithm.name);
+    const a = this.arena;
+    this.stats = a.f64('stats');
+    this.w = a.f64('w');
+    this.cursor = a.u32('cursor');
+    this.shardIdx = a.u32('shardIdx');
+    this.shardOff = a.u32('shardOff');
+    this.outboxes = outboxViews(a, 'outbox');
+    this.serverOutbox = a.has('srv.outbox') ? outboxViews(a, 'srv.outbox') : null;
+    const n = init.meta.n;
+    this.setup = {
+      config: init.config, d: init.meta.d, n, dataFractions: dataFractions(this.shardOff, n),
+      topology: topology ?? placeholderTopology(n),
+    };
+    this.deviceSpec = [];
+    for (let i = 0; i < n; i++) this.deviceSpec.push(this.algorithm.compressorSpec(this.setup, i));
+    this.serverCompressor = this.algorithm.kind === 'server' ? this.compressor('none') : null;
+    this.clock = new VirtualClock(init.config.clock, init.config.seed, n);
+    const m = init.meta;
+    const mk = (name: string, xr: string, yr: string, count: number): Dataset => ({
+      name, count, features: m.features, shape: m.inputShape, classes: m.classes,
+      x: a.f32(xr, 0, count * m.features), y: a.u8(yr, 0, count),
+    });
+    const test = mk('test', 'testX', 'testY', m.testCount);
+    this.datasets = {
+      train: mk('train', 'trainX', 'trainY', m.trainCount),
+      test,
+      evalSet: a.has('evalX') ? mk('eval', 'evalX', 'evalY', m.evalCount) : test,
+    };
+  }
+
+  /** Instantiates the kernels over the arena, claims a scratch slot, builds the learner and topology. */
+  static async create(init: WorkerInit, slot?: number): Promise<WorkerRuntime> {
+    const kernels = instantiateKernels(init.module, init.memory);
+    const arena = Arena.attach(init.memory, init.layout);
+    const ctl = new Int32Array(arena.buffer, arena.ptr('ctl'), 16);
+    const claimed = slot ?? Atomics.add(ctl, 0, 1);
+    if (claimed >= init.meta.slots) throw new RunError(`worker scratch slot ${claimed} >= ${init.meta.slots}: more workers started than planned (a worker was restarted?)`);
+    const slotBase = arena.ptr('scratch') + claimed * init.meta.slot.bytes;
+    const learner = await createEngineLearner(init.config, init.meta, kernels, slotBase + init.meta.slot.learnerOffset);
+    const algorithm = createAlgorithm(init.config.algorithm.name);
+    const topology = algorithm.kind === 'decentralized' ? createTopology(init.config.topology, init.meta.n, { seed: init.config.seed }) : null;
+    return new WorkerRuntime(init, kernels, claimed, learner, topology);
+  }
+
+  compressor(spec: string): WireCompressor {
+    let c = this.compressorCache.get(spec);
+    if (!c) {
+      const s = this.meta.slot;
+      c = createCompressorSync(spec, {
+        kernels: { exports: this.kernels, memory: this.arena.memory, scratch: new ScratchAllocator(this.slotBase + s.compressorOffset, s.compressorBytes) },
+      });
+      this.compressorCache.set(spec, c);
+    }
+    return c;
+  }
+
+  compressorOf(device: number): WireCompressor {
+    return this.compressor(this.deviceSpec[device]!);
+  }
+
+  roundView(round: number): RoundView {
+    if (!this.view || this.view.round !== round) {
+      this.view = new RoundView(round, this.topology, this.meta.n, this.config.seed, this.config.faults);
+    }
+    return this.view;
+  }
+
+  /** Scratch d-vector `slot` of this worker. */
+  scratchVec(slot: number): Vec {
+    const s = this.meta.slot;
+    if (slot < 0 || slot >= s.vectors) throw new RunError(`scratch vector ${slot} out of [0, ${s.vectors})`);
+    const ptr = this.slotBase + s.vectorOffset + slot * s.vectorStride;
+    return { ptr, view: new Float32Array(this.arena.buffer, ptr, this.meta.d) };
+  }
+
+  /** The engine's own scratch vector (the last slot): z for evaluation. */
+  engineVec(): Vec {
+    return this.scratchVec(this.meta.slot.vectors - 1);
+  }
+
+  deviceVec(region: string, device: number, length = this.meta.d): Vec {
+    const ptr = this.arena.ptr(region, device * length);
+    return { ptr, view: new Float32Array(this.arena.buffer, ptr, length) };
+  }
+
+  async run(task: PhaseTask): Promise<PhaseResult> {
+    const t0 = now();
+    this.learnMs = 0;
+    try {
+      switch (task.phase) {
+        case 'train': await this.train(task); break;
+        case 'server': this.server(task); break;
+        case 'mix': this.mix(task); break;
+        case 'evalDevices': await this.evalDevices(task); break;
+        case 'evalGlobal': await this.evalGlobal(task); break;
+      }
+      return { learnMs: this.learnMs, busyMs: now() - t0 };
+    } catch (err) {
+      return { learnMs: this.learnMs, busyMs: now() - t0, error: serializeError(err) };
+    }
+  }
+
+  // ---------------------------------------------------------------- phases
+
+  private async train(task: PhaseTask): Promise<void> {
+    const view = this.roundView(task.round);
+    const ctx = new DeviceCtx(this, view);
+    for (let i = task.from; i < task.to; i++) {
+      const st = i * STATS;
+      if (view.isOffline(i)) { this.stats[st + Stat.roundTime] = 0; continue; }
+      ctx.reset(i);
+      await this.algorithm.local(ctx);
+      this.checkFinite(i, task.round, 'local steps');
+      this.algorithm.send(ctx);
+      this.stats[st + Stat.roundTime] = this.clock.computeTime(i, ctx.roundFlops) + ctx.maxTransfer;
+    }
+  }
+
+  private server(task: PhaseTask): void {
+    const alg = this.algorithm;
+    if (!alg.server) throw new RunError(`algorithm ${alg.name} is a server algorithm without a server hook`);
+    alg.server(new ServerCtx(this, this.roundView(task.round)));
+  }
+
+  private mix(task: PhaseTask): void {
+    const view = this.roundView(task.round);
+    const ctx = new DeviceCtx(this, view);
+    for (let i = task.from; i < task.to; i++) {
+      if (view.isOffline(i)) continue;
+      ctx.reset(i);
+      this.algorithm.mix(ctx);
+      this.checkFinite(i, task.round, 'mixing');
+    }
+  }
+
+  /** NaN/Inf anywhere in x_i or w_i stops the run (count_nonfinite: one pass over d floats). */
+  private checkFinite(i: number, round: number, when: string): void {
+    const x = this.arena.ptr('x', i * this.meta.d);
+    const bad = this.kernels.count_nonfinite(this.meta.d, x);
+    const w = this.w[i]!;
+    if (bad > 0 || !Number.isFinite(w)) {
+      throw new RunError(`NaN/Inf in device ${i}'s parameters at round ${round} after ${when} (${bad} non-finite entries in x, w = ${w}); lower algorithm.lr or check the data`);
+    }
+  }
+
+  /** z_i = x_i / w_i into the engine's scratch vector. */
+  private deBiased(i: number): Vec {
+    const z = this.engineVec();
+    const d = this.meta.d;
+    this.kernels.copy(d, this.arena.ptr('x', i * d), z.ptr);
+    const w = this.w[i]!;
+    if (w !== 1) this.kernels.scale(d, 1 / w, z.ptr);
+    return z;
+  }
+
+  private async evaluate(params: Vec, data: Dataset, start: number, count: number): Promise<{ lossSum: number; correct: number }> {
+    if (this.native) {
+      const f = this.meta.features;
+      const r = this.native.evaluatePtr(params.ptr, data.x.byteOffset + 4 * start * f, data.y.byteOffset + start, count);
+      return { lossSum: r.loss * count, correct: r.correct };
+    }
+    const st = this.arena.f32('state', 0, 0);
+    const r = await this.learner.evaluate(params.view, st, data, start, count);
+    return { lossSum: r.loss * count, correct: r.correct };
+  }
+
+  /** Per device: z_i into its reduction block (tasks are block-aligned) and z_i's accuracy on the eval subset. */
+  private async evalDevices(task: PhaseTask): Promise<void> {
+    const d = this.meta.d;
+    const reduce = this.arena.f64('reduce');
+    for (let i = task.from; i < task.to; i++) {
+      const z = this.deBiased(i);
+      const zv = z.view;
+      const base = Math.floor(i / REDUCE_BLOCK) * d;
+      if (i % REDUCE_BLOCK === 0) {
+        for (let k = 0; k < d; k++) reduce[base + k] = zv[k]!;
+      } else {
+        for (let k = 0; k < d; k++) reduce[base + k] += zv[k]!;
+      }
+      const r = await this.evaluate(z, this.datasets.evalSet, 0, this.meta.evalCount);
+      const st = i * STATS;
+      this.stats[st + Stat.evalCorrect] = r.correct;
+      this.stats[st + Stat.evalLoss] = r.lossSum;
+    }
+  }
+
+  /** Consensus distance terms for a device range and z_avg's test loss/accuracy for a chunk range. */
+  private async evalGlobal(task: PhaseTask): Promise<void> {
+    const d = this.meta.d;
+    const zavgV = this.arena.f32('zavg');
+    for (let i = task.from; i < task.to; i++) {
+      const zv = this.deBiased(i).view;
+      let s = 0;
+      for (let k = 0; k < d; k++) {
+        const diff = zv[k]! - zavgV[k]!;
+        s += diff * diff;
+      }
+      this.stats[i * STATS + Stat.consensus] = s;
+    }
+    const parts = this.arena.f64('testPart');
+    const zavg: Vec = { ptr: this.arena.ptr('zavg'), view: zavgV };
+    for (let c = task.chunkFrom ?? 0; c < (task.chunkTo ?? 0); c++) {
+      const start = c * TEST_CHUNK;
+      const count = Math.min(TEST_CHUNK, this.meta.testCount - start);
+      const r = await this.evaluate(zavg, this.datasets.test, start, count);
+      parts[2 * c] = r.lossSum;
+      parts[2 * c + 1] = r.correct;
+    }
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  /**
+   * Pointer to the next batch's row indices of device i (u32[batchSize]): in place in the shard
+   * list when the batch does not cross an epoch end, else gathered into the slot's row buffer.
+   * Each epoch starts with an in-place Fisher-Yates shuffle of the shard from stream
+   * (seed, i, epoch, batch), so sampling depends only on the device's own history.
+   */
+  sampleRows(i: number): number {
+    const B = this.config.algorithm.batchSize;
+    const off = this.shardOff[i]!;
+    const len = this.shardOff[i + 1]! - off;
+    let pos = this.cursor[2 * i]!;
+    let epoch = this.cursor[2 * i + 1]!;
+    let ptr: number;
+    if (pos === len) { this.shuffle(i, off, len, epoch); epoch++; pos = 0; }
+    if (pos + B <= len) {
+      ptr = this.arena.ptr('shardIdx', off + pos);
+      pos += B;
+    } else {
+      ptr = this.slotBase + this.meta.slot.rowsOffset;
+      const rows = new Uint32Array(this.arena.buffer, ptr, B);
+      for (let s = 0; s < B; s++) {
+        if (pos === len) { this.shuffle(i, off, len, epoch); epoch++; pos = 0; }
+        rows[s] = this.shardIdx[off + pos]!;
+        pos++;
+      }
+    }
+    this.cursor[2 * i] = pos;
+    this.cursor[2 * i + 1] = epoch;
+    return ptr;
+  }
+
+  private shuffle(i: number, off: number, len: number, epoch: number): void {
+    RandomStream.of(this.config.seed, i, epoch, Purpose.batch).shuffle(this.shardIdx.subarray(off, off + len));
+  }
+
+  /** Gathers rows into the slot's batch buffers (non-native learners). */
+  gather(rowsPtr: number): { x: Float32Array; y: Uint8Array; count: number } {
+    const B = this.config.algorithm.batchSize;
+    const f = this.meta.features;
+    const s = this.meta.slot;
+    const rows = new Uint32Array(this.arena.buffer, rowsPtr, B);
+    const x = new Float32Array(this.arena.buffer, this.slotBase + s.batchXOffset, B * f);
+    const y = new Uint8Array(this.arena.buffer, this.slotBase + s.batchYOffset, B);
+    const tx = this.datasets.train.x;
+    const ty = this.datasets.train.y;
+    for (let r = 0; r < B; r++) {
+      const row = rows[r]!;
+      x.set(tx.subarray(row * f, row * f + f), r * f);
+      y[r] = ty[row]!;
+    }
+    return { x, y, count: B };
+  }
+
+  get trainXPtr(): number { return this.datasets.train.x.byteOffset; }
+  get trainYPtr(): number { return this.datasets.train.y.byteOffset; }
+
+  rngKey(node: number, round: number, purpose: number): number {
+    return rngKey(this.config.seed, node, round, purpose);
+  }
+}
+
+/** A Topology stand-in for server algorithms (they ignore the graph). */
+function placeholderTopology(n: number): Topology {
+  const empty = { round: 0, outPeers: [] as number[][], inPeers: [] as number[][], selfWeight: new Float64Array(n) };
+  return { spec: 'star', n, directed: true, period: 1, round: () => empty };
+}
+
+/** Typed views over an outbox region (headers are 8-byte aligned: strides are multiples of 64). */
+interface OutboxViews { readonly u8: Uint8Array; readonly u32: Uint32Array; readonly f64: Float64Array }
+
+function outboxViews(a: Arena, region: string): OutboxViews {
+  const r = a.region(region);
+  return {
+    u8: new Uint8Array(a.buffer, r.offset, r.bytes),
+    u32: new Uint32Array(a.buffer, r.offset, r.bytes >>> 2),
+    f64: new Float64Array(a.buffer, r.offset, r.bytes >>> 3),
+  };
+}
+
+/** The message in the outbox at byte `base` of `ob`, or null when none was posted this round. */
+function readMessage(ob: OutboxViews, base: number, from: number, round: number, sendsWeight: boolean): InMessage | null {
+  const u = base >>> 2;
+  if (Atomics.load(ob.u32, u) !== round + 1) return null;
+  const bytes = ob.u32[u + 1]!;
+  const f = base >>> 3;
+  return {
+    from,
+    bytes: ob.u8.subarray(base + OUTBOX_HEADER_BYTES, base + OUTBOX_HEADER_BYTES + bytes),
+    outDegree: ob.u32[u + 2]!,
+    selfWeight: ob.f64[f + 2]!,
+    weight: sendsWeight ? ob.f64[f + 3]! : Number.NaN,
+  };
+}
+
+/** Writes an outbox header; the round stamp goes last. */
+function writeHeader(ob: OutboxViews, base: number, round: number, bytes: number, outDegree: number, selfWeight: number, weight: number): void {
+  const u = base >>> 2;
+  const f = base >>> 3;
+  ob.u32[u + 1] = bytes;
+  ob.u32[u + 2] = outDegree;
+  ob.f64[f + 2] = selfWeight;
+  ob.f64[f + 3] = weight;
+  Atomics.store(ob.u32, u, round + 1);
+}
+
+/** DeviceContext over the arena; one object per task, re-pointed at each device. */
+class DeviceCtx implements DeviceContext {
+  device = 0;
+  roundFlops = 0;
+  maxTransfer = 0;
+  private inboxCache: InMessage[] | null = null;
+  private serverMsg: InMessage | null | undefined;
+  x!: Vec;
+  w!: Float64Array;
+  momentum!: Vec;
+  compressor!: WireCompressor;
+  selfWeight = 1;
+  outPeers: readonly number[] = [];
+  readonly round: number;
+  readonly d: number;
+  readonly n: number;
+  readonly config: RunConfig;
+  readonly setup: AlgorithmSetup;
+  readonly kernels: KernelExports;
+
+  constructor(private readonly rt: WorkerRuntime, private readonly view: RoundView) {
+    this.round = view.round;
+    this.d = rt.meta.d;
+    this.n = rt.meta.n;
+    this.config = rt.config;
+    this.setup = rt.setup;
+    this.kernels = rt.kernels;
+  }
+
+  reset(i: number): void {
+    this.device = i;
+    this.roundFlops = 0;
+    this.maxTransfer = 0;
+    this.inboxCache = null;
+    this.serverMsg = undefined;
+    this.x = this.rt.deviceVec('x', i);
+    this.w = this.rt.w.subarray(i, i + 1);
+    this.momentum = this.rt.deviceVec('m', i);
+    this.compressor = this.rt.compressorOf(i);
+    this.selfWeight = this.view.selfWeight(i);
+    this.outPeers = this.view.outPeers(i);
+  }
+
+  vector(name: string): Vec {
+    const r = this.rt.arena.region(`dev.${name}`);
+    const len = r.length / this.n;
+    return this.rt.deviceVec(`dev.${name}`, this.device, len);
+  }
+
+  scratch(slot: number): Vec {
+    if (slot >= this.rt.algorithm.scratchVectors) throw new RunError(`${this.rt.algorithm.name}: scratch(${slot}) but it declares scratchVectors = ${this.rt.algorithm.scratchVectors}`);
+    return this.rt.scratchVec(slot);
+  }
+
+  rngKey(purpose: number): number {
+    return this.rt.rngKey(this.device, this.round, purpose);
+  }
+
+  outbox(): Uint8Array {
+    const base = this.device * this.rt.meta.outboxStride + OUTBOX_HEADER_BYTES;
+    return this.rt.outboxes.u8.subarray(base, base + this.rt.meta.outboxPayload);
+  }
+
+  post(bytes: number, weight?: number): void {
+    const rt = this.rt;
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes > rt.meta.outboxPayload) throw new RunError(`device ${this.device}, round ${this.round}: posted ${bytes} bytes, outbox holds ${rt.meta.outboxPayload}`);
+    const sendsWeight = rt.algorithm.sendsWeight;
+    const peers = rt.algorithm.kind === 'server' ? [rt.meta.n] : this.outPeers;
+    writeHeader(rt.outboxes, this.device * rt.meta.outboxStride, this.round, bytes, peers.length, this.selfWeight, sendsWeight ? (weight ?? Number.NaN) : Number.NaN);
+    const scalarBits = sendsWeight ? 64 : 0;
+    const bits = 8 * bytes + scalarBits;
+    const st = this.device * STATS;
+    rt.stats[st + Stat.bitsSent] += bits * peers.length;
+    rt.stats[st + Stat.denseBits] += (8 * rt.meta.noneBytes + scalarBits) * peers.length;
+    let maxT = 0;
+    for (const j of peers) maxT = Math.max(maxT, rt.clock.transferTime(this.device, j, bits));
+    this.maxTransfer = maxT;
+  }
+
+  async gradient(params: Vec, grad: Vec): Promise<number> {
+    const rt = this.rt;
+    const B = rt.config.algorithm.batchSize;
+    const rows = rt.sampleRows(this.device);
+    const t0 = now();
+    let loss: number;
+    if (rt.native) {
+      loss = rt.native.gradientRows(params.ptr, rt.trainXPtr, rt.trainYPtr, rows, B, grad.ptr);
+    } else {
+      const batch = rt.gather(rows);
+      const sc = rt.meta.stateCount;
+      const state = rt.arena.f32('state', this.device * sc, sc);
+      loss = await rt.learner.gradient(params.view, state, batch, grad.view);
+    }
+    rt.learnMs += now() - t0;
+    const st = this.device * STATS;
+    const flops = B * rt.meta.flopsPerSample;
+    rt.stats[st + Stat.samples] += B;
+    rt.stats[st + Stat.flops] += flops;
+    rt.stats[st + Stat.trainLoss] = loss;
+    this.roundFlops += flops;
+    return loss;
+  }
+
+  inbox(): InMessage[] {
+    if (this.inboxCache) return this.inboxCache;
+    const rt = this.rt;
+    const list: InMessage[] = [];
+    const sendsWeight = rt.algorithm.sendsWeight;
+    let received = 0;
+    for (const j of this.view.inPeers(this.device)) {
+      const msg = readMessage(rt.outboxes, j * rt.meta.outboxStride, j, this.round, sendsWeight);
+      if (!msg || this.view.dropped(j, this.device)) continue;
+      list.push(msg);
+      received += 8 * msg.bytes.length + (sendsWeight ? 64 : 0);
+    }
+    rt.stats[this.device * STATS + Stat.bitsReceived] += received;
+    this.inboxCache = list;
+    return list;
+  }
+
+  serverMessage(): InMessage | null {
+    if (this.serverMsg !== undefined) return this.serverMsg;
+    const rt = this.rt;
+    if (!rt.serverOutbox) { this.serverMsg = null; return null; }
+    const msg = readMessage(rt.serverOutbox, 0, -1, this.round, false);
+    if (msg) rt.stats[this.device * STATS + Stat.bitsDown] += 8 * msg.bytes.length;
+    this.serverMsg = msg;
+    return msg;
+  }
+}
+
+/** ServerContext over the arena (server algorithms). */
+class ServerCtx implements ServerContext {
+  readonly round: number;
+  readonly d: number;
+  readonly n: number;
+  readonly config: RunConfig;
+  readonly setup: AlgorithmSetup;
+  readonly kernels: KernelExports;
+  readonly x: Vec;
+  readonly compressor: WireCompressor;
+
+  constructor(private readonly rt: WorkerRuntime, private readonly view: RoundView) {
+    this.round = view.round;
+    this.d = rt.meta.d;
+    this.n = rt.meta.n;
+    this.config = rt.config;
+    this.setup = rt.setup;
+    this.kernels = rt.kernels;
+    this.x = rt.deviceVec('srv.x', 0);
+    this.compressor = rt.compressor('none');
+  }
+
+  vector(name: string): Vec {
+    const r = this.rt.arena.region(`srv.${name}`);
+    return this.rt.deviceVec(`srv.${name}`, 0, r.length);
+  }
+
+  scratch(slot: number): Vec { return this.rt.scratchVec(slot); }
+
+  rngKey(purpose: number): number { return this.rt.rngKey(this.n, this.round, purpose); }
+
+  compressorOf(device: number): WireCompressor { return this.rt.compressorOf(device); }
+
+  inbox(): InMessage[] {
+    const rt = this.rt;
+    const list: InMessage[] = [];
+    for (let j = 0; j < this.n; j++) {
+      if (this.view.isOffline(j)) continue;
+      const msg = readMessage(rt.outboxes, j * rt.meta.outboxStride, j, this.round, rt.algorithm.sendsWeight);
+      if (msg) list.push(msg);
+    }
+    return list;
+  }
+
+  outbox(): Uint8Array {
+    const ob = this.rt.serverOutbox!;
+    return ob.u8.subarray(OUTBOX_HEADER_BYTES, ob.u8.length);
+  }
+
+  post(bytes: number): void {
+    writeHeader(this.rt.serverOutbox!, 0, this.round, bytes, this.n, Number.NaN, Number.NaN);
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Piscina worker entry: runs one phase for a batch of devices on the shared arena.
+ * The first task builds the worker's runtime from workerData (kernel instance over the posted
+ * memory, learner, compressors, topology, algorithm); later tasks reuse it.
+ */
+import { Piscina } from 'piscina';
+import type { PhaseResult, PhaseTask, WorkerInit } from '../src/engine/protocol.js';
+import { serializeError } from '../src/engine/protocol.js';
+import { WorkerRuntime } from '../src/engine/runtime.js';
+
+let runtime: Promise<WorkerRuntime> | undefined;
+
+export default async function phase(task: PhaseTask): Promise<PhaseResult> {
+  try {
+    runtime ??= WorkerRuntime.create(Piscina.workerData as WorkerInit);
+    return await (await runtime).run(task);
+  } catch (err) {
+    return { learnMs: 0, busyMs: 0, error: serializeError(err) };
+  }
+}
