@@ -109,9 +109,10 @@ function encode(data: CachedImages, id: Uint8Array): Uint8Array {
 
 /** Reads a cache file; undefined when absent, stale (other source id) or damaged. */
 export function readCache(file: string, id: Uint8Array): CachedImages | undefined {
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    const buf = readFileSync(file);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // plain views, not Buffers
   } catch {
     return undefined;
   }
