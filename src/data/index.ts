@@ -129,10 +129,10 @@ export async function loadTrainTest(trainSpec: string, testSpec: string | null |
     ({ train, test } = holdOut(train, opts.holdout ?? DEFAULT_HOLDOUT));
     heldOut = true;
   } else {
-    test = await loadDataset(trainSpec, { ...base, split: 'test' });
     if ('split' in parsedTrain && parsedTrain.split === 'test') {
       throw new DataError('the training spec selects the test split and no test spec is given; set data.test', trainSpec);
     }
+    test = await loadDataset(trainSpec, { ...base, split: 'test' });
   }
   train = limitDataset(train, opts.limit);
   if (opts.normalize === 'standard') [train, test] = standardize(train, test);
