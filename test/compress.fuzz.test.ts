@@ -4,7 +4,9 @@
 // every invariant or throws WireError, and accumulate agrees with it; nothing else, no hangs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCompressor, type KernelCompressor, type Message } from '../src/compress/index.js';
+import { KERNEL_RESERVED_BYTES, ScratchAllocator } from '../src/arena/arena.js';
+import { createCompressor, createCompressorSync, type KernelCompressor, type Message } from '../src/compress/index.js';
+import { createSharedMemory, loadKernels } from '../src/kernels/index.js';
 import { WireError } from '../src/errors.js';
 import * as ref from '../src/kernels/reference/index.js';
 import { assertSameF32, TestRandom, testVector, VECTOR_KINDS } from './support/kernel-memory.js';
@@ -172,4 +174,32 @@ test('fuzz: a message parsed by a different compressor or with another d is a Wi
     }
     assert.throws(() => comps[i]!.parse(messages[i]!, 301), /expected d=301, message has d=300/);
   }
+});
+
+test('fuzz: compressors bound to an exactly sized scratch region only ever throw WireError', { timeout: 60_000 }, async () => {
+  const rnd = new TestRandom(31337);
+  const tally: Tally = { ok: 0, wire: 0 };
+  for (const spec of ['topk:0.01', 'topk:0.3+int4', 'threshold:0.5', 'threshold:0.2+qsgd:5', 'randk:0.1+int8:16', 'int8', 'sign', 'none']) {
+    for (const d of [1, 257, 1000]) {
+      const sizing = await createCompressor(spec);
+      const bytes = sizing.scratchBytes(d);
+      const memory = createSharedMemory(bytes + 4096);
+      const { exports } = await loadKernels({ memory });
+      const c = createCompressorSync(spec, { kernels: { exports, scratch: new ScratchAllocator(KERNEL_RESERVED_BYTES, bytes) } });
+      const good = c.encode(c.compress(testVector(rnd, d, 'normal'), { rngKey: 5 }));
+      for (let t = 0; t < 150; t++) probe(c, mutate(rnd, good), d, tally, `${spec} d=${d} bound mutation ${t}`);
+      // Non-canonical (overlong) varints make a section longer than any real encoder writes.
+      // k = d - 1 of them (indices 0..d-2, zero values) is far longer than maxEncodedBytes(d).
+      if (c.parsed.sparsifier.kind === 'threshold' && c.parsed.quantizer.kind === 'f32' && d > 1) {
+        const k = d - 1;
+        const m = new Uint8Array(HEADER + 4 * k + 5 * k);
+        for (let j = 0; j < k; j++) m.set([0x80, 0x80, 0x80, 0x80, 0x00], HEADER + 4 * k + 5 * j);
+        assert.ok(m.length > c.maxEncodedBytes(d));
+        m.set(good.subarray(0, HEADER));
+        const patched = patchHeader(m, (dv, b) => { dv.setUint32(12, k, true); dv.setUint32(20, m.length, true); b[4] = 4; });
+        probe(c, patched, d, tally, `${spec} d=${d} overlong varints`);
+      }
+    }
+  }
+  assert.ok(tally.wire > 1000, JSON.stringify(tally));
 });

@@ -98,6 +98,8 @@ export interface HeaderExpectation {
   readonly fixedK: number | undefined;
   /** Value section bytes for k values. */
   valueBytes(k: number): number;
+  /** maxEncodedBytes(d): no valid message is longer (bounds the receiver's scratch). */
+  readonly maxLength: number;
 }
 
 function describe(sparsifier: number, format: number): string {
@@ -141,6 +143,7 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
   if (h.bucket !== e.bucket) fail(`message has bucket ${h.bucket}, this compressor uses bucket ${e.bucket}`);
   if (h.d !== e.d) fail(`expected d=${e.d}, message has d=${h.d}`);
   if (h.k > h.d) fail(`k=${h.k} exceeds d=${h.d}`);
+  if (n > e.maxLength) fail(`message has ${n} bytes, more than any encoding for d=${e.d} (${e.maxLength})`);
   if (e.fixedK !== undefined && h.k !== e.fixedK) fail(`k=${h.k}, but this compressor sends k=${e.fixedK} for d=${h.d}`);
   if (h.indexFormat > IndexFormat.varint) fail(`unknown index format ${h.indexFormat}`);
   if ((h.indexFormat === IndexFormat.dense) !== (h.k === h.d)) {

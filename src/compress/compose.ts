@@ -196,7 +196,7 @@ export class ComposedCompressor implements KernelCompressor {
     return {
       label: this.spec, d, sparsifier: this.sparsifier.id, format: this.format.id, flags: this.sparsifier.flags,
       levels: this.format.levels, bucket: this.format.bucket, fixedK: this.sparsifier.fixedK(d),
-      valueBytes: (k) => this.format.bytes(k),
+      valueBytes: (k) => this.format.bytes(k), maxLength: this.maxEncodedBytes(d),
     };
   }
 
