@@ -58,8 +58,10 @@ const COLUMNS: Column[] = [
     head: 'Devices · graph · labels', title: 'devices, topology, label partition',
     cell: (r) => (r.config ? `${r.config.devices} · <code>${escapeHtml(r.config.topology)}</code> · <code>${escapeHtml(r.config.data.partition)}</code>` : '–'),
   },
-  { head: 'Rounds', numeric: true, cell: (r) => String(finalMetrics(r)?.round ?? '–') },
-  { head: 'Final accuracy', numeric: true, cell: (r) => pct(finalMetrics(r)?.accuracy) },
+  {
+    head: 'Final accuracy', title: 'test accuracy at the last evaluation (its round in grey)', numeric: true,
+    cell: (r) => { const f = finalMetrics(r); return `${pct(f?.accuracy)}${f ? ` <span class="dim">r${f.round}</span>` : ''}`; },
+  },
   { head: 'Bits sent', title: 'cumulative, all devices', numeric: true, cell: (r) => si(finalMetrics(r)?.bitsSent, 'bit') },
   {
     head: 'Compression', title: '32·d / bits per message', numeric: true,
@@ -117,7 +119,7 @@ h2 { font-size: 17px; font-weight: 650; margin: 30px 0 12px; }
 .table-wrap { overflow-x: auto; background: white; border: 1px solid var(--line); border-radius: 8px; }
 table.summary { border-collapse: collapse; width: 100%; font-size: 13px; }
 table.summary td.num, table.summary th, table.summary td:nth-child(-n+3) { white-space: nowrap; }
-table.summary th, table.summary td { padding: 8px 10px; border-bottom: 1px solid var(--line); text-align: left; }
+table.summary th, table.summary td { padding: 8px 8px; border-bottom: 1px solid var(--line); text-align: left; }
 table.summary th { background: #f9fafb; font-weight: 600; color: #3e4c59; position: sticky; top: 0; }
 table.summary tr:last-child td { border-bottom: none; }
 table.summary .num { text-align: right; font-variant-numeric: tabular-nums; }

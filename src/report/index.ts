@@ -21,6 +21,8 @@ export interface BuildReportOptions {
   title?: string;
   /** Shown in the header. */
   version?: string;
+  /** Header timestamp (default: now). */
+  generatedAt?: Date;
 }
 
 export interface BuiltReport {

@@ -70,12 +70,17 @@ export function readRunDir(dir: string): RunData {
 /** Load several runs; labels are made unique (run name, then `name (dir)` when names repeat). */
 export function readRuns(dirs: readonly string[]): RunData[] {
   const runs = dirs.map(readRunDir);
-  const counts = new Map<string, number>();
-  for (const r of runs) counts.set(r.label, (counts.get(r.label) ?? 0) + 1);
-  const seen = new Map<string, number>();
-  for (const r of runs) {
-    if (counts.get(r.label)! > 1) {
-      const base = `${r.label} (${basename(r.dir)})`;
+  const groups = new Map<string, RunData[]>();
+  for (const r of runs) groups.set(r.label, [...(groups.get(r.label) ?? []), r]);
+  for (const [name, group] of groups) {
+    if (group.length < 2) continue;
+    // The shortest trailing part of the directory path that tells the runs apart.
+    const tail = (r: RunData, parts: number): string => r.dir.split(/[\\/]/).filter(Boolean).slice(-parts).join('/');
+    let parts = 1;
+    while (parts < 4 && new Set(group.map((r) => tail(r, parts))).size < group.length) parts++;
+    const seen = new Map<string, number>();
+    for (const r of group) {
+      const base = `${name} (${tail(r, parts)})`;
       const n = (seen.get(base) ?? 0) + 1;
       seen.set(base, n);
       r.label = n > 1 ? `${base} #${n}` : base;

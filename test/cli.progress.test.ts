@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createProgress, formatBits, formatDuration, metricsText } from '../src/cli/progress.js';
+
+function clock(): { now: () => number; advance: (ms: number) => void } {
+  let t = 1_000_000;
+  return { now: () => t, advance: (ms) => { t += ms; } };
+}
+
+test('formatting helpers', () => {
+  assert.equal(formatDuration(0), '0:00');
+  assert.equal(formatDuration(75), '1:15');
+  assert.equal(formatDuration(3725), '1:02:05');
+  assert.equal(formatDuration(NaN), '--:--');
+  assert.equal(formatBits(999), '999 bit');
+  assert.equal(formatBits(1.5e6), '1.5 Mbit');
+  assert.equal(formatBits(2.5e9), '2.5 Gbit');
+  assert.equal(formatBits(250e9), '250 Gbit');
+  assert.equal(metricsText({ round: 3, accuracy: 0.7123, loss: 0.81234, bitsSent: 1.2e9 }), 'acc 71.23%  loss 0.812  bits 1.2 Gbit');
+  assert.equal(metricsText({ round: 3, accuracy: null }), '');
+});
+
+test('not a TTY: one plain line per evaluation, with ETA', () => {
+  const c = clock();
+  const lines: string[] = [];
+  const p = createProgress({ write: (t) => lines.push(t), tty: false, quiet: false, now: c.now });
+  for (let round = 1; round <= 20; round++) {
+    c.advance(500);
+    p.update({ round, rounds: 20, metrics: round % 10 === 0 ? { round, accuracy: 0.5, bitsSent: round * 1000 } : undefined });
+  }
+  p.done();
+  assert.equal(lines.length, 2);
+  assert.ok(lines.every((l) => l.endsWith('\n') && !l.includes('\r')));
+  // 9 rounds after the first event took 4.5 s: 0.5 s per round, 10 rounds left.
+  assert.equal(lines[0], 'round 10/20  acc 50.00%  bits 10.0 kbit  elapsed 0:05  eta 0:05\n');
+  assert.match(lines[1]!, /^round 20\/20 .* eta 0:00\n$/);
+});
+
+test('TTY: one line redrawn in place (throttled), ended with a newline', () => {
+  const c = clock();
+  let text = '';
+  const p = createProgress({ write: (t) => { text += t; }, tty: true, quiet: false, columns: 80, now: c.now });
+  for (let round = 1; round <= 100; round++) {
+    c.advance(10); // 10 ms per round: most redraws are throttled
+    p.update({ round, rounds: 100, metrics: round % 50 === 0 ? { round, accuracy: 0.9, bitsSent: 5e6 } : undefined });
+  }
+  p.done();
+  const draws = text.split('\r\x1b[2K').filter(Boolean);
+  assert.ok(draws.length >= 3 && draws.length <= 15, `${draws.length} redraws`);
+  assert.ok(text.endsWith('\n'));
+  assert.equal(text.split('\n').length, 2, 'a single line');
+  const final = draws[draws.length - 1]!.trimEnd();
+  assert.match(final, /^\[#{10,}\] 100\/100  acc 90\.00%  bits 5\.0 Mbit  ETA 0:00$/);
+  assert.ok(draws.every((d) => d.replace('\n', '').length < 80), 'fits the terminal');
+});
+
+test('--quiet writes nothing', () => {
+  let text = '';
+  const p = createProgress({ write: (t) => { text += t; }, tty: true, quiet: true });
+  p.update({ round: 1, rounds: 2, metrics: { round: 1, accuracy: 0.1 } });
+  p.done();
+  const q = createProgress({ write: (t) => { text += t; }, tty: false, quiet: true });
+  q.update({ round: 1, rounds: 2, metrics: { round: 1, accuracy: 0.1 } });
+  assert.equal(text, '');
+});
