@@ -46,6 +46,7 @@ function probe(c: KernelCompressor, bytes: Uint8Array, d: number, tally: Tally, 
   if (!msg) {
     tally.wire++;
     assert.ok(accErr instanceof WireError, `${what}: parse threw WireError but accumulate gave ${String(accErr)}`);
+    for (let i = 0; i < d; i++) if (target[i] !== 0.5) assert.fail(`${what}: a rejected message changed target[${i}]`);
     return;
   }
   tally.ok++;

@@ -2,7 +2,7 @@
 export type {
   Message, Compressor, WireCompressor, CompressOptions, CompressorSpec, SparsifierSpec, QuantizerSpec, KernelCompressor,
 } from './types.js';
-export { parseCompressorSpec, canonicalSpec, DEFAULT_BUCKET } from './spec.js';
+export { parseCompressorSpec, canonicalSpec, formatSpec, DEFAULT_BUCKET } from './spec.js';
 export { createCompressor, createCompressorSync, type CompressorOptions } from './registry.js';
 export type { KernelBinding } from './exec.js';
 export { ErrorFeedback } from './error-feedback.js';
