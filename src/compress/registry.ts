@@ -29,6 +29,24 @@ export interface CompressorOptions {
 /** Initial size of a private kernel memory above the reserved low 64 KiB; grown on demand. */
 const PRIVATE_INITIAL_BYTES = 1 << 20;
 
+/**
+ * One private kernel memory per kernel module (i.e. per build), shared by every unbound
+ * compressor of this thread: each call resets its scratch and returns copies, and calls never
+ * interleave, so sharing is safe, and a run with thousands of per-device specs (DAGC) does not
+ * reserve thousands of wasm memories.
+ */
+const privateContexts = new WeakMap<WebAssembly.Module, KernelContext>();
+
+function privateContext(module: WebAssembly.Module): KernelContext {
+  let ctx = privateContexts.get(module);
+  if (!ctx) {
+    const memory = createSharedMemory(PRIVATE_INITIAL_BYTES);
+    ctx = KernelContext.owned(instantiateKernels(module, memory), memory);
+    privateContexts.set(module, ctx);
+  }
+  return ctx;
+}
+
 function sparsifierFor(s: SparsifierSpec): Sparsifier {
   switch (s.kind) {
     case 'dense': return denseSparsifier;
@@ -65,8 +83,7 @@ export function createCompressorSync(spec: string | CompressorSpec, opts: Compre
   if (opts.kernels) {
     ctx = KernelContext.bound(opts.kernels);
   } else if (opts.module) {
-    const memory = createSharedMemory(PRIVATE_INITIAL_BYTES);
-    ctx = KernelContext.owned(instantiateKernels(opts.module, memory), memory);
+    ctx = privateContext(opts.module);
   } else {
     throw new SpecError(parsed.spec, 'createCompressorSync needs opts.kernels or opts.module (or use createCompressor)');
   }
