@@ -196,7 +196,7 @@ test('run --resume DIR continues in DIR with its resolved config', async () => {
   const r = await run(['run', '--resume', out, '--quiet'], fakeEngine(calls));
   assert.equal(r.code, 0, r.err);
   assert.equal(calls[0]!.config.rounds, 8);
-  assert.equal(calls[0]!.opts.resume, out);
+  assert.equal(calls[0]!.opts.resume, true);
   assert.equal(calls[0]!.opts.outDir, out);
   const done = await run(['run', '--resume', out, '--quiet']);
   assert.equal(done.code, 2);

@@ -104,7 +104,10 @@ test('malformed spec strings are errors naming the key', () => {
   assertConfigError(() => resolveConfig({ data: { partition: 'dirichlet:-1' } }), 'data.partition');
   assertConfigError(() => resolveConfig({ data: { partition: 'skew:1.5' } }), 'data.partition');
   assertConfigError(() => resolveConfig({ data: { volume: 'volume:0.5' } }), 'data.volume');
-  assertConfigError(() => resolveConfig({ data: { train: 'imagenet' } }), 'data.train', 'unknown train dataset');
+  assertConfigError(() => resolveConfig({ data: { train: 'imagenet' } }), 'data.train', 'unknown dataset');
+  assertConfigError(() => resolveConfig({ data: { train: 'synthetic:100,8' } }), 'data.train', "bad spec 'synthetic:100,8'");
+  assertConfigError(() => resolveConfig({ data: { train: 'mnist:test', test: null } }), 'data.train', 'test split');
+  assert.equal(resolveConfig({ data: { train: 'synthetic:1000,8,3,linear', test: null, volume: 'natural' } }).data.volume, 'natural');
   assertConfigError(() => resolveConfig({ data: { test: 'mnist:validation' } }), 'data.test');
   // Valid forms pass.
   for (const compressor of ['topk:0.01+int8', 'randk:0.1:scaled', 'threshold:0.05', 'qsgd:16', 'sign', 'none', 'int4']) {
@@ -112,6 +115,18 @@ test('malformed spec strings are errors naming the key', () => {
   }
   for (const model of ['logistic', 'mlp:128,64', 'lenet', 'resnet20', 'vgg11']) assert.equal(resolveConfig({ model }).model, model);
   for (const partition of ['iid', 'dirichlet:0.5', 'skew:0.8', 'shards:2']) assert.equal(resolveConfig({ data: { partition } }).data.partition, partition);
+});
+
+test('the model grammar agrees with the model registry\'s parseModelSpec', async () => {
+  const { parseModelSpec } = await import('../src/models/registry.js');
+  const { checkModelSpec } = await import('../src/config/specs.js');
+  const specs = ['logistic', 'logistic:1', 'mlp', 'mlp:', 'mlp:128', 'mlp:128,64', 'mlp:0', 'mlp:12x', 'mlp:65536', 'mlp:65537',
+    'lenet', 'lenet:5', 'resnet20', 'resnet18', 'vgg11', 'vgg11:32', 'vgg11:0', 'vgg11:a', 'cnn', '', ' lenet '];
+  for (const spec of specs) {
+    let owner = true;
+    try { parseModelSpec(spec); } catch { owner = false; }
+    assert.equal(checkModelSpec(spec) === null, owner, `'${spec}': config ${checkModelSpec(spec) === null ? 'accepts' : 'rejects'}, registry ${owner ? 'accepts' : 'rejects'}`);
+  }
 });
 
 test('specs that depend on other keys: topology vs devices, DAGC vs compressor', () => {

@@ -1,9 +1,13 @@
 /**
- * The CLI's view of the training engine (src/engine/run.ts, written by the engine helper):
- * `runExperiment(config, { outDir, workers, resume, onProgress, signal })`. Loaded lazily so the
- * other subcommands (and config validation) work, and fail clearly, without it.
+ * The CLI's view of the training engine (src/engine/run.ts): `runExperiment(config, { outDir,
+ * workers, resume, onProgress, signal })`. Loaded lazily so `config`, `compare`, `--help` and config
+ * validation start fast and never touch workers or datasets.
+ *
+ * `RunExperiment` is the subset the CLI uses (tests substitute a fake engine); the assertion
+ * below keeps it in step with the engine's own signature.
  */
 import type { RunConfig } from '../config/types.js';
+import type { runExperiment as engineRunExperiment } from '../engine/run.js';
 import type { MetricsRecord, RunSummaryFile } from '../report/types.js';
 
 export interface ProgressEvent {
@@ -16,29 +20,28 @@ export interface ProgressEvent {
 export interface RunExperimentOptions {
   outDir: string;
   workers?: number;
-  /** Resume from the checkpoints of this run directory. */
-  resume?: string;
+  /** Continue from the latest checkpoint of the run in outDir. */
+  resume?: boolean;
   onProgress?: (ev: ProgressEvent) => void;
   signal?: AbortSignal;
 }
 
 export type RunExperiment = (config: RunConfig, opts: RunExperimentOptions) => Promise<RunSummaryFile>;
 
+// Compile-time: the engine's runExperiment can be used where the CLI expects a RunExperiment.
+type Assignable<T extends U, U> = T;
+export type EngineFitsCli = Assignable<typeof engineRunExperiment, RunExperiment>;
+
 export class EngineUnavailableError extends Error {}
 
-const ENGINE_MODULE = '../engine/run.js';
-
 export async function loadRunExperiment(): Promise<RunExperiment> {
-  let mod: { runExperiment?: unknown };
   try {
-    mod = (await import(ENGINE_MODULE)) as { runExperiment?: unknown };
+    const mod = await import('../engine/run.js');
+    return mod.runExperiment;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('engine')) {
-      throw new EngineUnavailableError('the training engine (src/engine/run.ts) is not part of this build yet');
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new EngineUnavailableError(`the training engine cannot be loaded: ${(err as Error).message}`);
     }
     throw err;
   }
-  if (typeof mod.runExperiment !== 'function') throw new EngineUnavailableError('src/engine/run.ts does not export runExperiment');
-  return mod.runExperiment as RunExperiment;
 }

@@ -94,7 +94,7 @@ export function prepareOutDir(outDir: string, opts: { force: boolean; resume: bo
 
 /** Runs one resolved config into outDir (directory created here); returns the summary. */
 export async function executeRun(config: RunConfig, outDir: string, io: CliIO, opts: {
-  runExperiment: RunExperiment; quiet: boolean; resume?: string; fresh: boolean; label?: string;
+  runExperiment: RunExperiment; quiet: boolean; resume?: boolean; fresh: boolean; label?: string;
 }): Promise<RunSummaryFile> {
   mkdirSync(outDir, { recursive: true });
   if (opts.fresh) for (const f of RUN_FILES) rmSync(join(outDir, f), { force: true });
@@ -159,7 +159,7 @@ export async function runCommand(argv: string[], io: CliIO, deps: RunDeps = {}):
   if (!quiet) io.stderr(`sparsepush ${packageVersion()}: ${config.name} -> ${display(outDir)}\n`);
   let summary: RunSummaryFile;
   try {
-    summary = await executeRun(config, outDir, io, { runExperiment, quiet, resume: resumeDir, fresh: !resumeDir });
+    summary = await executeRun(config, outDir, io, { runExperiment, quiet, resume: resumeDir !== undefined, fresh: !resumeDir });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // A config problem only the engine can see (e.g. a dataset too small for the partition) is still exit 2.

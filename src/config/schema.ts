@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js';
 import type { RunConfig } from './types.js';
 import {
   ALGORITHM_NAMES, checkCompressorSpec, checkDataSpec, checkModelSpec, checkPartitionSpec,
-  checkTopologyFor, checkTopologySpec, checkVolumeSpec, compressorHead, SERVER_ALGORITHMS,
+  checkTopologyFor, checkTopologySpec, checkVolumeSpec, compressorHead, dataSplit, SERVER_ALGORITHMS,
 } from './specs.js';
 
 /** Reference metadata of one config key. */
@@ -67,17 +67,17 @@ function section<S extends z.ZodRawShape>(shape: S, description: string) {
 // ---------------------------------------------------------------- the schema
 
 const dataSchema = section({
-  train: specString((s) => checkDataSpec(s, 'train'), 'mnist \\| fashion-mnist \\| csv:PATH \\| npy:X.npy,y.npy \\| cifar10:DIR \\| synthetic:...',
+  train: specString(checkDataSpec, 'mnist \\| fashion-mnist \\| csv:PATH \\| npy:X.npy,y.npy \\| cifar10:DIR \\| synthetic:N,D,C[,blobs\\|linear[,NOISE]]',
     'Training data. CSV: one sample per row, features then the integer class label; a header row is allowed. Relative paths are relative to the working directory.', 'fashion-mnist'),
   test: doc(z.union([z.string(), z.null()], { error: 'expected a dataset spec string or null' }).superRefine((s, ctx) => {
     if (s === null) return;
-    const problem = checkDataSpec(s, 'test');
+    const problem = checkDataSpec(s);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }).default('fashion-mnist:test'), {
-    type: 'dataset spec \\| null', description: 'Test data for accuracy and loss (same forms as train, plus mnist:test, fashion-mnist:test); null evaluates on the training data.',
+    type: 'dataset spec \\| null', description: 'Test data for accuracy and loss (same forms as train; mnist:test, fashion-mnist:test, cifar10:DIR:test pick a test split). null: the dataset\'s own test split (packaged, cifar10, synthetic) or a 20% hold-out of a csv/npy training file.',
   }),
   partition: specString(checkPartitionSpec, 'iid \\| dirichlet:α \\| skew:s \\| shards:c', 'How labels are dealt to devices: IID, Dirichlet(α) label proportions, label skew (fraction s sorted), or c classes per device.', 'iid'),
-  volume: specString(checkVolumeSpec, 'equal \\| volume:SR \\| zipf:a', 'Data volume per device: equal, an arithmetic series with p_1/p_n = SR, or Zipf(a).', 'equal'),
+  volume: specString(checkVolumeSpec, 'equal \\| natural \\| volume:SR \\| zipf:a', 'Data volume per device: equal, natural (as the label partition deals them), an arithmetic series with p_1/p_n = SR, or Zipf(a).', 'equal'),
   limit: nonNegInt('Use at most this many training samples (0 = all).', 0),
 }, 'Datasets and how they are split over devices.');
 
@@ -145,7 +145,7 @@ export const RunConfigSchema = z.strictObject({
   rounds: positiveInt('Communication rounds.', 300),
   evalEvery: positiveInt('Evaluate (accuracy, loss, consensus distance, bits, time, energy) every this many rounds; the last round is always evaluated.', 10),
   targetAccuracy: numberIn('in [0, 1]', (v) => v >= 0 && v <= 1, 'Stop once test accuracy reaches this and report rounds/bits/time/energy to it (0 = never stop early).', 0),
-  model: specString(checkModelSpec, 'logistic \\| mlp:W1,W2,... \\| lenet \\| resnet20 \\| vgg11', 'Model. logistic runs on the WASM kernels without tfjs (use it for large device counts).', 'lenet'),
+  model: specString(checkModelSpec, 'logistic \\| mlp[:W1,W2,...] \\| lenet \\| resnet20 \\| vgg11[:width]', 'Model. logistic runs on the WASM kernels without tfjs (use it for large device counts); mlp alone is mlp:128,64; vgg11:w sets the first-stage channels (default 64).', 'lenet'),
   data: dataSchema,
   topology: specString((s) => checkTopologySpec(s), 'ring \\| directed-ring \\| torus[:RxC] \\| complete \\| star \\| exponential:p \\| random-regular:k \\| erdos-renyi:p[:fixed] \\| edges:FILE', 'Communication graph schedule of the decentralized algorithms (server algorithms use a star).', 'exponential:1'),
   algorithm: algorithmSchema,
@@ -178,6 +178,9 @@ export const RunConfigSchema = z.strictObject({
     if (c.algorithm.name === 'dagc-a' && head !== 'threshold') {
       ctx.addIssue({ code: 'custom', path: ['compressor'], message: `dagc-a derives per-device thresholds from a threshold:λ̄ compressor, got '${c.compressor}'` });
     }
+  }
+  if (c.data.test === null && dataSplit(c.data.train) === 'test') {
+    ctx.addIssue({ code: 'custom', path: ['data', 'train'], message: `'${c.data.train}' selects the test split and data.test is null; set data.test or train on the training split` });
   }
   if (decentralized && validDevices && c.devices < 2) {
     ctx.addIssue({ code: 'custom', path: ['devices'], message: `${c.algorithm.name} is decentralized and needs at least 2 devices, got ${c.devices}` });

@@ -1,13 +1,17 @@
 /**
  * Spec-string checks used by the config schema. Each check returns null when the spec is
- * acceptable, or a one-line reason. The owning modules have the final say: compressor and
- * topology specs go through their parsers (src/compress/spec.ts, src/graph/registry.ts); data,
- * partition, volume and model specs are checked by the grammar here until their parsers land.
+ * acceptable, or a one-line reason (the owning parser's SpecError message). Compressor, topology,
+ * dataset, partition and volume specs go through their modules' parsers; on top of that, files
+ * named by specs must exist and topologies must fit the device count. Model specs use a mirror of
+ * the model registry's grammar (see checkModelSpec).
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseCompressorSpec } from '../compress/spec.js';
 import { SparsepushError } from '../errors.js';
+import { parseDataSpec, type DataSpec } from '../data/spec.js';
+import { parsePartitionSpec } from '../data/partition/index.js';
+import { parseVolumeSpec } from '../data/partition/volume.js';
 import { createTopology, parseTopologySpec } from '../graph/registry.js';
 
 export const ALGORITHM_NAMES = [
@@ -16,19 +20,6 @@ export const ALGORITHM_NAMES = [
 export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
 export const SERVER_ALGORITHMS: readonly string[] = ['ef-sgd', 'dagc-r', 'dagc-a'];
 
-const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const INT_RE = /^\d+$/;
-
-function num(text: string | undefined): number | null {
-  if (text === undefined || !NUMBER_RE.test(text)) return null;
-  const v = Number(text);
-  return Number.isFinite(v) ? v : null;
-}
-function int(text: string | undefined): number | null {
-  if (text === undefined || !INT_RE.test(text)) return null;
-  const v = Number(text);
-  return Number.isSafeInteger(v) ? v : null;
-}
 function splitHead(spec: string): [string, string | undefined] {
   const at = spec.indexOf(':');
   return at < 0 ? [spec, undefined] : [spec.slice(0, at), spec.slice(at + 1)];
@@ -79,90 +70,63 @@ export function checkTopologyFor(spec: string, devices: number, seed: number): s
 }
 
 // ---------------------------------------------------------------- model
+// Mirrors parseModelSpec (src/models/registry.ts), which cannot be imported here: that module
+// loads TensorFlow.js (~0.5 s), and config validation runs before every command. A test checks
+// that this grammar and parseModelSpec agree.
+const MAX_MODEL_WIDTH = 1 << 16;
+function width(text: string): boolean {
+  return /^[1-9]\d*$/.test(text) && Number(text) <= MAX_MODEL_WIDTH;
+}
+
 export function checkModelSpec(spec: string): string | null {
-  const [name, arg] = splitHead(spec);
+  const [name, arg] = splitHead(spec.trim());
   switch (name) {
-    case 'logistic': case 'lenet': case 'resnet20': case 'vgg11':
+    case 'logistic': case 'lenet': case 'resnet20':
       return arg === undefined ? null : bad(spec, `${name} takes no arguments`);
-    case 'mlp': {
+    case 'mlp':
       if (arg === undefined) return null;
-      const widths = arg.split(',');
-      if (widths.some((w) => { const v = int(w); return v === null || v < 1; })) {
-        return bad(spec, 'mlp hidden widths are positive integers separated by commas, e.g. mlp:128,64');
-      }
-      return null;
-    }
+      return arg !== '' && arg.split(',').every((w) => width(w.trim()))
+        ? null : bad(spec, `mlp hidden widths are positive integers up to ${MAX_MODEL_WIDTH} separated by commas, e.g. mlp:128,64`);
+    case 'vgg11':
+      return arg === undefined || width(arg.trim()) ? null : bad(spec, `vgg11 width must be a positive integer up to ${MAX_MODEL_WIDTH}, e.g. vgg11:32`);
     default:
-      return bad(spec, `unknown model '${name}' (expected logistic, mlp:W1,W2,..., lenet, resnet20 or vgg11)`);
+      return bad(spec, `unknown model '${name}' (expected logistic, mlp:h1,h2,..., lenet, resnet20 or vgg11[:width])`);
   }
 }
 
-// ---------------------------------------------------------------- data
-const PACKAGED = ['mnist', 'fashion-mnist'];
-
-export function checkDataSpec(spec: string, role: 'train' | 'test'): string | null {
-  const [name, arg] = splitHead(spec);
-  if (PACKAGED.includes(name)) {
-    if (arg === undefined || arg === 'train' || arg === 'test') return null;
-    return bad(spec, `expected ${name}, ${name}:train or ${name}:test`);
+// ---------------------------------------------------------------- data (src/data owns the grammar)
+/** Grammar by parseDataSpec; the files it names must exist (relative to the working directory). */
+export function checkDataSpec(spec: string): string | null {
+  let parsed: DataSpec;
+  try {
+    parsed = parseDataSpec(spec);
+  } catch (err) {
+    if (err instanceof SparsepushError) return err.message;
+    throw err;
   }
-  switch (name) {
-    case 'csv':
-      return fileProblem(spec, arg ?? '', 'file');
-    case 'npy': {
-      const files = (arg ?? '').split(',');
-      if (files.length !== 2 || files.some((f) => f === '')) return bad(spec, 'expected npy:FEATURES.npy,LABELS.npy');
-      for (const f of files) {
-        const p = fileProblem(spec, f, 'file');
-        if (p) return p;
-      }
-      return null;
-    }
-    case 'cifar10':
-      return fileProblem(spec, arg ?? '', 'directory');
-    case 'synthetic':
-      return null; // parameters are checked by src/data when its parser lands
+  switch (parsed.kind) {
+    case 'csv': return fileProblem(spec, parsed.path, 'file');
+    case 'npy': return fileProblem(spec, parsed.xPath, 'file') ?? fileProblem(spec, parsed.yPath, 'file');
+    case 'cifar10': return fileProblem(spec, parsed.dir, 'directory');
     default:
-      return bad(spec, `unknown ${role} dataset '${name}' (expected mnist, fashion-mnist, csv:PATH, npy:X.npy,y.npy, cifar10:DIR or synthetic:...)`);
+      return null;
+  }
+}
+
+/** The split a packaged / cifar10 spec pins (`mnist:test`), if any. */
+export function dataSplit(spec: string): 'train' | 'test' | undefined {
+  try {
+    const parsed = parseDataSpec(spec);
+    return 'split' in parsed ? parsed.split : undefined;
+  } catch {
+    return undefined;
   }
 }
 
 export function checkPartitionSpec(spec: string): string | null {
-  const [name, arg] = splitHead(spec);
-  switch (name) {
-    case 'iid':
-      return arg === undefined ? null : bad(spec, 'iid takes no arguments');
-    case 'dirichlet': {
-      const a = num(arg);
-      return a !== null && a > 0 ? null : bad(spec, 'dirichlet needs a positive concentration, e.g. dirichlet:0.5');
-    }
-    case 'skew': {
-      const s = num(arg);
-      return s !== null && s >= 0 && s <= 1 ? null : bad(spec, 'skew needs a sorted fraction in [0, 1], e.g. skew:0.8');
-    }
-    case 'shards': {
-      const c = int(arg);
-      return c !== null && c >= 1 ? null : bad(spec, 'shards needs a positive integer number of classes per device, e.g. shards:2');
-    }
-    default:
-      return bad(spec, `unknown partition '${name}' (expected iid, dirichlet:α, skew:s or shards:c)`);
-  }
+  return viaOwner(() => parsePartitionSpec(spec));
 }
 
 export function checkVolumeSpec(spec: string): string | null {
-  const [name, arg] = splitHead(spec);
-  switch (name) {
-    case 'equal':
-      return arg === undefined ? null : bad(spec, 'equal takes no arguments');
-    case 'volume': {
-      const r = num(arg);
-      return r !== null && r >= 1 ? null : bad(spec, 'volume needs a size ratio p_1/p_n ≥ 1, e.g. volume:100');
-    }
-    case 'zipf': {
-      const a = num(arg);
-      return a !== null && a > 0 ? null : bad(spec, 'zipf needs a positive exponent, e.g. zipf:1.2');
-    }
-    default:
-      return bad(spec, `unknown volume '${name}' (expected equal, volume:SR or zipf:a)`);
-  }
+  return viaOwner(() => parseVolumeSpec(spec));
 }

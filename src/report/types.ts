@@ -18,7 +18,6 @@ export interface MetricsRecord {
   simTimeS?: number | null;
   energyJ?: number | null;
   wallTimeS?: number | null;
-  [field: string]: unknown;
 }
 
 export interface ToTarget {
@@ -43,7 +42,6 @@ export interface RunSummaryFile {
   bitsPerDevice?: number[];
   toTarget?: ToTarget | null;
   spectralGap?: number | null;
-  [field: string]: unknown;
 }
 
 /** A run directory as loaded for a report. */
