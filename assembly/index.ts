@@ -5,3 +5,4 @@ export * from './quantize';
 export * from './sparse';
 export * from './vector';
 export * from './logistic';
+export * from './optim';

@@ -1,43 +1,46 @@
 /**
- * Building blocks shared by the algorithms: de-biasing, the momentum-SGD direction, plain
+ * Building blocks shared by the algorithms: de-biasing, the momentum-SGD step, plain
  * (uncompressed) push-sum mixing. All vector arithmetic runs as kernels on the arena.
  */
+import { RunError } from '../errors.js';
 import type { DeviceContext, Vec } from './types.js';
 
-/** out = x_i / w_i (f32: x * fround(1 / w)); a plain copy when w = 1. */
-export function deBias(dev: DeviceContext, out: Vec): void {
-  const k = dev.kernels;
-  k.copy(dev.d, dev.x.ptr, out.ptr);
+/**
+ * The de-biased model z = x_i / w_i: x itself when w = 1 (no copy; callers must not write it),
+ * else x * fround(1 / w) written into `scratch`.
+ */
+export function deBias(dev: DeviceContext, scratch: Vec): Vec {
   const w = dev.w[0]!;
-  if (w !== 1) k.scale(dev.d, 1 / w, out.ptr);
+  if (w === 1) return dev.x;
+  dev.kernels.scale_into(dev.d, 1 / w, dev.x.ptr, scratch.ptr);
+  return scratch;
 }
 
 /**
- * The momentum-SGD direction at `params` with gradient `grad` (grad is overwritten):
- * g += weightDecay * params;  m = g + momentum * m.  Returns the momentum vector (the direction u).
+ * One momentum-SGD step in a single pass: u = g + weightDecay * params; m = momentum * m + u;
+ * target += a * m. Throws RunError (device, round) when target gets a NaN/Inf.
  */
-export function momentumDirection(dev: DeviceContext, params: Vec, grad: Vec): Vec {
+export function momentumStep(dev: DeviceContext, params: Vec, grad: Vec, a: number, target: Vec): void {
   const { momentum, weightDecay } = dev.config.algorithm;
-  const k = dev.kernels;
-  if (weightDecay !== 0) k.axpy(dev.d, weightDecay, params.ptr, grad.ptr);
-  k.axpby(dev.d, 1, grad.ptr, momentum, dev.momentum.ptr);
-  return dev.momentum;
+  const bad = dev.kernels.momentum_step(dev.d, momentum, weightDecay, params.ptr, grad.ptr, dev.momentum.ptr, a, target.ptr);
+  if (bad > 0) {
+    throw new RunError(`NaN/Inf in device ${dev.device}'s parameters at round ${dev.round} after a local step (${bad} non-finite entries); lower algorithm.lr or check the data`);
+  }
 }
 
 /**
  * H = localSteps momentum-SGD steps applied to the push-sum numerator: each step evaluates the
  * gradient at the de-biased model z = x / w and does x -= lr * u (Assran et al.: SGP updates x).
- * Uses scratch slots 0 (z) and 1 (gradient).
+ * Uses scratch slots 0 (z when w != 1) and 1 (gradient).
  */
 export async function localStepsOnX(dev: DeviceContext): Promise<void> {
   const { lr, localSteps } = dev.config.algorithm;
-  const z = dev.scratch(0);
+  const zs = dev.scratch(0);
   const g = dev.scratch(1);
   for (let h = 0; h < localSteps; h++) {
-    deBias(dev, z);
+    const z = deBias(dev, zs);
     await dev.gradient(z, g);
-    const u = momentumDirection(dev, z, g);
-    if (lr !== 0) dev.kernels.axpy(dev.d, -lr, u.ptr, dev.x.ptr);
+    momentumStep(dev, z, g, -lr, dev.x);
   }
 }
 

@@ -7,12 +7,12 @@
  * symmetric for any undirected graph (it equals the push-sum weight 1/(deg+1) on regular graphs).
  * A dropped link removes W_ij from the row and gives it back to W_ii (rows stay stochastic).
  * With H local steps the update is the sum of H momentum steps taken from x:
- *   u = 0; repeat H: g = grad F_i(x - u); u += lr * m(g).
+ *   u = 0; repeat H: g = grad F_i(x - u); m = momentum * m + g + weightDecay * (x - u); u += lr * m.
  * No push-sum weight: w_i stays 1, so the de-biased model is x_i.
  */
 import { ConfigError } from '../errors.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
-import { momentumDirection } from './common.js';
+import { momentumStep } from './common.js';
 
 export function createDpsgd(): Algorithm {
   return {
@@ -33,15 +33,15 @@ export function createDpsgd(): Algorithm {
       const { lr, localSteps } = dev.config.algorithm;
       const k = dev.kernels;
       const u = dev.vector('update');
-      const z = dev.scratch(0);
+      const zs = dev.scratch(0);
       const g = dev.scratch(1);
       k.fill(dev.d, 0, u.ptr);
       for (let h = 0; h < localSteps; h++) {
-        if (h === 0) k.copy(dev.d, dev.x.ptr, z.ptr);
-        else k.sub(dev.d, dev.x.ptr, u.ptr, z.ptr);
+        // The first step is taken at x itself (no copy), later ones at x - u.
+        const z = h === 0 ? dev.x : zs;
+        if (h > 0) k.sub(dev.d, dev.x.ptr, u.ptr, zs.ptr);
         await dev.gradient(z, g);
-        const m = momentumDirection(dev, z, g);
-        k.axpy(dev.d, lr, m.ptr, u.ptr);
+        momentumStep(dev, z, g, lr, u);
       }
     },
     send(dev: DeviceContext): void {

@@ -21,6 +21,21 @@ import type { RunConfig } from '../config/types.js';
 import type { KernelExports } from '../kernels/abi.js';
 import type { WireCompressor } from '../compress/types.js';
 import type { Topology } from '../graph/types.js';
+import type { LogisticKernels } from '../models/logistic.js';
+
+/** Fused optimizer kernels of assembly/optim.ts (an addition to the KernelExports ABI). */
+export interface OptimKernels {
+  /**
+   * u = g + wd*p (u = g when wd == 0); m = beta*m + u; t += a*m. p may alias t.
+   * Returns the number of NaN/Inf entries written to t.
+   */
+  momentum_step(n: number, beta: number, wd: number, p: number, g: number, m: number, a: number, t: number): number;
+  /** out = a * x. */
+  scale_into(n: number, a: number, x: number, out: number): void;
+}
+
+/** Every kernel the engine's instance exports: the ABI plus the logistic and optimizer kernels. */
+export type EngineKernels = KernelExports & LogisticKernels & OptimKernels;
 
 /** An f32 vector in the arena: its kernel pointer and a typed view on the same bytes. */
 export interface Vec {
@@ -71,7 +86,7 @@ export interface NodeContext {
   readonly n: number;
   readonly config: RunConfig;
   readonly setup: AlgorithmSetup;
-  readonly kernels: KernelExports;
+  readonly kernels: EngineKernels;
   /** f32 vector declared in deviceVectors()/serverVectors() (by name). */
   vector(name: string): Vec;
   /** Worker scratch d-vector `slot` (0 <= slot < algorithm.scratchVectors); contents undefined on entry. */

@@ -7,13 +7,13 @@
  * Also used in-process by tests and by workers/phase.ts (the Piscina entry).
  */
 import { Arena, ScratchAllocator } from '../arena/arena.js';
-import type { Algorithm, AlgorithmSetup, DeviceContext, InMessage, ServerContext, Vec } from '../algorithms/types.js';
+import type { Algorithm, AlgorithmSetup, DeviceContext, EngineKernels, InMessage, ServerContext, Vec } from '../algorithms/types.js';
 import { createAlgorithm } from '../algorithms/registry.js';
 import { createCompressorSync } from '../compress/registry.js';
 import type { WireCompressor } from '../compress/types.js';
 import type { RunConfig } from '../config/types.js';
 import type { Dataset } from '../data/types.js';
-import { RunError } from '../errors.js';
+import { RunError, SparsepushError } from '../errors.js';
 import { createTopology } from '../graph/registry.js';
 import type { Topology } from '../graph/types.js';
 import type { KernelExports } from '../kernels/abi.js';
@@ -48,7 +48,7 @@ export async function createEngineLearner(config: RunConfig, meta: EngineMeta, k
 
 export class WorkerRuntime {
   readonly arena: Arena;
-  readonly kernels: KernelExports;
+  readonly kernels: EngineKernels;
   readonly config: RunConfig;
   readonly meta: EngineMeta;
   readonly algorithm: Algorithm;
@@ -76,7 +76,7 @@ export class WorkerRuntime {
   // Per-task accounting.
   learnMs = 0;
 
-  private constructor(init: WorkerInit, kernels: KernelExports, slot: number, learner: Learner, topology: Topology | null) {
+  private constructor(init: WorkerInit, kernels: EngineKernels, slot: number, learner: Learner, topology: Topology | null) {
     this.arena = Arena.attach(init.memory, init.layout);
     this.kernels = kernels;
     this.config = init.config;
@@ -118,7 +118,10 @@ export class WorkerRuntime {
 
   /** Instantiates the kernels over the arena, claims a scratch slot, builds the learner and topology. */
   static async create(init: WorkerInit, slot?: number): Promise<WorkerRuntime> {
-    const kernels = instantiateKernels(init.module, init.memory);
+    const kernels = instantiateKernels(init.module, init.memory) as EngineKernels;
+    if (typeof kernels.momentum_step !== 'function' || typeof kernels.logistic_grad_rows !== 'function') {
+      throw new RunError('the kernel build lacks the engine kernels (momentum_step, logistic_*): run npm run build:wasm');
+    }
     const arena = Arena.attach(init.memory, init.layout);
     const ctl = new Int32Array(arena.buffer, arena.ptr('ctl'), 16);
     const claimed = slot ?? Atomics.add(ctl, 0, 1);
@@ -197,9 +200,12 @@ export class WorkerRuntime {
       const st = i * STATS;
       if (view.isOffline(i)) { this.stats[st + Stat.roundTime] = 0; continue; }
       ctx.reset(i);
-      await this.algorithm.local(ctx);
-      this.checkFinite(i, task.round, 'local steps');
-      this.algorithm.send(ctx);
+      try {
+        await this.algorithm.local(ctx);
+        this.algorithm.send(ctx);
+      } catch (err) {
+        throw this.deviceError(err, i, task.round, 'local steps / send');
+      }
       this.stats[st + Stat.roundTime] = this.clock.computeTime(i, ctx.roundFlops) + ctx.maxTransfer;
     }
   }
@@ -216,9 +222,25 @@ export class WorkerRuntime {
     for (let i = task.from; i < task.to; i++) {
       if (view.isOffline(i)) continue;
       ctx.reset(i);
-      this.algorithm.mix(ctx);
+      try {
+        this.algorithm.mix(ctx);
+      } catch (err) {
+        throw this.deviceError(err, i, task.round, 'mixing');
+      }
       this.checkFinite(i, task.round, 'mixing');
     }
+  }
+
+  /**
+   * An error from a hook, with the device and round: a NaN/Inf in x_i (e.g. a compressor refusing
+   * a non-finite vector) becomes the NaN RunError; other typed errors get the device and round prefixed.
+   */
+  private deviceError(err: unknown, i: number, round: number, when: string): unknown {
+    this.checkFinite(i, round, when);
+    if (err instanceof SparsepushError && !/\bdevice \d+\b/.test(err.message)) {
+      err.message = `device ${i}, round ${round}: ${err.message}`;
+    }
+    return err;
   }
 
   /** NaN/Inf anywhere in x_i or w_i stops the run (count_nonfinite: one pass over d floats). */
@@ -231,13 +253,14 @@ export class WorkerRuntime {
     }
   }
 
-  /** z_i = x_i / w_i into the engine's scratch vector. */
+  /** z_i = x_i / w_i: x_i itself when w_i = 1, else written into the engine's scratch vector. */
   private deBiased(i: number): Vec {
-    const z = this.engineVec();
     const d = this.meta.d;
-    this.kernels.copy(d, this.arena.ptr('x', i * d), z.ptr);
     const w = this.w[i]!;
-    if (w !== 1) this.kernels.scale(d, 1 / w, z.ptr);
+    const x = this.deviceVec('x', i);
+    if (w === 1) return x;
+    const z = this.engineVec();
+    this.kernels.scale_into(d, 1 / w, x.ptr, z.ptr);
     return z;
   }
 
@@ -421,7 +444,7 @@ class DeviceCtx implements DeviceContext {
   readonly n: number;
   readonly config: RunConfig;
   readonly setup: AlgorithmSetup;
-  readonly kernels: KernelExports;
+  readonly kernels: EngineKernels;
 
   constructor(private readonly rt: WorkerRuntime, private readonly view: RoundView) {
     this.round = view.round;
@@ -541,7 +564,7 @@ class ServerCtx implements ServerContext {
   readonly n: number;
   readonly config: RunConfig;
   readonly setup: AlgorithmSetup;
-  readonly kernels: KernelExports;
+  readonly kernels: EngineKernels;
   readonly x: Vec;
   readonly compressor: WireCompressor;
 

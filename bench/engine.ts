@@ -1,0 +1,132 @@
+/**
+ * Engine scale benchmark: logistic regression (784 features x 10 classes, d = 7850) on synthetic
+ * data, SGP on exponential:1, batch 32, one local step, no evaluation inside the timed rounds.
+ *
+ *   node --import tsx bench/engine.ts [--quick] [--json] [--devices 16,256] [--workers 1,2] [--seconds 3]
+ *
+ * Reports per (devices, workers): rounds/s, device-steps/s, the fraction of round time spent
+ * outside the learner's gradient calls (scheduling, batch sampling, momentum, messages, mixing,
+ * barriers and load imbalance: 1 - mean worker learning time / round wall time), arena size and
+ * peak RSS (process.resourceUsage().maxRSS, which includes the touched shared arena).
+ */
+import { DEFAULT_CONFIG } from '../src/config/schema.js';
+import type { RunConfig } from '../src/config/types.js';
+import type { Dataset, Partition } from '../src/data/types.js';
+import { Simulation } from '../src/engine/simulation.js';
+
+interface Row {
+  devices: number;
+  workers: number;
+  rounds: number;
+  roundsPerS: number;
+  deviceStepsPerS: number;
+  msPerRound: number;
+  overheadFraction: number;
+  learnMsPerDeviceStep: number;
+  setupS: number;
+  arenaMiB: number;
+  peakRssMiB: number;
+}
+
+const FEATURES = 784;
+const CLASSES = 10;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Cheap synthetic blobs (xorshift noise around per-class means): throughput does not care about realism. */
+function makeData(count: number, seed: number): Dataset {
+  let s = seed >>> 0 || 1;
+  const rnd = (): number => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296 - 0.5; };
+  const means = new Float32Array(CLASSES * FEATURES);
+  for (let i = 0; i < means.length; i++) means[i] = rnd();
+  const x = new Float32Array(new SharedArrayBuffer(count * FEATURES * 4));
+  const y = new Uint8Array(new SharedArrayBuffer(count));
+  for (let i = 0; i < count; i++) {
+    const c = i % CLASSES;
+    y[i] = c;
+    const row = i * FEATURES;
+    for (let j = 0; j < FEATURES; j++) x[row + j] = means[c * FEATURES + j]! + rnd();
+  }
+  return { name: `bench:${count}`, count, features: FEATURES, shape: [FEATURES], classes: CLASSES, x, y };
+}
+
+function contiguousShards(n: number, per: number): Partition {
+  return { shards: Array.from({ length: n }, (_, i) => Uint32Array.from({ length: per }, (_, k) => i * per + k)) };
+}
+
+async function measure(n: number, workers: number, seconds: number): Promise<Row> {
+  const per = n >= 4096 ? 16 : 64;
+  const train = makeData(n * per, 7);
+  const test = makeData(256, 9);
+  const config: RunConfig = {
+    ...DEFAULT_CONFIG,
+    devices: n, rounds: 1_000_000, evalEvery: 1_000_000, model: 'logistic', topology: 'exponential:1',
+    algorithm: { ...DEFAULT_CONFIG.algorithm, name: 'sgp', lr: 0.01, momentum: 0.9, batchSize: 32, localSteps: 1 },
+    compressor: 'none', workers,
+  };
+  const t0 = performance.now();
+  const sim = await Simulation.create(config, { workers, data: { train, test }, partition: contiguousShards(n, per) });
+  const setupS = (performance.now() - t0) / 1000;
+  try {
+    await sim.step(); // warm-up: first batches, JIT
+    await sim.step();
+    let rounds = 0;
+    let wallMs = 0;
+    let learnMs = 0;
+    const start = performance.now();
+    while (rounds < 3 || (performance.now() - start) / 1000 < seconds) {
+      const r0 = performance.now();
+      await sim.step();
+      wallMs += performance.now() - r0;
+      for (const t of sim.lastTimings) learnMs += t.learnMs;
+      rounds++;
+    }
+    const arenaMiB = sim.layout.totalBytes / 2 ** 20;
+    return {
+      devices: n, workers: sim.workers, rounds,
+      roundsPerS: rounds / (wallMs / 1000),
+      deviceStepsPerS: (rounds * n) / (wallMs / 1000),
+      msPerRound: wallMs / rounds,
+      overheadFraction: 1 - learnMs / sim.workers / wallMs,
+      learnMsPerDeviceStep: learnMs / (rounds * n),
+      setupS,
+      arenaMiB,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    };
+  } finally {
+    await sim.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const json = process.argv.includes('--json');
+  const devices = (arg('devices') ?? (quick ? '16,256' : '16,256,4096,10000')).split(',').map(Number);
+  const workerCounts = (arg('workers') ?? '1,2').split(',').map(Number);
+  const seconds = Number(arg('seconds') ?? (quick ? 1 : 3));
+  const rows: Row[] = [];
+  for (const n of devices) {
+    for (const w of workerCounts) {
+      const row = await measure(n, w, seconds);
+      rows.push(row);
+      if (!json) {
+        console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}%  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);
+      }
+    }
+  }
+  const speedups = devices.map((n) => {
+    const one = rows.find((r) => r.devices === n && r.workers === 1);
+    const two = rows.find((r) => r.devices === n && r.workers === 2);
+    return one && two ? { devices: n, speedup2v1: two.deviceStepsPerS / one.deviceStepsPerS } : null;
+  }).filter((s) => s !== null);
+  if (json) {
+    console.log(JSON.stringify({ bench: 'engine', model: 'logistic 784x10', algorithm: 'sgp', topology: 'exponential:1', batchSize: 32, localSteps: 1, rows, speedups }, null, 2));
+  } else {
+    for (const s of speedups) console.log(`n=${s!.devices}: 2 workers / 1 worker = ${s!.speedup2v1.toFixed(2)}x`);
+  }
+}
+
+await main();
