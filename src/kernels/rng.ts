@@ -131,11 +131,11 @@ export class RandomStream {
   }
 
   /** In-place Fisher-Yates shuffle (from the end: swap a[i] with a[nextInt(i + 1)]). */
-  shuffle<T>(arr: { length: number; [i: number]: T }): typeof arr {
+  shuffle<A extends { length: number; [i: number]: unknown }>(arr: A): A {
     for (let i = arr.length - 1; i > 0; i--) {
       const j = this.nextInt(i + 1);
-      const tmp = arr[i] as T;
-      arr[i] = arr[j] as T;
+      const tmp = arr[i];
+      arr[i] = arr[j];
       arr[j] = tmp;
     }
     return arr;
