@@ -3,10 +3,22 @@ import { ConfigError } from '../errors.js';
 import type { Algorithm } from './types.js';
 import { createSgp } from './sgp.js';
 import { createDpsgd } from './dpsgd.js';
+import { createSparsePush } from './sparse-push.js';
+import { createScSparsePush } from './sc-sparse-push.js';
+import { createChoco } from './choco.js';
+import { createEfSgd } from './ef-sgd.js';
+import { createDagcR } from './dagc-r.js';
+import { createDagcA } from './dagc-a.js';
 
 const FACTORIES: Record<string, () => Algorithm> = {
   sgp: createSgp,
   dpsgd: createDpsgd,
+  'sparse-push': createSparsePush,
+  'sc-sparse-push': createScSparsePush,
+  choco: createChoco,
+  'ef-sgd': createEfSgd,
+  'dagc-r': createDagcR,
+  'dagc-a': createDagcA,
 };
 
 /** Names createAlgorithm accepts. */
