@@ -1,4 +1,5 @@
 /** Option parsing for the subcommands (node:util parseArgs, with one-line messages). */
+import { relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
@@ -45,4 +46,10 @@ export function list(v: string | boolean | string[] | undefined): string[] {
 export function timestamp(d = new Date()): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** A path as the user will want to see it: relative below the working directory, else absolute. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
 }

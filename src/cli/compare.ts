@@ -1,9 +1,9 @@
 /** `sparsepush compare DIR...`: one report overlaying several runs. */
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SparsepushError } from '../errors.js';
 import { buildReport } from '../report/index.js';
 import { finalMetrics } from '../report/read.js';
-import { parseCommandArgs, str, timestamp, UsageError } from './args.js';
+import { displayPath, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from './package.js';
 import { formatBits } from './progress.js';
@@ -41,7 +41,7 @@ export async function compareCommand(argv: string[], io: CliIO): Promise<number>
       const bits = typeof f?.bitsSent === 'number' ? formatBits(f.bitsSent) : 'n/a';
       io.stdout(`${run.label.padEnd(24)} accuracy ${acc.padStart(7)}  bits sent ${bits}${run.summary ? '' : run.error ? '  (failed)' : '  (unfinished)'}\n`);
     }
-    io.stdout(`report: ${relative(process.cwd(), report.file) || report.file}\n`);
+    io.stdout(`report: ${displayPath(report.file)}\n`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError || err instanceof SparsepushError) return fail(err.message, 2);

@@ -7,12 +7,12 @@
  * a test keeps them equal). Size it to finish in a few minutes on 2 cores: DEMO_ROUNDS and
  * DEMO_MODEL are the knobs.
  */
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { RawConfig } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
 import { ConfigError, SpecError } from '../errors.js';
 import { buildReport } from '../report/index.js';
-import { list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
+import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import { loadRunExperiment, type RunExperiment } from './engine.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from './package.js';
@@ -112,7 +112,7 @@ export async function demoCommand(argv: string[], io: CliIO, deps: DemoDeps = {}
   const started = Date.now();
   const results: string[] = [];
   for (const r of runs) {
-    if (!quiet) io.stderr(`demo: ${r.name} (${r.config.algorithm.name}, ${r.config.compressor}, ${r.config.rounds} rounds) -> ${relative(process.cwd(), r.dir)}\n`);
+    if (!quiet) io.stderr(`demo: ${r.name} (${r.config.algorithm.name}, ${r.config.compressor}, ${r.config.rounds} rounds) -> ${displayPath(r.dir)}\n`);
     try {
       const summary = await executeRun(r.config, r.dir, io, { runExperiment, quiet, fresh: true, label: r.name });
       const acc = typeof summary.final?.accuracy === 'number' ? `${(summary.final.accuracy * 100).toFixed(2)}%` : 'n/a';
@@ -126,7 +126,7 @@ export async function demoCommand(argv: string[], io: CliIO, deps: DemoDeps = {}
     title: 'sparsepush demo: SGP vs Sparse-Push vs Skew-Compensated Sparse-Push',
     version: packageVersion(),
   });
-  io.stdout(`report: ${relative(process.cwd(), report.file) || report.file}\n`);
+  io.stdout(`report: ${displayPath(report.file)}\n`);
   io.stdout(`${results.join('\n')}\n`);
   if (!quiet) io.stderr(`demo finished in ${formatDuration((Date.now() - started) / 1000)}\n`);
   return 0;

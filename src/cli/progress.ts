@@ -51,7 +51,7 @@ export function metricsText(m: MetricsRecord | undefined): string {
   if (finite(m.accuracy)) parts.push(`acc ${(m.accuracy * 100).toFixed(2)}%`);
   if (finite(m.loss)) parts.push(`loss ${m.loss.toFixed(3)}`);
   if (finite(m.bitsSent)) parts.push(`bits ${formatBits(m.bitsSent)}`);
-  if (finite(m.simTimeS)) parts.push(`sim ${formatDuration(m.simTimeS)}`);
+  if (finite(m.simTimeS)) parts.push(`sim ${m.simTimeS < 60 ? `${m.simTimeS.toFixed(m.simTimeS < 10 ? 2 : 1)} s` : formatDuration(m.simTimeS)}`);
   return parts.join('  ');
 }
 
@@ -86,7 +86,7 @@ export function createProgress(opts: ProgressOptions): Progress {
       lastDraw = t;
       const stats = `${prefix}${String(ev.round).padStart(String(ev.rounds).length)}/${ev.rounds}  ${metricsText(last)}  ETA ${eta(ev)}`;
       const columns = opts.columns && opts.columns > 20 ? opts.columns : 100;
-      const barWidth = Math.max(10, Math.min(30, columns - stats.length - 4));
+      const barWidth = Math.max(10, Math.min(30, columns - 72)); // fixed per terminal, so the line does not jitter
       const filled = Math.round((barWidth * ev.round) / Math.max(1, ev.rounds));
       const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
       const line = `${bar} ${stats}`.slice(0, columns - 1);

@@ -1,12 +1,12 @@
 /** `sparsepush run`: validate everything, create the output directory, train, write the report. */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { configToYaml } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
 import { ConfigError, SpecError, SparsepushError } from '../errors.js';
 import { buildReport } from '../report/index.js';
 import type { RunSummaryFile } from '../report/types.js';
-import { list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
+import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import { loadRunExperiment, type RunExperiment } from './engine.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from './package.js';
@@ -58,10 +58,7 @@ export interface RunDeps {
 /** Files a run writes; removed before a fresh run reuses a directory so no stale result survives. */
 const RUN_FILES = ['summary.json', 'error.json', 'report.html', 'metrics.jsonl', 'config.resolved.yaml'];
 
-function display(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
-}
+const display = displayPath;
 
 function pct(v: unknown): string {
   return typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : 'n/a';
@@ -73,7 +70,7 @@ export function finalLine(summary: RunSummaryFile): string {
   if (typeof f.loss === 'number') parts.push(`loss ${f.loss.toFixed(4)}`);
   if (typeof f.bitsSent === 'number') parts.push(`bits sent ${formatBits(f.bitsSent)}`);
   if (typeof f.compressionRatio === 'number') parts.push(`compression ${f.compressionRatio.toPrecision(4)}x`);
-  if (typeof f.simTimeS === 'number') parts.push(`simulated ${formatDuration(f.simTimeS)}`);
+  if (typeof f.simTimeS === 'number') parts.push(`simulated ${f.simTimeS < 60 ? `${f.simTimeS.toPrecision(3)} s` : formatDuration(f.simTimeS)}`);
   if (typeof f.energyJ === 'number') parts.push(`energy ${f.energyJ.toPrecision(3)} J`);
   return `round ${f.round}: ${parts.join(', ')}`;
 }

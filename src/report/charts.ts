@@ -31,7 +31,7 @@ interface AxisDef {
 
 const AXES: Record<Field, AxisDef> = {
   round: { field: 'round', title: 'Communication round' },
-  accuracy: { field: 'accuracy', title: 'Test accuracy', format: '.0%' },
+  accuracy: { field: 'accuracy', title: 'Test accuracy', format: '.3~%' },
   loss: { field: 'loss', title: 'Test loss (cross-entropy)', format: '.3~g' },
   bitsSent: { field: 'bitsSent', title: 'Bits sent, all devices (log scale)', log: true, format: '.2~s' },
   simTimeS: { field: 'simTimeS', title: 'Simulated time (s)', format: '~s' },
@@ -54,7 +54,7 @@ export function baseConfig(legendSymbol: 'stroke' | 'square' = 'stroke'): Record
       orient: 'top', direction: 'horizontal', title: null, labelFontSize: 12, symbolStrokeWidth: 3,
       labelLimit: 260, columns: 3, symbolType: legendSymbol,
     },
-    line: { strokeWidth: 2.2, interpolate: 'monotone' },
+    line: { strokeWidth: 2.2, interpolate: 'linear' },
     point: { size: 28, filled: true },
     bar: { cornerRadiusEnd: 1 },
   };
