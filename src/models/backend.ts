@@ -41,17 +41,20 @@ export function wasmBinaryDir(): string {
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/');
 }
 
-type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
-const PROCESS_EVENTS: readonly ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
 type Listener = (...args: unknown[]) => void;
-function processListeners(): Map<ProcessEvent, Set<Listener>> {
-  return new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e) as Listener[])]));
+interface ProcessListeners { uncaught: Set<Listener>; rejection: Set<Listener> }
+function processListeners(): ProcessListeners {
+  return {
+    uncaught: new Set(process.listeners('uncaughtException') as Listener[]),
+    rejection: new Set(process.listeners('unhandledRejection') as Listener[]),
+  };
 }
-function removeNewListeners(before: Map<ProcessEvent, Set<Listener>>): void {
-  for (const e of PROCESS_EVENTS) {
-    for (const l of process.listeners(e) as Listener[]) {
-      if (!before.get(e)!.has(l)) process.removeListener(e, l);
-    }
+function removeNewListeners(before: ProcessListeners): void {
+  for (const l of process.listeners('uncaughtException')) {
+    if (!before.uncaught.has(l as Listener)) process.removeListener('uncaughtException', l);
+  }
+  for (const l of process.listeners('unhandledRejection')) {
+    if (!before.rejection.has(l as Listener)) process.removeListener('unhandledRejection', l);
   }
 }
 

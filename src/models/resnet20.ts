@@ -11,7 +11,7 @@
  *     .conv1.weight [3,3,win,w], .bn1.gamma [w], .bn1.beta [w], .conv2.weight [3,3,w,w], .bn2.gamma [w], .bn2.beta [w]
  *   fc.weight [64,K], fc.bias [K].
  * State: `<bn>.runningMean`, `<bn>.runningVar` for every batch norm in the same order.
- * 269,722 parameters and 2,752 state values for K = 10 and C = 3. Conv weights He normal (fan-in),
+ * 269,722 parameters and 1,376 state values for K = 10 and C = 3. Conv weights He normal (fan-in),
  * fc Glorot uniform, gamma ones, beta zeros.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -89,9 +89,11 @@ export function resnet20Def(spec: string, inputShape: readonly number[], classes
 function shortcutA(x: tf.Tensor4D, cin: number, cout: number, stride: number): tf.Tensor4D {
   if (stride === 1 && cin === cout) return x;
   const [n, h, w] = x.shape;
-  // x[:, ::2, ::2, :] as reshape + slice (Slice has a gradient; StridedSlice does not in tfjs).
-  const r = tf.reshape(x, [n, h / 2, 2, w / 2, 2, cin]);
-  const sub = tf.reshape(tf.slice(r, [0, 0, 0, 0, 0, 0], [n, h / 2, 1, w / 2, 1, cin]), [n, h / 2, w / 2, cin]);
+  // x[:, ::2, ::2, :] as a rank-4 slice of [N*H/2, 2, W/2, 2*C] (even rows; of each column pair the
+  // first C values = even columns). Rank <= 4 keeps tfjs-wasm's Slice on its fast path, and Slice
+  // has a gradient (pad) where StridedSlice has none.
+  const r = tf.reshape(x, [n * h / 2, 2, w / 2, 2 * cin]);
+  const sub = tf.reshape(tf.slice(r, [0, 0, 0, 0], [n * h / 2, 1, w / 2, cin]), [n, h / 2, w / 2, cin]);
   const extra = cout - cin;
   return tf.pad(sub, [[0, 0], [0, 0], [0, 0], [Math.floor(extra / 2), extra - Math.floor(extra / 2)]]) as tf.Tensor4D;
 }

@@ -15,43 +15,51 @@ export interface BatchStats {
   readonly count: number;
 }
 
-/** Column sums of a [M, C] matrix as a [C] vector, via a GEMV (faster than Sum's transpose on wasm). */
-function columnSum(x2: tf.Tensor2D, ones: tf.Tensor2D): tf.Tensor1D {
-  return tf.reshape(tf.matMul(ones, x2), [x2.shape[1]]);
+/**
+ * Per-channel mean over all axes but the last, as a [C] vector. For NHWC activations this is a
+ * global average pool (XNNPACK, no transpose) plus a tiny sum over the batch; the generic path is
+ * a GEMV with a row of 1/M (the data as the right operand would be re-packed on every call).
+ */
+function channelMean(x: tf.Tensor): tf.Tensor1D {
+  const c = x.shape[x.shape.length - 1]!;
+  if (x.rank === 4) {
+    const [n, h, w] = x.shape as [number, number, number, number];
+    return tf.div(tf.reshape(tf.sum(tf.avgPool(x as tf.Tensor4D, [h, w], 1, 'valid'), 0), [c]), n);
+  }
+  const m = x.size / c;
+  const x2 = tf.reshape(x, [m, c]) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(tf.fill([1, m], 1 / m) as tf.Tensor2D, x2), [c]);
 }
 
 /**
  * Training-mode batch norm over all axes but the last: y = gamma * (x - mean) / sqrt(var + eps) + beta,
  * with batch mean and biased variance. The batch statistics are tf.keep'd into `stats` (caller disposes).
- * Gradient: with xhat the normalised input, M values per channel,
- *   dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * invstd / M * (M dy - dbeta - xhat dgamma).
+ * Gradient, with xhat the normalised input and E the per-channel mean over the M values:
+ *   dbeta = M E[dy], dgamma = M E[dy xhat], dx = gamma invstd (dy - E[dy] - xhat E[dy xhat]).
  */
 export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, stats: BatchStats[]): tf.Tensor {
   const c = x.shape[x.shape.length - 1]!;
   const m = x.size / c;
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const x2 = tf.reshape(xIn, [m, c]) as tf.Tensor2D;
-    const ones = tf.fill([1, m], 1 / m) as tf.Tensor2D;
-    const mean = columnSum(x2, ones);
-    const xc = tf.sub(x2, mean);
-    const variance = columnSum(tf.square(xc) as tf.Tensor2D, ones);
-    const invstd = tf.rsqrt(tf.add(variance, BN_EPSILON));
+    const mean = channelMean(xIn);
+    const xc = tf.sub(xIn, mean);
+    const variance = channelMean(tf.square(xc));
+    const invstd = tf.rsqrt(tf.add(variance, BN_EPSILON)) as tf.Tensor1D;
     const xhat = tf.mul(xc, invstd);
     const y = tf.add(tf.mul(xhat, g), b);
-    stats.push({ mean: tf.keep(mean), variance: tf.keep(variance as tf.Tensor1D), count: m });
+    stats.push({ mean: tf.keep(mean), variance: tf.keep(variance), count: m });
     save([xhat, invstd, g]);
     return {
-      value: tf.reshape(y, xIn.shape),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sxhat, sinvstd, sg] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-        const dy2 = tf.reshape(dy, [m, c]) as tf.Tensor2D;
-        const onesSum = tf.ones([1, m]) as tf.Tensor2D;
-        const dbeta = columnSum(dy2, onesSum);
-        const dgamma = columnSum(tf.mul(dy2, sxhat) as tf.Tensor2D, onesSum);
-        const scale = tf.div(tf.mul(sg, sinvstd), m);
-        const inner = tf.sub(tf.sub(tf.mul(dy2, m), dbeta), tf.mul(sxhat, dgamma));
-        const dx = tf.reshape(tf.mul(inner, scale), dy.shape);
+        const [sxhat, sinvstd, sg] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+        const meanDy = channelMean(dy);
+        const dyXhat = tf.mul(dy, sxhat);
+        const meanDyXhat = channelMean(dyXhat);
+        const dbeta = tf.mul(meanDy, m);
+        const dgamma = tf.mul(meanDyXhat, m);
+        const dx = tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(sxhat, meanDyXhat)), tf.mul(sg, sinvstd));
         return [dx, dgamma, dbeta];
       },
     };
