@@ -8,11 +8,17 @@ import { packageRoot, runningFromDist } from './package.js';
 export const BENCH_HELP = `Usage: sparsepush bench [ARGS...]
 
 Runs the WASM kernel benchmarks (tinybench: top-k selection, quantization, sparse scatter/gather,
-vector ops; SIMD and scalar builds). Every argument is passed to bench/kernels; --json makes the
-output machine-readable.
+vector ops; SIMD and scalar builds, and the TypeScript references). Every argument is passed to
+bench/kernels, which takes:
+  --sizes 1e5,1e6     vector lengths
+  --only topk,int8    kernels whose names contain one of these
+  --quick             fewer iterations
+  --no-ts             skip the TypeScript reference implementations
+  --json              one machine-readable JSON document on stdout
 
 Examples:
   sparsepush bench
+  sparsepush bench --quick --only topk
   sparsepush bench --json > bench.json
 `;
 
