@@ -1,0 +1,290 @@
+// Test harness for the decentralized algorithms: drives an Algorithm's hooks (local, send, mix)
+// over a small arena on the real kernels and compressors, without the engine, with a synthetic
+// quadratic loss F_i(z) = 0.5 ||z - b_i||^2 (gradient z - b_i: deterministic, no data), arbitrary
+// initial x_i and optional offline devices (same semantics as src/engine/round.ts: an offline
+// device runs no hook, senders drop offline peers and split their mass over the rest).
+import { ScratchAllocator, KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
+import { createAlgorithm } from '../src/algorithms/registry.js';
+import type { Algorithm, AlgorithmSetup, DeviceContext, InMessage, Vec } from '../src/algorithms/types.js';
+import { createCompressorSync } from '../src/compress/registry.js';
+import type { KernelCompressor } from '../src/compress/types.js';
+import { resolveConfig } from '../src/config/schema.js';
+import type { RunConfig } from '../src/config/types.js';
+import { createTopology } from '../src/graph/registry.js';
+import type { RoundGraph, Topology } from '../src/graph/types.js';
+import { createSharedMemory, loadKernels, type KernelExports } from '../src/kernels/index.js';
+import { rngKey } from '../src/kernels/rng.js';
+
+export interface HarnessOptions {
+  algorithm: string;
+  n: number;
+  d: number;
+  topology: string | Topology;
+  compressor?: string;
+  gamma?: number;
+  /** May be 0 here (the config schema wants > 0). */
+  lr?: number;
+  momentum?: number;
+  memory?: 'choco' | 'ef';
+  localSteps?: number;
+  seed?: number;
+  /** Initial x_i (default 0). */
+  init?: (i: number, x: Float32Array) => void;
+  /** Targets b_i of the quadratic loss (default 0). */
+  targets?: (i: number, b: Float32Array) => void;
+  /** Offline devices per round (default none). */
+  offline?: (round: number, i: number) => boolean;
+}
+
+interface Posted { round: number; bytes: number; weight: number; selfWeight: number; outDegree: number }
+
+const align = (v: number): number => Math.ceil(v / 64) * 64;
+
+export class Harness {
+  readonly algorithm: Algorithm;
+  readonly config: RunConfig;
+  readonly setup: AlgorithmSetup;
+  readonly topology: Topology;
+  readonly n: number;
+  readonly d: number;
+  round = 0;
+  /** Sum over devices of the change of x made by this round's local steps (f64). */
+  localDelta!: Float64Array;
+  /** Bits posted so far (payload bytes * 8 + 64 for the weight, times out-degree). */
+  bits = 0;
+  private readonly posted: (Posted | null)[];
+
+  private constructor(
+    opts: HarnessOptions,
+    readonly kernels: KernelExports,
+    readonly memory: WebAssembly.Memory,
+    private readonly compressor: KernelCompressor,
+    private readonly regions: Map<string, number>,
+    private readonly outboxBytes: number,
+    private readonly scratchBase: number,
+    private readonly offline: (round: number, i: number) => boolean,
+    private readonly targets: Float32Array[],
+  ) {
+    this.n = opts.n;
+    this.d = opts.d;
+    this.algorithm = createAlgorithm(opts.algorithm);
+    this.config = harnessConfig(opts);
+    this.topology = typeof opts.topology === 'string' ? createTopology(opts.topology, opts.n, { seed: this.config.seed }) : opts.topology;
+    this.setup = { config: this.config, d: opts.d, n: opts.n, dataFractions: new Float64Array(opts.n).fill(1 / opts.n), topology: this.topology };
+    this.posted = new Array<Posted | null>(opts.n).fill(null);
+  }
+
+  static async create(opts: HarnessOptions): Promise<Harness> {
+    const { n, d } = opts;
+    const config = harnessConfig(opts);
+    const algorithm = createAlgorithm(opts.algorithm);
+    const topology = typeof opts.topology === 'string' ? createTopology(opts.topology, n, { seed: config.seed }) : opts.topology;
+    const setup: AlgorithmSetup = { config, d, n, dataFractions: new Float64Array(n).fill(1 / n), topology };
+    algorithm.validate(setup);
+    const spec = algorithm.compressorSpec(setup, 0);
+    const probe = await loadKernels();
+    const sizing = createCompressorSync(spec, { module: probe.module });
+    const outboxBytes = align(sizing.maxEncodedBytes(d));
+    const compScratch = align(sizing.scratchBytes(d));
+    const vectors = [...algorithm.deviceVectors(setup)];
+    const plan: [string, number][] = [['x', 4 * n * d], ['w', 8 * n], ['m', 4 * n * d]];
+    for (const v of vectors) plan.push([`dev.${v.name}`, 4 * n * (v.length ?? d)]);
+    plan.push(['outbox', n * outboxBytes], ['scratch', 4 * d * Math.max(1, algorithm.scratchVectors)], ['compressor', compScratch]);
+    const regions = new Map<string, number>();
+    let at = KERNEL_RESERVED_BYTES;
+    for (const [name, bytes] of plan) { regions.set(name, at); at = align(at + bytes); }
+    const memory = createSharedMemory(at);
+    const { exports } = await loadKernels({ memory, simd: probe.simd });
+    const compressor = createCompressorSync(spec, {
+      kernels: { exports, memory, scratch: new ScratchAllocator(regions.get('compressor')!, compScratch) },
+    });
+    const targets: Float32Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = new Float32Array(d);
+      opts.targets?.(i, b);
+      targets.push(b);
+    }
+    const h = new Harness(opts, exports, memory, compressor, regions, outboxBytes, regions.get('scratch')!, opts.offline ?? (() => false), targets);
+    const w = h.wAll();
+    w.fill(1);
+    for (let i = 0; i < n; i++) {
+      opts.init?.(i, h.x(i));
+      for (const v of vectors) {
+        if (v.init === 'x') h.vec(`dev.${v.name}`, i, v.length ?? d).set(h.x(i));
+      }
+    }
+    return h;
+  }
+
+  private vecPtr(region: string, i: number, len = this.d): number {
+    const base = this.regions.get(region);
+    if (base === undefined) throw new Error(`harness: no region ${region}`);
+    return base + 4 * i * len;
+  }
+
+  vec(region: string, i: number, len = this.d): Float32Array {
+    return new Float32Array(this.memory.buffer, this.vecPtr(region, i, len), len);
+  }
+
+  x(i: number): Float32Array { return this.vec('x', i); }
+  wAll(): Float64Array { return new Float64Array(this.memory.buffer, this.regions.get('w')!, this.n); }
+  w(i: number): number { return this.wAll()[i]!; }
+
+  /** De-biased model z_i = x_i / w_i (f64). */
+  z(i: number): Float64Array {
+    const x = this.x(i);
+    const w = this.w(i);
+    return Float64Array.from(x, (v) => v / w);
+  }
+
+  /** sum_i x_i (f64). */
+  sumX(): Float64Array {
+    const s = new Float64Array(this.d);
+    for (let i = 0; i < this.n; i++) {
+      const x = this.x(i);
+      for (let k = 0; k < this.d; k++) s[k] += x[k]!;
+    }
+    return s;
+  }
+
+  sumW(): number {
+    let s = 0;
+    for (const v of this.wAll()) s += v;
+    return s;
+  }
+
+  /** sqrt(mean_i ||z_i - z_avg||^2). */
+  consensusDistance(): number {
+    const avg = new Float64Array(this.d);
+    const zs = Array.from({ length: this.n }, (_, i) => this.z(i));
+    for (const z of zs) for (let k = 0; k < this.d; k++) avg[k] += z[k]! / this.n;
+    let s = 0;
+    for (const z of zs) for (let k = 0; k < this.d; k++) s += (z[k]! - avg[k]!) ** 2;
+    return Math.sqrt(s / this.n);
+  }
+
+  private graph(): RoundGraph { return this.topology.round(this.round); }
+
+  private outPeers(i: number): readonly number[] {
+    const peers = this.graph().outPeers[i]!;
+    return peers.filter((j) => !this.offline(this.round, j));
+  }
+
+  /** One round: every online device's local + send, then every online device's mix. */
+  async step(): Promise<void> {
+    const n = this.n;
+    this.localDelta = new Float64Array(this.d);
+    for (let i = 0; i < n; i++) {
+      if (this.offline(this.round, i)) continue;
+      const ctx = this.context(i);
+      const before = Float64Array.from(this.x(i));
+      await this.algorithm.local(ctx);
+      const after = this.x(i);
+      for (let k = 0; k < this.d; k++) this.localDelta[k] += after[k]! - before[k]!;
+      this.algorithm.send(ctx);
+    }
+    for (let i = 0; i < n; i++) {
+      if (this.offline(this.round, i)) continue;
+      this.algorithm.mix(this.context(i));
+    }
+    this.round++;
+  }
+
+  async run(rounds: number, each?: (h: Harness) => void): Promise<void> {
+    for (let t = 0; t < rounds; t++) {
+      await this.step();
+      each?.(this);
+    }
+  }
+
+  private context(i: number): DeviceContext {
+    const h = this;
+    const d = this.d;
+    const round = this.round;
+    const outPeers = this.outPeers(i);
+    const selfWeight = 1 / (outPeers.length + 1);
+    const vec = (region: string, len = d): Vec => {
+      const ptr = h.vecPtr(region, i, len);
+      return { ptr, view: new Float32Array(h.memory.buffer, ptr, len) };
+    };
+    const outboxPtr = this.regions.get('outbox')! + i * this.outboxBytes;
+    const sendsWeight = this.algorithm.sendsWeight;
+    return {
+      round, d, n: this.n, config: this.config, setup: this.setup,
+      kernels: this.kernels as DeviceContext['kernels'],
+      device: i,
+      compressor: this.compressor,
+      x: vec('x'),
+      w: new Float64Array(this.memory.buffer, this.regions.get('w')! + 8 * i, 1),
+      momentum: vec('m'),
+      selfWeight,
+      outPeers,
+      vector: (name: string) => vec(`dev.${name}`),
+      scratch: (slot: number) => {
+        if (slot >= this.algorithm.scratchVectors) throw new Error(`scratch(${slot}) >= scratchVectors ${this.algorithm.scratchVectors}`);
+        const ptr = this.scratchBase + 4 * d * slot;
+        return { ptr, view: new Float32Array(this.memory.buffer, ptr, d) };
+      },
+      rngKey: (purpose: number) => rngKey(this.config.seed, i, round, purpose),
+      outbox: () => new Uint8Array(this.memory.buffer, outboxPtr, this.outboxBytes),
+      post: (bytes: number, weight?: number) => {
+        this.posted[i] = { round, bytes, weight: sendsWeight ? (weight ?? Number.NaN) : Number.NaN, selfWeight, outDegree: outPeers.length };
+        this.bits += (8 * bytes + (sendsWeight ? 64 : 0)) * outPeers.length;
+      },
+      gradient: async (params: Vec, grad: Vec) => {
+        const b = this.targets[i]!;
+        let loss = 0;
+        for (let k = 0; k < d; k++) {
+          const r = params.view[k]! - b[k]!;
+          grad.view[k] = r;
+          loss += 0.5 * r * r;
+        }
+        return loss;
+      },
+      inbox: () => {
+        const list: InMessage[] = [];
+        for (const j of this.graph().inPeers[i]!) {
+          const p = this.posted[j];
+          if (!p || p.round !== round || this.offline(round, j)) continue;
+          const base = this.regions.get('outbox')! + j * this.outboxBytes;
+          list.push({ from: j, bytes: new Uint8Array(this.memory.buffer, base, p.bytes), selfWeight: p.selfWeight, weight: p.weight, outDegree: p.outDegree });
+        }
+        return list;
+      },
+      serverMessage: () => null,
+    };
+  }
+}
+
+export function harnessConfig(opts: HarnessOptions): RunConfig {
+  const base = resolveConfig({
+    algorithm: { name: opts.algorithm, memory: opts.memory ?? 'choco', momentum: opts.momentum ?? 0, localSteps: opts.localSteps ?? 1 },
+    compressor: opts.compressor ?? 'none',
+    devices: opts.n,
+    topology: typeof opts.topology === 'string' ? opts.topology : 'ring',
+    seed: opts.seed ?? 1,
+  });
+  const config = structuredClone(base) as RunConfig;
+  config.algorithm.lr = opts.lr ?? 0.1;
+  if (opts.gamma !== undefined) config.algorithm.gamma = opts.gamma;
+  return config;
+}
+
+/** Deterministic values for test vectors (not the project RNG on purpose). */
+export function pseudoRandom(seed: number): () => number {
+  let s = (seed >>> 0) || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 4294967296 - 0.5;
+  };
+}
+
+/** init / targets filler: uniform in [-scale/2, scale/2) from a seed per device. */
+export function fill(seed: number, scale = 2): (i: number, v: Float32Array) => void {
+  return (i, v) => {
+    const r = pseudoRandom(seed * 7919 + i * 104729 + 1);
+    for (let k = 0; k < v.length; k++) v[k] = scale * r();
+  };
+}
