@@ -105,7 +105,10 @@ test('unfinished, failed and server runs: status shown, missing data explained, 
   const h2 = readFileSync((await buildReport(server, join(tmp, 'server.html'))).file, 'utf8');
   const consensus = figure(h2, 'consensus-rounds');
   assert.equal(consensus.includes('<svg'), false);
-  assert.match(consensus, /Not plotted: no run recorded consensusDistance/);
+  assert.match(consensus, /Not plotted: no run recorded consensusDistance against round/);
+  const zero = [fakeRun(join(tmp, 'server0'), { name: 'dagc-r', algorithm: 'ef-sgd', noConsensus: 'zero' })];
+  const h3 = readFileSync((await buildReport(zero, join(tmp, 'server0.html'))).file, 'utf8');
+  assert.match(figure(h3, 'consensus-rounds'), /every recorded consensusDistance is 0, which a log scale cannot show \(server algorithms keep a single model\)/);
 });
 
 test('many devices: bits per device as a line; repeated run names are told apart', async () => {

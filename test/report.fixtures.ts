@@ -21,8 +21,8 @@ export interface FakeRunOptions {
   unfinished?: boolean;
   /** Write error.json with this message. */
   error?: string;
-  /** consensusDistance null (server algorithms). */
-  noConsensus?: boolean;
+  /** consensusDistance null, or 0 as the engine records it for server algorithms. */
+  noConsensus?: boolean | 'zero';
 }
 
 export function fakeRun(root: string, o: FakeRunOptions): string {
@@ -50,7 +50,7 @@ export function writeFakeRun(dir: string, config: RunConfig, o: Partial<FakeRunO
       accuracy: 0.1 + (plateau - 0.1) * progress,
       loss: 2.3 * (1 - progress) + 2.5 * (1 - plateau),
       meanDeviceAccuracy: 0.1 + (plateau - 0.12) * progress,
-      consensusDistance: o.noConsensus ? null : 2 * Math.exp(-round / 15) + 1e-4,
+      consensusDistance: o.noConsensus === 'zero' ? 0 : o.noConsensus ? null : 2 * Math.exp(-round / 15) + 1e-4,
       bitsSent: round * devices * bitsPerRound,
       bitsReceived: round * devices * bitsPerRound,
       compressionRatio: 32 * 7850 / (bitsPerRound),

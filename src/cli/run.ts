@@ -173,6 +173,12 @@ export async function runCommand(argv: string[], io: CliIO, deps: RunDeps = {}):
     status = 1;
   }
   io.stdout(`${config.name}: ${finalLine(summary)}\n`);
+  const t = summary.toTarget;
+  if (t) {
+    io.stdout(`target accuracy ${(config.targetAccuracy * 100).toFixed(1)}% reached at round ${t.round}: bits sent ${formatBits(t.bitsSent)}, simulated ${t.simTimeS.toPrecision(3)} s, energy ${t.energyJ.toPrecision(3)} J\n`);
+  } else if (config.targetAccuracy > 0) {
+    io.stdout(`target accuracy ${(config.targetAccuracy * 100).toFixed(1)}% not reached\n`);
+  }
   if (summary.paramsHash) io.stdout(`paramsHash: ${summary.paramsHash}\n`);
   return status;
 }

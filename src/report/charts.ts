@@ -90,7 +90,13 @@ function lineChart(id: string, title: string, runs: readonly RunData[], labels: 
   const x = AXES[xField];
   const y = AXES[yField];
   const values = series(runs, x, y);
-  if (values.length === 0) return { id, title, spec: null, note: `no run recorded ${yField} and ${xField}` };
+  if (values.length === 0) {
+    const anyValue = runs.some((r) => r.metrics.some((m) => finite(m[x.field]) && finite(m[y.field])));
+    const note = anyValue
+      ? `every recorded ${x.log ? xField : yField} is 0, which a log scale cannot show${yField === 'consensusDistance' ? ' (server algorithms keep a single model)' : ''}`
+      : `no run recorded ${yField} against ${xField}`;
+    return { id, title, spec: null, note };
+  }
   const perRun = Math.max(...labels.map((l) => values.filter((v) => v.run === l).length));
   const axis = (a: AxisDef): Record<string, unknown> => ({
     field: a.field, type: 'quantitative', title: a.title,
