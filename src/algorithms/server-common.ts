@@ -104,17 +104,21 @@ export function readBroadcast(dev: DeviceContext, msg: InMessage, out: Vec): voi
     bucket: 0, fixedK: d, valueBytes: (k) => 4 * k, maxLength: HEADER_BYTES + 4 * d,
   });
   const at = msg.bytes.byteOffset + HEADER_BYTES;
+  let bad: number;
   if (msg.bytes.buffer === out.view.buffer) {
-    // The broadcast sits in the arena: a kernel copy, no bytes through JS.
+    // The broadcast and the target share the arena: a kernel copy, no bytes through JS.
     dev.kernels.copy(d, at, out.ptr);
+    bad = dev.kernels.count_nonfinite(d, out.ptr);
   } else {
     const src = new DataView(msg.bytes.buffer, at, 4 * d);
     const o = out.view;
-    for (let k = 0; k < d; k++) o[k] = src.getFloat32(4 * k, true);
+    bad = 0;
+    for (let k = 0; k < d; k++) {
+      o[k] = src.getFloat32(4 * k, true);
+      if (!Number.isFinite(o[k]!)) bad++;
+    }
   }
-  if (dev.kernels.count_nonfinite(d, out.ptr) > 0) {
-    throw new RunError(`device ${dev.device}, round ${dev.round}: the server broadcast holds NaN/Inf`);
-  }
+  if (bad > 0) throw new RunError(`device ${dev.device}, round ${dev.round}: the server broadcast holds ${bad} NaN/Inf values`);
 }
 
 export interface ServerAlgorithmParts {
