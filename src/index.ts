@@ -13,3 +13,8 @@ export type { KernelExports, KernelModule } from './kernels/index.js';
 export { rngKey, rngU32, rngUniform, RandomStream, Purpose } from './kernels/rng.js';
 export { Arena, ArenaPlanner, ScratchAllocator } from './arena/arena.js';
 export { dagcRatios, dagcThresholds, volumeShares } from './algorithms/dagc-plan.js';
+export { loadDataset, loadTrainTest, partition, classHistogram, parseDataSpec, parsePartitionSpec, parseVolumeSpec } from './data/index.js';
+export { resolveConfig, DEFAULT_CONFIG, loadConfigFile, applySet, configToYaml } from './config/index.js';
+export { runExperiment } from './engine/run.js';
+export type { RunOptions, RunSummary, ProgressEvent } from './engine/run.js';
+export { buildReport } from './report/index.js';
