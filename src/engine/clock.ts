@@ -6,8 +6,10 @@
  * N ~ N(0, 1) drawn by Box-Muller from the counter-based stream (seed, i, 0, clock): counters 0, 1
  * for the device, 2 + 2j and 3 + 2j for its link to j (j = n is the server). Rates are fixed for the
  * run (heterogeneous hardware, not noise). A round's virtual time is the slowest device's compute
- * time plus its slowest outgoing transfer (bits / bandwidth + latency); energy per device is
- * bits sent * txPerBit + bits received * rxPerBit + FLOPs * perFlop.
+ * time plus its slowest outgoing transfer (bits / bandwidth + latency); for server algorithms each
+ * device's time also includes receiving the server's broadcast (server -> device link; the server's
+ * own aggregation time is not modelled). Energy per device is
+ * bits sent * txPerBit + bits received (incl. broadcasts) * rxPerBit + FLOPs * perFlop.
  */
 import type { ClockConfig, EnergyConfig } from '../config/types.js';
 import { Purpose, rngKey, rngUniform } from '../kernels/rng.js';

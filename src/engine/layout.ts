@@ -62,6 +62,8 @@ export const Stat = {
   consensus: 9,
   /** Bits of server broadcasts received (server algorithms' downlink). */
   bitsDown: 10,
+  /** Sum of x_i's coordinates at the last evaluation (f64, kernel `sum`). */
+  massX: 11,
 } as const;
 export const STATS = 12;
 

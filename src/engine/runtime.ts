@@ -26,6 +26,7 @@ import { OUTBOX_HEADER_BYTES, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK } from './la
 import type { EngineMeta, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
 import { serializeError } from './protocol.js';
 import { RoundView } from './round.js';
+import { importRelative } from './load-module.js';
 
 const now = (): number => performance.now();
 
@@ -42,7 +43,7 @@ export async function createEngineLearner(config: RunConfig, meta: EngineMeta, k
   if (meta.backend === 'native') {
     return new NativeLogisticLearner(meta.features, meta.classes, kernels as NativeKernels, { ptr: scratchPtr, bytes: meta.slot.learnerBytes });
   }
-  const { createLearner } = await import('../models/registry.js');
+  const { createLearner } = await importRelative<typeof import('../models/registry.js')>('../models/registry.js', import.meta.url);
   return createLearner(config.model, { inputShape: meta.inputShape, classes: meta.classes, backend: config.backend });
 }
 
@@ -290,6 +291,7 @@ export class WorkerRuntime {
       }
       const r = await this.evaluate(z, this.datasets.evalSet, 0, this.meta.evalCount);
       const st = i * STATS;
+      this.stats[st + Stat.massX] = this.kernels.sum(d, this.arena.ptr('x', i * d));
       this.stats[st + Stat.evalCorrect] = r.correct;
       this.stats[st + Stat.evalLoss] = r.lossSum;
     }
@@ -551,7 +553,12 @@ class DeviceCtx implements DeviceContext {
     const rt = this.rt;
     if (!rt.serverOutbox) { this.serverMsg = null; return null; }
     const msg = readMessage(rt.serverOutbox, 0, -1, this.round, false);
-    if (msg) rt.stats[this.device * STATS + Stat.bitsDown] += 8 * msg.bytes.length;
+    if (msg) {
+      // Downlink: the device's round ends when the broadcast has arrived (server = node n).
+      const st = this.device * STATS;
+      rt.stats[st + Stat.bitsDown] += 8 * msg.bytes.length;
+      rt.stats[st + Stat.roundTime] += rt.clock.transferTime(this.n, this.device, 8 * msg.bytes.length);
+    }
     this.serverMsg = msg;
     return msg;
   }

@@ -320,8 +320,7 @@ export class Simulation {
     for (let c = 0; c < testChunks(testCount); c++) { lossSum += parts[2 * c]!; correct += parts[2 * c + 1]!; }
     const stats = this.arena.f64('stats');
     const w = this.arena.f64('w');
-    const x = this.arena.f32('x');
-    let devCorrect = 0, consensus = 0, bitsSent = 0, bitsReceived = 0, dense = 0, bitsDown = 0, samples = 0, energy = 0, massW = 0, trainLoss = 0;
+    let devCorrect = 0, consensus = 0, bitsSent = 0, bitsReceived = 0, dense = 0, bitsDown = 0, samples = 0, energy = 0, massW = 0, massX = 0, trainLoss = 0;
     const e = this.config.energy;
     for (let i = 0; i < n; i++) {
       const s = i * STATS;
@@ -335,9 +334,8 @@ export class Simulation {
       trainLoss += stats[s + Stat.trainLoss]!;
       energy += deviceEnergy(e, stats[s + Stat.bitsSent]!, stats[s + Stat.bitsReceived]! + stats[s + Stat.bitsDown]!, stats[s + Stat.flops]!);
       massW += w[i]!;
+      massX += stats[s + Stat.massX]!;
     }
-    let massX = 0;
-    for (let i = 0; i < x.length; i++) massX += x[i]!;
     const shardTotal = this.arena.u32('shardOff')[n]!;
     return {
       round: this.round,
