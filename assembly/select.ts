@@ -16,8 +16,8 @@
 // Filtering (topk candidates and threshold_abs) goes in chunks of 4096 elements: a SIMD compare
 // gives an 8-lane mask, a 256-entry shuffle table left-packs the u16 offsets of the hits, and the
 // chunk's offsets are then widened to indices. Sparse chunks skip all-miss 16-blocks with one
-// branch; after a dense chunk (> 1% hits) the next packs every 8-block without branching, since
-// a hit-or-miss branch taken ~20% of the time costs more than the packing.
+// branch; after a dense chunk (> 0.5% hits) the next packs every 8-block without branching, since
+// a hit-or-miss branch taken ~10% of the time or more costs more than the packing.
 import { rng_u32 } from './random';
 
 const MAG_MASK: u32 = 0x7fffffff;
@@ -34,7 +34,7 @@ const MIN_SAMPLE_CHUNKS: u32 = 512;
 const MAX_SAMPLE_CHUNKS: u32 = 2048;
 /** Filter chunk (elements; offsets fit u16) and the hit density (1 / DENSE_RATIO) for branchless packing. */
 const CHUNK: u32 = 4096;
-const DENSE_RATIO: u32 = 100;
+const DENSE_RATIO: u32 = 200;
 const OVERFLOW: u32 = 0xffffffff;
 
 /**
@@ -571,8 +571,9 @@ function sampleThreshold(x: usize, n: u32, k: u32, buf: usize, hist: usize, cap:
 }
 
 /**
- * Candidates mag >= t (t >= 1; NaN excluded in the SIMD build) of x into candIdx/candMag, ascending; offs (room for CHUNK + 8
- * u16) is the per-chunk offset buffer. Returns the count, or OVERFLOW when more than cap.
+ * Candidates mag >= t (t >= 1, low 10 bits 0; NaN excluded in the SIMD build) of x into
+ * candIdx/candMag, ascending. offs (room for CHUNK + 8 u16) is the per-chunk offset buffer.
+ * Returns the count, or OVERFLOW when more than cap.
  */
 function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candMag: usize, cap: u32, offs: usize): u32 {
   let c: u32 = 0;
@@ -608,6 +609,65 @@ function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candMag: usi
   return c;
 }
 
+/** hist[min((mag - t) >>> 10, 2047)] counts of a[0..len) (all mag >= t), four interleaved tables. */
+function relativeHistogram(a: usize, len: u32, t: u32, hist: usize): void {
+  memory.fill(hist, 0, HIST_BYTES);
+  const h1 = hist + BUCKETS1 * 4;
+  const h2 = h1 + BUCKETS1 * 4;
+  const h3 = h2 + BUCKETS1 * 4;
+  let i: u32 = 0;
+  for (; i + 4 <= len; i += 4) {
+    const p = a + (<usize>i << 2);
+    const d0 = (load<u32>(p) - t) >>> 10;
+    const d1 = (load<u32>(p, 4) - t) >>> 10;
+    const d2 = (load<u32>(p, 8) - t) >>> 10;
+    const d3 = (load<u32>(p, 12) - t) >>> 10;
+    const q0 = hist + (<usize>min<u32>(d0, 2047) << 2);
+    const q1 = h1 + (<usize>min<u32>(d1, 2047) << 2);
+    const q2 = h2 + (<usize>min<u32>(d2, 2047) << 2);
+    const q3 = h3 + (<usize>min<u32>(d3, 2047) << 2);
+    store<u32>(q0, load<u32>(q0) + 1);
+    store<u32>(q1, load<u32>(q1) + 1);
+    store<u32>(q2, load<u32>(q2) + 1);
+    store<u32>(q3, load<u32>(q3) + 1);
+  }
+  for (; i < len; i++) {
+    const d = (load<u32>(a + (<usize>i << 2)) - t) >>> 10;
+    const q = hist + (<usize>min<u32>(d, 2047) << 2);
+    store<u32>(q, load<u32>(q) + 1);
+  }
+  for (let d: u32 = 0; d < BUCKETS1; d++) {
+    const o = <usize>d << 2;
+    store<u32>(hist + o, load<u32>(hist + o) + load<u32>(h1 + o) + load<u32>(h2 + o) + load<u32>(h3 + o));
+  }
+}
+
+/**
+ * selectKth for the c candidates (all mag >= t, low 10 bits of t zero) by t-relative digits:
+ * the k-th largest usually lies within 2047 * 1024 of t (t is close below it), where one
+ * compaction and one 10-bit histogram finish the job. buf has room for bufCap + 1 mags.
+ */
+function selectCandidates(mags: usize, c: u32, k: u32, t: u32, hist: usize, buf: usize, bufCap: u32): void {
+  relativeHistogram(mags, c, t, hist);
+  findDigit(hist, BUCKETS1, k);
+  if (foundDigit == 2047) {
+    selectKth(mags, c, k, hist, buf, bufCap);
+    return;
+  }
+  const r = foundRank;
+  const count = load<u32>(hist + (<usize>foundDigit << 2));
+  const prefix = (t >>> 10) + foundDigit; // mags in [lo, lo + 1024) share mag >>> 10
+  if (count <= bufCap) {
+    const len = collect(mags, c, 10, prefix, buf);
+    histogram(buf, len, 0, 0x3ff, 31, 0, hist, BUCKETS2);
+  } else {
+    histogram(mags, c, 0, 0x3ff, 10, prefix, hist, BUCKETS2);
+  }
+  findDigit(hist, BUCKETS2, r);
+  kthMag = (prefix << 10) | foundDigit;
+  kthTies = foundRank;
+}
+
 export function topk_abs(x: usize, n: u32, k: u32, outIdx: usize, scratch: usize): u32 {
   if (k < 1 || k > n) return 0;
   const cap = topkCap(n);
@@ -617,11 +677,12 @@ export function topk_abs(x: usize, n: u32, k: u32, outIdx: usize, scratch: usize
   if (n >= FAST_MIN_N && k <= (cap >>> 2)) {
     const t = sampleThreshold(x, n, k, candMag, hist, cap);
     if (t > 0) {
+      // The chunk offsets (8 KiB + 16 bytes) use the histogram area.
       const c = filterCandidates(x, n, t, candIdx, candMag, cap, hist);
       if (c != OVERFLOW && c >= k) {
         // The top k of x are all candidates (c >= k and every candidate has mag >= t). The mag
         // area past the c candidates (cap + 16 - c slots) takes the compacted bucket.
-        selectKth(candMag, c, k, hist, candMag + (<usize>c << 2), cap + 15 - c);
+        selectCandidates(candMag, c, k, t, hist, candMag + (<usize>c << 2), cap + 15 - c);
         return emit(candMag, true, candIdx, c, kthMag, kthTies, outIdx, k);
       }
     }
