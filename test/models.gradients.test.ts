@@ -43,10 +43,11 @@ for (const m of MODELS) {
     assert.ok(closeness(a.state, b.state, 1e-5, 1e-7) <= 1, 'running statistics differ');
   });
 
+  // On wasm for speed (its gradients are checked against cpu below).
   test(`${m.spec} on [${m.shape}]: gradient matches central finite differences`, async () => {
-    await selectBackend('cpu');
+    await selectBackend('wasm');
     const data = syntheticImages(m.batch, m.shape, m.classes, 12);
-    const l = await createLearner(m.spec, { inputShape: m.shape, classes: m.classes, backend: 'cpu' });
+    const l = await createLearner(m.spec, { inputShape: m.shape, classes: m.classes, backend: 'wasm' });
     const { grad, params, state } = await gradientOf(l, data, m.batch);
     const batch = batchOf(data, 0, m.batch);
     const scratch = new Float32Array(l.paramCount);
@@ -132,4 +133,28 @@ test('mlp: evaluate() loss equals the training loss (no state) and counts correc
   const ev = await l.evaluate(v.params, v.state, data, 10, 20);
   assert.ok(Math.abs(ev.loss - loss) <= 1e-5 * Math.max(1, loss));
   assert.ok(Number.isInteger(ev.correct) && ev.correct >= 0 && ev.correct <= 20);
+});
+
+test('maxPool2x2 custom gradient equals cpu tf.maxPool autodiff on cpu and wasm (also where windows are all negative)', async () => {
+  // The stock tfjs-wasm 4.22 MaxPoolGrad drops the gradient of windows whose maximum is <= 0
+  // (harmless after a ReLU, wrong in general); maxPool2x2 does not use it.
+  const { tf } = await import('../src/models/backend.js');
+  const { maxPool2x2 } = await import('../src/models/tfjs/ops.js');
+  const { randomArray } = await import('./models.support.js');
+  await selectBackend('cpu');
+  await selectBackend('wasm');
+  for (const shift of [0, -1.01]) {
+    for (const shape of [[2, 6, 8, 3], [3, 4, 4, 5]] as Array<[number, number, number, number]>) {
+      const run = (pool: (t: tf.Tensor4D) => tf.Tensor4D): Float32Array => tf.tidy(() => {
+        const x = tf.add(tf.tensor4d(randomArray(shape.reduce((a, b) => a * b), 77), shape), shift);
+        const w = tf.tensor4d(randomArray(shape.reduce((a, b) => a * b) / 4, 78), [shape[0], shape[1] / 2, shape[2] / 2, shape[3]]);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pool(t as tf.Tensor4D), w)))(x).dataSync() as Float32Array;
+      });
+      await tf.setBackend('cpu');
+      const ref = run((t) => tf.maxPool(t, 2, 2, 'valid'));
+      assert.ok(closeness(run(maxPool2x2), ref, 1e-6, 1e-7) <= 1, `cpu [${shape}] shift ${shift}`);
+      await tf.setBackend('wasm');
+      assert.ok(closeness(run(maxPool2x2), ref, 1e-6, 1e-7) <= 1, `wasm [${shape}] shift ${shift}`);
+    }
+  }
 });

@@ -39,9 +39,9 @@ export function lenetDef(spec: string, inputShape: readonly number[], classes: n
     forward(ctx: ForwardContext, x: tf.Tensor): tf.Tensor2D {
       const p = (n: string): tf.Tensor => ctx.param(n);
       let y = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: p('conv1.weight') as tf.Tensor4D, strides: 1, pad: firstPad, bias: p('conv1.bias'), activation: 'relu' });
-      y = tf.maxPool(y, 2, 2, 'valid');
+      y = ctx.maxPool2x2(y);
       y = tf.fused.conv2d({ x: y, filter: p('conv2.weight') as tf.Tensor4D, strides: 1, pad: 'valid', bias: p('conv2.bias'), activation: 'relu' });
-      y = tf.maxPool(y, 2, 2, 'valid');
+      y = ctx.maxPool2x2(y);
       let z = tf.reshape(y, [y.shape[0], 400]) as tf.Tensor2D;
       z = tf.fused.matMul({ a: z, b: p('fc1.weight') as tf.Tensor2D, bias: p('fc1.bias'), activation: 'relu' }) as tf.Tensor2D;
       z = tf.fused.matMul({ a: z, b: p('fc2.weight') as tf.Tensor2D, bias: p('fc2.bias'), activation: 'relu' }) as tf.Tensor2D;

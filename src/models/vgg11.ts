@@ -61,7 +61,7 @@ export function vgg11Def(spec: string, width: number, inputShape: readonly numbe
       let y = x as tf.Tensor4D;
       for (const l of layers) {
         if (l === 'M') {
-          y = tf.maxPool(y, 2, 2, 'valid');
+          y = ctx.maxPool2x2(y);
         } else {
           y = tf.relu(ctx.batchNorm(l.bn, tf.conv2d(y, ctx.param(`${l.conv}.weight`) as tf.Tensor4D, 1, 'same'))) as tf.Tensor4D;
         }

@@ -26,6 +26,8 @@ export interface ForwardContext {
    * `${prefix}.runningMean`, `${prefix}.runningVar`: batch statistics when training, running otherwise.
    */
   batchNorm(prefix: string, x: tf.Tensor): tf.Tensor;
+  /** 2x2 max pooling with stride 2 ('valid'). */
+  maxPool2x2(x: tf.Tensor4D): tf.Tensor4D;
 }
 
 export interface ModelDef {
@@ -175,6 +177,7 @@ export class TfjsLearner implements Learner {
             for (let i = before; i < collected.length; i++) stats.push({ prefix, s: collected[i]! });
             return y;
           },
+          maxPool2x2: (x) => this.ops.maxPool2x2(x),
         };
         return this.ops.crossEntropy(this.def.forward(ctx, xt), oneHot);
       };
@@ -237,6 +240,7 @@ export class TfjsLearner implements Learner {
           ctx.param(`${prefix}.gamma`) as tf.Tensor1D, ctx.param(`${prefix}.beta`) as tf.Tensor1D,
           stateTensors[this.index(this.stateIndex, `${prefix}.runningMean`, 'state tensor')] as tf.Tensor1D,
           stateTensors[this.index(this.stateIndex, `${prefix}.runningVar`, 'state tensor')] as tf.Tensor1D),
+        maxPool2x2: (x) => tf.maxPool(x, 2, 2, 'valid'),
       };
       for (let s = start; s < start + count; s += this.def.evalChunk) {
         const n = Math.min(this.def.evalChunk, start + count - s);
@@ -254,6 +258,27 @@ export class TfjsLearner implements Learner {
       tf.dispose(stateTensors);
     }
     return { loss: lossSum / count, correct: Math.round(correct) };
+  }
+
+  /**
+   * The flat-array bridge alone, as a gradient step does it: every parameter tensor made from
+   * `params`, then copied back out of the backend into `out` (as the gradients are). Returns the
+   * two halves in milliseconds (benchmarks).
+   */
+  async bridgeRoundTrip(params: Float32Array, out: Float32Array): Promise<{ inMs: number; outMs: number }> {
+    this.alive();
+    this.check('params', params, this.paramCount);
+    this.check('out', out, this.paramCount);
+    await useBackend(this.backend);
+    const t0 = performance.now();
+    const tensors = this.upload(params, this.paramSlots);
+    const t1 = performance.now();
+    try {
+      this.download(tensors, this.paramSlots, out);
+    } finally {
+      tf.dispose(tensors);
+    }
+    return { inMs: t1 - t0, outMs: performance.now() - t1 };
   }
 
   dispose(): void {
