@@ -4,16 +4,23 @@
 // initial x_i and optional offline devices (same semantics as src/engine/round.ts: an offline
 // device runs no hook, senders drop offline peers and split their mass over the rest).
 import { ScratchAllocator, KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createAlgorithm } from '../src/algorithms/registry.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext, InMessage, Vec } from '../src/algorithms/types.js';
 import { createCompressorSync } from '../src/compress/registry.js';
 import type { KernelCompressor } from '../src/compress/types.js';
-import { resolveConfig } from '../src/config/schema.js';
+import { DEFAULT_CONFIG, resolveConfig } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { createTopology } from '../src/graph/registry.js';
 import type { RoundGraph, Topology } from '../src/graph/types.js';
 import { createSharedMemory, loadKernels, type KernelExports } from '../src/kernels/index.js';
 import { rngKey } from '../src/kernels/rng.js';
+import { runExperiment } from '../src/engine/run.js';
+import { ConfigError } from '../src/errors.js';
+import { blobs } from './fixtures/engine-data.js';
 
 export interface HarnessOptions {
   algorithm: string;
@@ -288,3 +295,129 @@ export function fill(seed: number, scale = 2): (i: number, v: Float32Array) => v
     for (let k = 0; k < v.length; k++) v[k] = scale * r();
   };
 }
+
+// ---------------------------------------------------------------- shared checks
+
+/** Every compressor family and a few compositions. */
+export const ALL_SPECS = [
+  'none', 'topk:0.1', 'topk:0.01+int8', 'randk:0.1', 'randk:0.1:scaled', 'threshold:0.3', 'qsgd:4', 'int8', 'int4', 'sign',
+  'topk:0.05+int8', 'randk:0.2+qsgd:2', 'threshold:0.1+int4', 'topk:0.1+sign', 'randk:0.2:scaled+int8',
+];
+
+export function maxAbs(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let k = 0; k < v.length; k++) m = Math.max(m, Math.abs(v[k]!));
+  return m;
+}
+
+/**
+ * Runs `rounds` rounds checking every round that sum_i x_i - (local steps' change so far) equals
+ * its start value and sum_i w_i = n. Returns the harness.
+ */
+export async function assertSumsConserved(opts: HarnessOptions, rounds: number, what: string): Promise<Harness> {
+  const h = await Harness.create(opts);
+  const start = h.sumX();
+  const local = new Float64Array(h.d);
+  const n = h.n;
+  for (let t = 0; t < rounds; t++) {
+    await h.step();
+    for (let k = 0; k < h.d; k++) local[k] += h.localDelta[k]!;
+    const now = h.sumX();
+    const scale = 1 + Math.max(maxAbs(start), maxAbs(now));
+    for (let k = 0; k < h.d; k++) {
+      const drift = now[k]! - local[k]! - start[k]!;
+      if (!(Math.abs(drift) <= 2e-5 * scale)) assert.fail(`${what}: round ${t}: sum x[${k}] drifted by ${drift} (scale ${scale})`);
+    }
+    const sw = h.sumW();
+    if (!(Math.abs(sw - n) <= 1e-9 * n)) assert.fail(`${what}: round ${t}: sum w = ${sw}, expected ${n}`);
+  }
+  return h;
+}
+
+/** Max |a_i - b_i| over devices and coordinates, and max |a| (for relative tolerances). */
+export function compareX(a: Harness, b: Harness): { diff: number; scale: number } {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.n; i++) {
+    const xa = a.x(i);
+    const xb = b.x(i);
+    for (let k = 0; k < a.d; k++) diff = Math.max(diff, Math.abs(xa[k]! - xb[k]!));
+    scale = Math.max(scale, maxAbs(xa));
+  }
+  return { diff, scale };
+}
+
+function setupFor(name: string, patch: { gamma?: number; compressor?: string; memory?: 'choco' | 'ef'; topology?: string }): AlgorithmSetup {
+  const config: RunConfig = harnessConfig({ algorithm: name, n: 12, d: 10, topology: patch.topology ?? 'exponential:1', memory: patch.memory });
+  if (patch.gamma !== undefined) config.algorithm.gamma = patch.gamma;
+  if (patch.compressor !== undefined) config.compressor = patch.compressor;
+  return { config, d: 10, n: 12, dataFractions: new Float64Array(12).fill(1 / 12), topology: createTopology(patch.topology ?? 'exponential:1', 12, { seed: 1 }) };
+}
+
+function assertConfigError(fn: () => unknown, key: string, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.key, key);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+export function badInputChecks(name: string): void {
+  const alg = createAlgorithm(name);
+  for (const gamma of [0, -0.5, 1.5, Number.NaN]) {
+    assertConfigError(() => alg.validate(setupFor(name, { gamma })), 'algorithm.gamma', /\(0, 1\]/);
+  }
+  for (const compressor of ['topk:1.5', 'zip', 'topk:0.1+int8+sign', 'int8+topk:0.1', 'qsgd:500']) {
+    assertConfigError(() => alg.validate(setupFor(name, { compressor })), 'compressor', new RegExp(compressor.replace(/[+.]/g, '\\$&')));
+  }
+  for (const compressor of ALL_SPECS) alg.validate(setupFor(name, { compressor }));
+  if (name !== 'choco') {
+    assertConfigError(() => alg.validate(setupFor(name, { topology: 'erdos-renyi:0.3' })), 'algorithm.memory', /resampled every round.*memory = ef/);
+    alg.validate(setupFor(name, { topology: 'erdos-renyi:0.3', memory: 'ef' }));
+    alg.validate(setupFor(name, { topology: 'erdos-renyi:0.3:fixed' }));
+  }
+}
+
+// ---------------------------------------------------------------- through the engine
+
+const train = blobs(600, 12, 3, 1);
+const testSet = blobs(300, 12, 3, 2);
+
+export function engineConfig(name: string, topology: string, compressor: string, memory: 'choco' | 'ef', gamma: number): RunConfig {
+  return {
+    ...DEFAULT_CONFIG, name, devices: 10, rounds: 12, evalEvery: 4, model: 'logistic', topology, compressor,
+    faults: { linkDrop: 0.1, offline: 0.1 },
+    algorithm: { ...DEFAULT_CONFIG.algorithm, name, lr: 0.05, momentum: 0.9, weightDecay: 1e-3, batchSize: 8, localSteps: 2, memory, gamma },
+  };
+}
+
+function stripWall(file: string): unknown[] {
+  return readFileSync(file, 'utf8').trim().split('\n').map((l) => { const o = JSON.parse(l); delete o.wallTimeS; return o; });
+}
+
+export async function assertDeterministic(config: RunConfig, label: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `sp-det-${config.algorithm.name}-`));
+  try {
+    const hashes: string[] = [];
+    const lines: unknown[][] = [];
+    for (const workers of [1, 2, 4]) {
+      const out = join(dir, `w${workers}`);
+      const s = await runExperiment(config, { outDir: out, workers, data: { train, test: testSet } });
+      assert.equal(s.workers, workers);
+      hashes.push(s.paramsHash);
+      lines.push(stripWall(join(out, 'metrics.jsonl')));
+    }
+    assert.match(hashes[0]!, /^[0-9a-f]{64}$/);
+    assert.deepEqual(hashes, [hashes[0], hashes[0], hashes[0]], `${label}: paramsHash`);
+    assert.deepEqual(lines[1], lines[0], `${label}: metrics, 2 workers`);
+    assert.deepEqual(lines[2], lines[0], `${label}: metrics, 4 workers`);
+    const last = lines[0]!.at(-1) as { accuracy: number; round: number; bitsSent: number };
+    assert.equal(last.round, config.rounds);
+    assert.ok(last.accuracy > 0.5, `${label}: accuracy ${last.accuracy}`);
+    assert.ok(last.bitsSent > 0, `${label}: bits ${last.bitsSent}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+

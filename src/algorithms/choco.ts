@@ -22,13 +22,15 @@
  * offline faults a device with an offline neighbour sends nothing that round (its x̂_i stays, so
  * all aggregates stay exact). A dropped link (decided by the receiver) leaves the receiver's ŝ off
  * by W_ij q_j for good, breaking exact conservation: runs stay deterministic, not exact.
+ * Unbiased compressors (qsgd, randk:scaled) are damped into contractions as in sparse-push.ts
+ * (messageRule: C = Q / (1 + omega), Koloskova et al.'s rescaling).
  * No push-sum weight: w_i stays 1 and the de-biased model is x_i.
  */
 import { ConfigError } from '../errors.js';
 import type { Topology } from '../graph/types.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
 import { localStepsOnX } from './common.js';
-import { compressOptions, validateCompressor, validateGamma } from './sparse-push.js';
+import { compressOptions, messageScale, validateCompressor, validateGamma } from './sparse-push.js';
 
 const COPY = 'xhat';
 const AGGREGATE = 'shat';
@@ -73,7 +75,7 @@ export function createChoco(): Algorithm {
     validate(setup: AlgorithmSetup): void {
       const { topology } = setup;
       if (topology.directed) {
-        throw new ConfigError('topology', `choco needs an undirected graph (symmetric W), got directed '${topology.spec}'; use ring, torus, complete, random-regular:k, erdos-renyi:p:fixed or an undirected edge list (or sparse-push for directed graphs)`);
+        throw new ConfigError('topology', `choco needs an undirected graph (symmetric W), got directed '${topology.spec}'; use ring, torus, complete, star, random-regular:k or an undirected edge list (or sparse-push for directed graphs)`);
       }
       if (topology.period !== 1) {
         throw new ConfigError('topology', `choco needs a static graph (its aggregates of neighbours' public copies assume a fixed W), got '${topology.spec}' with period ${topology.period}; use a static topology (or sparse-push for time-varying ones)`);
@@ -95,8 +97,9 @@ export function createChoco(): Algorithm {
       const out = dev.outbox();
       const bytes = dev.compressor.compressInto(diff.view, out, compressOptions(dev));
       const q = out.subarray(0, bytes);
-      dev.compressor.accumulate(q, d, 1, copy.view);
-      dev.compressor.accumulate(q, d, selfWeight(dev.setup.topology, dev.device), dev.vector(AGGREGATE).view);
+      const c = messageScale(dev);
+      dev.compressor.accumulate(q, d, c, copy.view);
+      dev.compressor.accumulate(q, d, c * selfWeight(dev.setup.topology, dev.device), dev.vector(AGGREGATE).view);
       dev.post(bytes);
     },
     mix(dev: DeviceContext): void {
@@ -104,8 +107,9 @@ export function createChoco(): Algorithm {
       const d = dev.d;
       const deg = degrees(dev.setup.topology);
       const agg = dev.vector(AGGREGATE);
+      const c = messageScale(dev);
       for (const msg of dev.inbox()) {
-        dev.compressor.accumulate(msg.bytes, d, mhWeight(deg, dev.device, msg.from), agg.view);
+        dev.compressor.accumulate(msg.bytes, d, c * mhWeight(deg, dev.device, msg.from), agg.view);
       }
       const diff = dev.scratch(0);
       k.sub(d, agg.ptr, dev.vector(COPY).ptr, diff.ptr);

@@ -61,9 +61,11 @@
  * for non-periodic schedules or when 2 L copies do not fit; prefer 'choco' otherwise.
  *
  * Stochastic compressors (randk, qsgd) get the stream (seed, device, round, Purpose.randk or
- * Purpose.qsgd). A device with no out-peers this round sends nothing.
+ * Purpose.qsgd). Unbiased ones (qsgd, randk:scaled) are damped into contractions (messageRule).
+ * A device with no out-peers this round sends nothing.
  */
 import { parseCompressorSpec } from '../compress/spec.js';
+import { keptCount } from '../compress/topk.js';
 import type { CompressOptions } from '../compress/types.js';
 import { ConfigError, SpecError } from '../errors.js';
 import { Purpose } from '../kernels/rng.js';
@@ -123,18 +125,55 @@ export function compressedPushVectors(setup: AlgorithmSetup, name: string): Stat
   return out;
 }
 
-const purposeCache = new Map<string, number | null>();
+interface MessageRule {
+  /** RNG purpose of a stochastic compressor (randk sparsifier: Purpose.randk; qsgd: Purpose.qsgd), or null. */
+  readonly purpose: number | null;
+  /** Factor applied to every decoded message, by the sender and by its receivers alike. */
+  readonly scale: number;
+}
 
-/** rngKey option for stochastic compressors (randk sparsifier: Purpose.randk; qsgd: Purpose.qsgd). */
-export function compressOptions(dev: DeviceContext): CompressOptions {
-  const spec = dev.compressor.spec;
-  let purpose = purposeCache.get(spec);
-  if (purpose === undefined) {
+const ruleCache = new Map<string, MessageRule>();
+
+/**
+ * How messages of compressor `spec` are used for dimension d. Unbiased compressors with variance
+ * factor omega (E||Q(v) - v||^2 <= omega ||v||^2) are not contractions, and difference compression
+ * (CHOCO) and error feedback diverge with them (measured: qsgd:2 overflows f32 within 150 rounds
+ * at gamma = 0.5). As in Koloskova et al. 2019 they are applied as C = Q / (1 + omega), a
+ * contraction: qsgd:s over buckets of b values has omega = min(b / s^2, sqrt(b) / s) (Alistarh
+ * et al. 2017; b = min(bucket, values kept)); randk:f:scaled (omega = d/k - 1) becomes plain randk.
+ * The bytes on the wire are unchanged: the factor is part of alpha wherever a message is added.
+ */
+export function messageRule(spec: string, d: number): MessageRule {
+  const key = `${spec}|${d}`;
+  let rule = ruleCache.get(key);
+  if (!rule) {
     const parsed = parseCompressorSpec(spec);
-    purpose = parsed.sparsifier.kind === 'randk' ? Purpose.randk : parsed.quantizer.kind === 'qsgd' ? Purpose.qsgd : null;
-    purposeCache.set(spec, purpose);
+    const sp = parsed.sparsifier;
+    const qz = parsed.quantizer;
+    let kept = d;
+    let scale = 1;
+    if (sp.kind === 'topk' || sp.kind === 'randk') kept = keptCount(sp.ratio, d);
+    if (sp.kind === 'randk' && sp.scaled) scale *= kept / d;
+    if (qz.kind === 'qsgd') {
+      const b = Math.min(qz.bucket, kept);
+      scale /= 1 + Math.min(b / (qz.levels * qz.levels), Math.sqrt(b) / qz.levels);
+    }
+    const purpose = sp.kind === 'randk' ? Purpose.randk : qz.kind === 'qsgd' ? Purpose.qsgd : null;
+    rule = { purpose, scale };
+    ruleCache.set(key, rule);
   }
+  return rule;
+}
+
+/** rngKey option for stochastic compressors (stream (seed, device, round, purpose)). */
+export function compressOptions(dev: DeviceContext): CompressOptions {
+  const { purpose } = messageRule(dev.compressor.spec, dev.d);
   return purpose === null ? {} : { rngKey: dev.rngKey(purpose) };
+}
+
+/** The factor of messageRule for this device's compressor. */
+export function messageScale(dev: DeviceContext): number {
+  return messageRule(dev.compressor.spec, dev.d).scale;
 }
 
 /**
@@ -161,14 +200,15 @@ export function compressedPushSend(dev: DeviceContext): void {
   const k = dev.kernels;
   const d = dev.d;
   const a = dev.selfWeight;
+  const c = messageScale(dev);
   const out = dev.outbox();
   if (memory === 'ef') {
     const e = dev.vector(ERROR_NAME);
     k.axpy(d, 1, dev.x.ptr, e.ptr); // e = v = x + e
     const bytes = dev.compressor.compressInto(e.view, out, compressOptions(dev));
     const q = out.subarray(0, bytes);
-    dev.compressor.accumulate(q, d, -1, e.view); // e = v - q
-    dev.compressor.accumulate(q, d, gamma * (a - 1), dev.x.view);
+    dev.compressor.accumulate(q, d, -c, e.view); // e = v - q
+    dev.compressor.accumulate(q, d, c * gamma * (a - 1), dev.x.view);
     dev.post(bytes, dev.w[0]!);
     return;
   }
@@ -179,8 +219,8 @@ export function compressedPushSend(dev: DeviceContext): void {
   k.sub(d, dev.x.ptr, copy.ptr, diff.ptr);
   const bytes = dev.compressor.compressInto(diff.view, out, compressOptions(dev));
   const q = out.subarray(0, bytes);
-  dev.compressor.accumulate(q, d, 1, copy.view);
-  dev.compressor.accumulate(q, d, -(1 - a), acc.view);
+  dev.compressor.accumulate(q, d, c, copy.view);
+  dev.compressor.accumulate(q, d, -c * (1 - a), acc.view);
   dev.post(bytes, dev.w[0]!);
 }
 
@@ -189,17 +229,18 @@ export function compressedPushMix(dev: DeviceContext): void {
   const { gamma, memory } = dev.config.algorithm;
   const d = dev.d;
   const a = sendsThisRound(dev) ? dev.selfWeight : 1;
+  const c = messageScale(dev);
   let inW = 0;
   const inbox = dev.inbox();
   if (memory === 'ef') {
     for (const msg of inbox) {
-      dev.compressor.accumulate(msg.bytes, d, gamma * msg.selfWeight, dev.x.view);
+      dev.compressor.accumulate(msg.bytes, d, c * gamma * msg.selfWeight, dev.x.view);
       inW += msg.selfWeight * msg.weight;
     }
   } else {
     const acc = dev.vector(accName(phaseOf(dev)));
     for (const msg of inbox) {
-      dev.compressor.accumulate(msg.bytes, d, msg.selfWeight, acc.view);
+      dev.compressor.accumulate(msg.bytes, d, c * msg.selfWeight, acc.view);
       inW += msg.selfWeight * msg.weight;
     }
     dev.kernels.axpy(d, gamma, acc.ptr, dev.x.ptr);

@@ -1,0 +1,138 @@
+// Sparse-Push (src/algorithms/sparse-push.ts), both memory forms, driven hook by hook over a small
+// arena (test/algorithms.harness.ts) with a quadratic loss, plus determinism through the engine:
+// - compressor none, gamma 1: SGP round for round;
+// - the network sums of x (minus the local steps' own change) and w are conserved every round,
+//   choco form on exponential:1 for every compressor and for a periodic schedule with changing
+//   out-degrees and offline devices, ef form on erdos-renyi resampled per round;
+// - lr = 0: consensus with top-k (choco form); the ef form reaches it only with dense messages;
+// - bad gamma / compressor / memory-topology combinations are ConfigErrors naming the key;
+// - identical results for 1, 2 and 4 workers with faults on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PeriodicTopology, roundGraphFromOutPeers } from '../src/graph/build.js';
+import { createTopology } from '../src/graph/registry.js';
+import type { Topology } from '../src/graph/types.js';
+import {
+  ALL_SPECS, Harness, type HarnessOptions, assertDeterministic, assertSumsConserved, badInputChecks, compareX, engineConfig, fill,
+} from './algorithms.harness.js';
+
+/** A periodic directed schedule whose out-degrees change from phase to phase (n = 8). */
+function varyingDegreeSchedule(): Topology {
+  const phases: number[][][] = [
+    [[1, 2, 3], [2], [3, 5], [4], [5, 6, 7, 0], [6], [7], [0, 1]],
+    [[4], [0, 7], [1], [2, 6, 0], [3], [4, 1], [5, 2, 3], [6]],
+    [[7, 6], [5], [4, 0], [1], [2], [3, 0, 2, 1], [1], [2, 3]],
+  ];
+  return new PeriodicTopology('varying-degrees', 8, phases.length, (p) => roundGraphFromOutPeers('varying-degrees', p, phases[p]!));
+}
+
+const offlineEvery = (round: number, i: number): boolean => (round * 7 + i * 3) % 5 === 0;
+
+test('compressor none, gamma = 1: sparse-push is SGP round for round (choco form: exponential:1, directed-ring; ef form: exponential:2, erdos-renyi resampled)', async () => {
+  for (const [memory, topology] of [['choco', 'exponential:1'], ['choco', 'directed-ring'], ['ef', 'exponential:2'], ['ef', 'erdos-renyi:0.3']] as const) {
+    const base: HarnessOptions = {
+      algorithm: 'sgp', n: 16, d: 40, topology, lr: 0.1, momentum: 0.9, localSteps: 2, init: fill(1), targets: fill(2, 4),
+    };
+    const sgp = await Harness.create(base);
+    const sp = await Harness.create({ ...base, algorithm: 'sparse-push', compressor: 'none', gamma: 1, memory });
+    for (let t = 0; t < 40; t++) {
+      await sgp.step();
+      await sp.step();
+      const { diff, scale } = compareX(sgp, sp);
+      assert.ok(diff <= 1e-5 * (1 + scale), `${memory} on ${topology}, round ${t}: max |x_sgp - x_sp| = ${diff} (scale ${scale})`);
+      for (let i = 0; i < 16; i++) {
+        assert.ok(Math.abs(sgp.w(i) - sp.w(i)) <= 1e-12, `${memory} on ${topology}, round ${t}: w_${i} ${sgp.w(i)} vs ${sp.w(i)}`);
+      }
+    }
+    assert.equal(sp.bits, sgp.bits, `${memory} on ${topology}: same bits as SGP`);
+  }
+});
+
+test('choco form on exponential:1: sums of x and w conserved every round, lr = 0 and lr > 0, every compressor', async () => {
+  for (const compressor of ALL_SPECS) {
+    for (const lr of [0, 0.05]) {
+      await assertSumsConserved({
+        algorithm: 'sparse-push', n: 16, d: 64, topology: 'exponential:1', compressor, gamma: 0.3, lr, momentum: 0.9,
+        init: fill(3), targets: fill(4, 4),
+      }, 24, `${compressor}, lr ${lr}`);
+    }
+  }
+});
+
+test('choco form: sums conserved for a periodic schedule whose out-degrees change, and with offline devices', async () => {
+  for (const compressor of ['topk:0.1+int8', 'randk:0.2', 'none']) {
+    await assertSumsConserved({
+      algorithm: 'sparse-push', n: 8, d: 50, topology: varyingDegreeSchedule(), compressor, gamma: 0.5, lr: 0.05,
+      init: fill(5), targets: fill(6, 4),
+    }, 30, `varying degrees, ${compressor}`);
+    await assertSumsConserved({
+      algorithm: 'sparse-push', n: 16, d: 50, topology: 'exponential:2', compressor, gamma: 0.5, lr: 0.05,
+      init: fill(5), targets: fill(6, 4), offline: offlineEvery,
+    }, 30, `exponential:2 with offline devices, ${compressor}`);
+  }
+});
+
+test('ef form: sums conserved on erdos-renyi resampled every round (any degree sequence), with offline devices, every compressor', async () => {
+  const er = createTopology('erdos-renyi:0.25', 12, { seed: 3 });
+  const degrees = new Set<string>();
+  for (let t = 0; t < 5; t++) degrees.add(er.round(t).outPeers.map((p) => p.length).join(','));
+  assert.equal(degrees.size, 5, 'the degree sequence changes every round');
+  for (const compressor of ALL_SPECS) {
+    await assertSumsConserved({
+      algorithm: 'sparse-push', memory: 'ef', n: 12, d: 48, topology: er, compressor, gamma: 0.2, lr: 0.05,
+      init: fill(7), targets: fill(8, 4),
+    }, 20, `ef, ${compressor}`);
+  }
+  await assertSumsConserved({
+    algorithm: 'sparse-push', memory: 'ef', n: 12, d: 48, topology: er, compressor: 'topk:0.1+int8', gamma: 0.5, lr: 0.05,
+    init: fill(7), targets: fill(8, 4), offline: offlineEvery,
+  }, 30, 'ef with offline devices');
+});
+
+test('lr = 0: choco form reaches consensus with top-k (exponential:1 with 4 per-phase copies, static torus with one; topk:0.1 and topk:0.01+int8)', async () => {
+  // gamma must shrink with the kept fraction (CHOCO's condition): 0.5 diverges on the torus with
+  // topk:0.1 and on exponential:1 with topk:0.01+int8.
+  for (const [topology, compressor, gamma, d, rounds, factor] of [
+    ['exponential:1', 'topk:0.1', 0.5, 200, 500, 1e-4],
+    ['torus', 'topk:0.1', 0.2, 200, 300, 1e-4],
+    ['exponential:1', 'topk:0.01+int8', 0.05, 400, 4000, 5e-3],
+  ] as const) {
+    const h = await Harness.create({ algorithm: 'sparse-push', n: 16, d, topology, compressor, gamma, lr: 0, init: fill(9) });
+    const avg0 = h.sumX().map((v) => v / 16);
+    const cd0 = h.consensusDistance();
+    await h.run(rounds);
+    const cd = h.consensusDistance();
+    assert.ok(cd < factor * cd0, `${topology} ${compressor}: consensus distance ${cd0} -> ${cd}`);
+    // ... at the average of the initial models (w stays 1 on these regular graphs).
+    const z = h.z(0);
+    for (let k = 0; k < d; k++) assert.ok(Math.abs(z[k]! - avg0[k]!) < 0.05, `${topology} ${compressor}: z_0[${k}] = ${z[k]}, average ${avg0[k]}`);
+  }
+});
+
+test('lr = 0: ef form reaches consensus with dense messages (none, int8); with a sparsifier it stays bounded but stalls', async () => {
+  for (const [compressor, factor] of [['none', 1e-6], ['int8', 5e-3]] as const) {
+    for (const topology of ['exponential:1', 'erdos-renyi:0.3']) {
+      const h = await Harness.create({ algorithm: 'sparse-push', memory: 'ef', n: 16, d: 200, topology, compressor, gamma: 0.5, lr: 0, init: fill(9) });
+      const cd0 = h.consensusDistance();
+      await h.run(200);
+      const cd = h.consensusDistance();
+      assert.ok(cd < factor * cd0, `ef ${compressor} on ${topology}: consensus distance ${cd0} -> ${cd}`);
+    }
+  }
+  // Documented limitation: the messages carry x itself, so top-k defers mass and the distance
+  // stalls at a level ~ gamma / (kept fraction) instead of vanishing.
+  const h = await Harness.create({ algorithm: 'sparse-push', memory: 'ef', n: 16, d: 200, topology: 'exponential:1', compressor: 'topk:0.1', gamma: 0.1, lr: 0, init: fill(9) });
+  const cd0 = h.consensusDistance();
+  await h.run(300);
+  const cd = h.consensusDistance();
+  assert.ok(cd < 0.3 * cd0 && cd > 1e-3 * cd0, `ef topk:0.1: consensus distance ${cd0} -> ${cd}`);
+});
+
+test('bad input: gamma outside (0, 1], compressor specs the wire format cannot carry, choco form on a resampled schedule', () => {
+  badInputChecks('sparse-push');
+});
+
+test('determinism: identical paramsHash and metrics with 1, 2 and 4 workers, faults on (choco form topk:0.1+int8 on exponential:1; ef form randk:0.2 on erdos-renyi resampled)', async () => {
+  await assertDeterministic(engineConfig('sparse-push', 'exponential:1', 'topk:0.1+int8', 'choco', 0.5), 'choco form');
+  await assertDeterministic(engineConfig('sparse-push', 'erdos-renyi:0.3', 'randk:0.2', 'ef', 0.5), 'ef form');
+});
