@@ -9,11 +9,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectBackend } from '../src/models/backend.js';
+import { selectBackend, tf } from '../src/models/backend.js';
+import { maxPool2x2 } from '../src/models/tfjs/ops.js';
 import { createLearner } from '../src/models/registry.js';
 import { BN_MOMENTUM } from '../src/models/tfjs/learner.js';
 import type { Learner } from '../src/models/types.js';
-import { batchOf, closeness, syntheticImages, vectorsFor } from './models.support.js';
+import { batchOf, closeness, randomArray, syntheticImages, vectorsFor } from './models.support.js';
 
 interface ModelCase { spec: string; shape: number[]; batch: number; classes: number }
 const MODELS: ModelCase[] = [
@@ -138,9 +139,6 @@ test('mlp: evaluate() loss equals the training loss (no state) and counts correc
 test('maxPool2x2 custom gradient equals cpu tf.maxPool autodiff on cpu and wasm (also where windows are all negative)', async () => {
   // The stock tfjs-wasm 4.22 MaxPoolGrad drops the gradient of windows whose maximum is <= 0
   // (harmless after a ReLU, wrong in general); maxPool2x2 does not use it.
-  const { tf } = await import('../src/models/backend.js');
-  const { maxPool2x2 } = await import('../src/models/tfjs/ops.js');
-  const { randomArray } = await import('./models.support.js');
   await selectBackend('cpu');
   await selectBackend('wasm');
   for (const shift of [0, -1.01]) {
