@@ -7,10 +7,10 @@
  *
  * - backprop-filter: dW[kh,kw,ci,co] = sum_{n,oh,ow} xpad[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co].
  *   With xpad transposed to [Ci, Hp, Wp, N] ("batch" = input channel, "channel" = sample) and dy
- *   transposed to a filter [OH, OW, N, Co], this is a valid convolution with dilation s, whose
- *   [Ci, KH, KW, Co] output transposes to the filter gradient.
- * - backprop-input: dx = valid convolution of dy (zero-dilated by the stride, padded by KH-1-padTop
- *   on the top/left) with the spatially flipped filter, in/out channels swapped.
+ *   transposed to a filter [OH, OW, N, Co], this is a convolution with dilation s (the forward padding
+ *   passed as explicit padding), whose [Ci, KH, KW, Co] output transposes to the filter gradient.
+ * - backprop-input: dx = convolution of dy (zero-dilated by the stride, explicitly padded by
+ *   KH-1-padTop on the top/left) with the spatially flipped filter, in/out channels swapped.
  *
  * - BatchMatMul with transposeA/transposeB: explicit Transpose then the stock GEMM (see below).
  *
@@ -47,23 +47,18 @@ function free(backend: WasmBackendLike, ...infos: TensorInfo[]): void {
   for (const t of infos) backend.disposeData(t.dataId);
 }
 
-/** Pad (positive) or crop (negative) each dimension at both ends. Returns x itself when nothing changes. */
-function padOrCrop(backend: WasmBackendLike, x: TensorInfo, amounts: ReadonlyArray<readonly [number, number]>): TensorInfo {
-  let cur = x;
+/**
+ * Crop the negative amounts of each dimension's [before, after] and return the positive ones as
+ * the explicit padding of the convolution that follows (XNNPACK pads implicitly, saving a pass).
+ */
+function cropForConv(backend: WasmBackendLike, x: TensorInfo, amounts: ReadonlyArray<readonly [number, number]>): { t: TensorInfo; pad: number[][] } {
+  let t = x;
   if (amounts.some(([a, b]) => a < 0 || b < 0)) {
     const begin = amounts.map(([a]) => Math.max(0, -a));
-    const size = amounts.map(([a, b], i) => cur.shape[i]! - Math.max(0, -a) - Math.max(0, -b));
-    const next = call('Slice', backend, { x: cur }, { begin, size });
-    if (cur !== x) free(backend, cur);
-    cur = next;
+    const size = amounts.map(([a, b], i) => x.shape[i]! - Math.max(0, -a) - Math.max(0, -b));
+    t = call('Slice', backend, { x }, { begin, size });
   }
-  if (amounts.some(([a, b]) => a > 0 || b > 0)) {
-    const paddings = amounts.map(([a, b]) => [Math.max(0, a), Math.max(0, b)]);
-    const next = call('PadV2', backend, { x: cur }, { paddings, constantValue: 0 });
-    if (cur !== x) free(backend, cur);
-    cur = next;
-  }
-  return cur;
+  return { t, pad: amounts.map(([a, b]) => [Math.max(0, a), Math.max(0, b)]) };
 }
 
 function convInfo(
@@ -88,12 +83,13 @@ export function conv2dBackpropFilterWasm(
   // Rows/columns beyond the last window are never read: crop them rather than convolve over them.
   const usedH = (oh - 1) * sh + kh;
   const usedW = (ow - 1) * sw + kw;
-  const padded = padOrCrop(backend, x, [[0, 0], [top, usedH - x.shape[1]! - top], [left, usedW - x.shape[2]! - left], [0, 0]]);
-  const xt = call('Transpose', backend, { x: padded }, { perm: [3, 1, 2, 0] });
-  if (padded !== x) free(backend, padded);
+  const { t: cropped, pad: explicitPad } = cropForConv(backend, x, [[0, 0], [top, usedH - x.shape[1]! - top], [left, usedW - x.shape[2]! - left], [0, 0]]);
+  const xt = call('Transpose', backend, { x: cropped }, { perm: [3, 1, 2, 0] });
+  if (cropped !== x) free(backend, cropped);
   const f = call('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  // The spatial padding of x is the spatial padding of xt (dims 1, 2 stay in place).
   const out = call('Conv2D', backend, { x: xt, filter: f }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [sh, sw], dimRoundingMode: undefined,
+    strides: [1, 1], pad: explicitPad, dataFormat: 'NHWC', dilations: [sh, sw], dimRoundingMode: undefined,
   } as unknown as NamedAttrMap);
   free(backend, xt, f);
   const dw = call('Transpose', backend, { x: out }, { perm: [1, 2, 0, 3] });
@@ -123,17 +119,17 @@ export function conv2dBackpropInputWasm(
   const padTop = kh - 1 - top;
   const padLeft = kw - 1 - left;
   // Padded height must be H + KH - 1 for a valid convolution to produce H rows.
-  const padded = padOrCrop(backend, dyd, [[0, 0], [padTop, h + kh - 1 - padTop - dyd.shape[1]!], [padLeft, w + kw - 1 - padLeft - dyd.shape[2]!], [0, 0]]);
-  if (dyd !== dy && padded !== dyd) free(backend, dyd);
+  const { t: cropped, pad: explicitPad } = cropForConv(backend, dyd, [[0, 0], [padTop, h + kh - 1 - padTop - dyd.shape[1]!], [padLeft, w + kw - 1 - padLeft - dyd.shape[2]!], [0, 0]]);
+  if (dyd !== dy && cropped !== dyd) free(backend, dyd);
 
   const flipped = call('Reverse', backend, { x: filter }, { dims: [0, 1] });
   const ft = call('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] });
   free(backend, flipped);
-  const dx = call('Conv2D', backend, { x: padded, filter: ft }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
+  const dx = call('Conv2D', backend, { x: cropped, filter: ft }, {
+    strides: [1, 1], pad: explicitPad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
   } as unknown as NamedAttrMap);
   free(backend, ft);
-  if (padded !== dy) free(backend, padded);
+  if (cropped !== dy) free(backend, cropped);
   return dx;
 }
 
