@@ -123,6 +123,19 @@ export async function useBackend(name: string): Promise<void> {
   }
 }
 
+/**
+ * Make `name` (already loaded by selectBackend) the current backend, synchronously: callers switch
+ * right before computing, with no await in between, so concurrent async callers on different
+ * backends cannot switch the engine under each other.
+ */
+export function activateBackend(name: string): void {
+  if (tf.getBackend() === name) return;
+  if (tf.engine().registry[name] == null) throw new ConfigError('backend', `backend '${name}' is not loaded (call selectBackend first)`);
+  // For an initialised backend, setBackend switches before its first await.
+  void tf.setBackend(name);
+  if (tf.getBackend() !== name) throw new ConfigError('backend', `cannot switch to backend '${name}'`);
+}
+
 /** Backends that loaded so far in this process, in load order. */
 export function loadedBackends(): string[] {
   return Object.keys(tf.engine().registry);

@@ -38,13 +38,16 @@ export function lenetDef(spec: string, inputShape: readonly number[], classes: n
     evalChunk: 512,
     forward(ctx: ForwardContext, x: tf.Tensor): tf.Tensor2D {
       const p = (n: string): tf.Tensor => ctx.param(n);
-      let y = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: p('conv1.weight') as tf.Tensor4D, strides: 1, pad: firstPad, bias: p('conv1.bias'), activation: 'relu' });
-      y = ctx.maxPool2x2(y);
-      y = tf.fused.conv2d({ x: y, filter: p('conv2.weight') as tf.Tensor4D, strides: 1, pad: 'valid', bias: p('conv2.bias'), activation: 'relu' });
-      y = ctx.maxPool2x2(y);
-      let z = tf.reshape(y, [y.shape[0], 400]) as tf.Tensor2D;
-      z = tf.fused.matMul({ a: z, b: p('fc1.weight') as tf.Tensor2D, bias: p('fc1.bias'), activation: 'relu' }) as tf.Tensor2D;
-      z = tf.fused.matMul({ a: z, b: p('fc2.weight') as tf.Tensor2D, bias: p('fc2.bias'), activation: 'relu' }) as tf.Tensor2D;
+      // Fused bias + ReLU when evaluating; when training tfjs would unfuse a fused ReLU anyway, so
+      // use the fused linear op (its own gradient) and the context's ReLU.
+      const act = <T extends tf.Tensor>(f: (a: 'relu' | 'linear') => T): T => (ctx.training ? ctx.relu(f('linear')) : f('relu'));
+      const conv = (t: tf.Tensor4D, name: string, pad: 'same' | 'valid'): tf.Tensor4D =>
+        act((a) => tf.fused.conv2d({ x: t, filter: p(`${name}.weight`) as tf.Tensor4D, strides: 1, pad, bias: p(`${name}.bias`), activation: a }));
+      const dense = (t: tf.Tensor2D, name: string): tf.Tensor2D =>
+        act((a) => tf.fused.matMul({ a: t, b: p(`${name}.weight`) as tf.Tensor2D, bias: p(`${name}.bias`), activation: a }) as tf.Tensor2D);
+      let y = ctx.maxPool2x2(conv(x as tf.Tensor4D, 'conv1', firstPad));
+      y = ctx.maxPool2x2(conv(y, 'conv2', 'valid'));
+      const z = dense(dense(tf.reshape(y, [y.shape[0], 400]) as tf.Tensor2D, 'fc1'), 'fc2');
       return tf.fused.matMul({ a: z, b: p('fc3.weight') as tf.Tensor2D, bias: p('fc3.bias') }) as tf.Tensor2D;
     },
   };

@@ -33,12 +33,16 @@ export function mlpDef(spec: string, hidden: readonly number[], inputShape: read
     forward(ctx: ForwardContext, x: tf.Tensor): tf.Tensor2D {
       let h = tf.reshape(x, [x.shape[0]!, widths[0]!]) as tf.Tensor2D;
       for (let i = 1; i <= layers; i++) {
+        const hidden = i < layers;
+        // Fused bias + ReLU when evaluating; when training, the fused linear op plus the context's
+        // ReLU (tfjs unfuses a fused ReLU under a gradient tape anyway).
         h = tf.fused.matMul({
           a: h,
           b: ctx.param(`fc${i}.weight`) as tf.Tensor2D,
           bias: ctx.param(`fc${i}.bias`),
-          activation: i < layers ? 'relu' : 'linear',
+          activation: hidden && !ctx.training ? 'relu' : 'linear',
         }) as tf.Tensor2D;
+        if (hidden && ctx.training) h = ctx.relu(h);
       }
       return h;
     },

@@ -73,11 +73,11 @@ export function resnet20Def(spec: string, inputShape: readonly number[], classes
     forward(ctx: ForwardContext, x: tf.Tensor): tf.Tensor2D {
       const conv3 = (t: tf.Tensor4D, name: string, stride: number): tf.Tensor4D =>
         tf.conv2d(t, ctx.param(`${name}.weight`) as tf.Tensor4D, stride, 'same');
-      let y = tf.relu(ctx.batchNorm('bn0', conv3(x as tf.Tensor4D, 'conv0', 1))) as tf.Tensor4D;
+      let y = ctx.relu(ctx.batchNorm('bn0', conv3(x as tf.Tensor4D, 'conv0', 1))) as tf.Tensor4D;
       for (const blk of blocks) {
-        let r = tf.relu(ctx.batchNorm(`${blk.prefix}.bn1`, conv3(y, `${blk.prefix}.conv1`, blk.stride))) as tf.Tensor4D;
+        let r = ctx.relu(ctx.batchNorm(`${blk.prefix}.bn1`, conv3(y, `${blk.prefix}.conv1`, blk.stride))) as tf.Tensor4D;
         r = ctx.batchNorm(`${blk.prefix}.bn2`, conv3(r, `${blk.prefix}.conv2`, 1)) as tf.Tensor4D;
-        y = tf.relu(tf.add(r, shortcutA(y, blk.cin, blk.cout, blk.stride))) as tf.Tensor4D;
+        y = ctx.relu(tf.add(r, shortcutA(y, blk.cin, blk.cout, blk.stride))) as tf.Tensor4D;
       }
       const pooled = tf.mean(y, [1, 2]) as tf.Tensor2D;
       return tf.add(tf.matMul(pooled, ctx.param('fc.weight') as tf.Tensor2D), ctx.param('fc.bias')) as tf.Tensor2D;

@@ -63,7 +63,7 @@ export function vgg11Def(spec: string, width: number, inputShape: readonly numbe
         if (l === 'M') {
           y = ctx.maxPool2x2(y);
         } else {
-          y = tf.relu(ctx.batchNorm(l.bn, tf.conv2d(y, ctx.param(`${l.conv}.weight`) as tf.Tensor4D, 1, 'same'))) as tf.Tensor4D;
+          y = ctx.relu(ctx.batchNorm(l.bn, tf.conv2d(y, ctx.param(`${l.conv}.weight`) as tf.Tensor4D, 1, 'same'))) as tf.Tensor4D;
         }
       }
       const z = tf.reshape(y, [y.shape[0], flat]) as tf.Tensor2D;

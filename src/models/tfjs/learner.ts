@@ -11,7 +11,7 @@ import type { Dataset } from '../../data/types.js';
 import { InputError } from '../../errors.js';
 import { buildSlots, initFlat, product, publicLayout, totalSize, type InitSlot, type TensorDef } from '../layout.js';
 import type { Batch, Learner, ParamLayout } from '../types.js';
-import { useBackend } from '../backend.js';
+import { activateBackend } from '../backend.js';
 import { FAST_OPS, REFERENCE_OPS, batchNormInfer, lossAndCorrect, type BatchStats, type TrainOps } from './ops.js';
 
 /** PyTorch-style running statistics: r = (1 - m) r + m * batch, with the unbiased batch variance. */
@@ -28,6 +28,7 @@ export interface ForwardContext {
   batchNorm(prefix: string, x: tf.Tensor): tf.Tensor;
   /** 2x2 max pooling with stride 2 ('valid'). */
   maxPool2x2(x: tf.Tensor4D): tf.Tensor4D;
+  relu<T extends tf.Tensor>(x: T): T;
 }
 
 export interface ModelDef {
@@ -159,7 +160,7 @@ export class TfjsLearner implements Learner {
     this.check('state', state, this.stateCount);
     this.check('grad', grad, this.paramCount);
     this.checkBatch(batch.x, batch.y, batch.count, 'batch');
-    await useBackend(this.backend);
+    activateBackend(this.backend);
 
     const paramTensors = this.upload(params, this.paramSlots);
     const { xt, labels, oneHot } = this.inputs(batch.x, batch.y, 0, batch.count);
@@ -178,6 +179,7 @@ export class TfjsLearner implements Learner {
             return y;
           },
           maxPool2x2: (x) => this.ops.maxPool2x2(x),
+          relu: (x) => this.ops.relu(x),
         };
         return this.ops.crossEntropy(this.def.forward(ctx, xt), oneHot);
       };
@@ -226,7 +228,7 @@ export class TfjsLearner implements Learner {
     }
     if (count === 0) return { loss: 0, correct: 0 };
     this.checkBatch(data.x.subarray(start * this.features), data.y.subarray(start), count, `dataset ${data.name}`);
-    await useBackend(this.backend);
+    activateBackend(this.backend);
 
     const paramTensors = this.upload(params, this.paramSlots);
     const stateTensors = this.upload(state, this.stateSlots);
@@ -241,6 +243,7 @@ export class TfjsLearner implements Learner {
           stateTensors[this.index(this.stateIndex, `${prefix}.runningMean`, 'state tensor')] as tf.Tensor1D,
           stateTensors[this.index(this.stateIndex, `${prefix}.runningVar`, 'state tensor')] as tf.Tensor1D),
         maxPool2x2: (x) => tf.maxPool(x, 2, 2, 'valid'),
+        relu: (x) => tf.relu(x),
       };
       for (let s = start; s < start + count; s += this.def.evalChunk) {
         const n = Math.min(this.def.evalChunk, start + count - s);
@@ -269,7 +272,7 @@ export class TfjsLearner implements Learner {
     this.alive();
     this.check('params', params, this.paramCount);
     this.check('out', out, this.paramCount);
-    await useBackend(this.backend);
+    activateBackend(this.backend);
     const t0 = performance.now();
     const tensors = this.upload(params, this.paramSlots);
     const t1 = performance.now();

@@ -138,15 +138,27 @@ export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
   return f(x) as tf.Tensor4D;
 }
 
+/** ReLU whose gradient is dy * step(x) (stock tfjs adds a full-size Cast copy of step(x)). */
+export function relu<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xIn, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([xIn]);
+    return { value: tf.relu(xIn), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.step(saved[0]!)) };
+  });
+  return f(x) as T;
+}
+
 /** The op set a model's forward pass uses (fast custom-gradient ops, or stock tfjs for reference). */
 export interface TrainOps {
   batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, stats: BatchStats[]): tf.Tensor;
   crossEntropy(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Scalar;
   maxPool2x2(x: tf.Tensor4D): tf.Tensor4D;
+  relu<T extends tf.Tensor>(x: T): T;
 }
-export const FAST_OPS: TrainOps = { batchNormTrain, crossEntropy: softmaxCrossEntropy, maxPool2x2 };
+export const FAST_OPS: TrainOps = { batchNormTrain, crossEntropy: softmaxCrossEntropy, maxPool2x2, relu };
 export const REFERENCE_OPS: TrainOps = {
   batchNormTrain: batchNormTrainReference,
   crossEntropy: softmaxCrossEntropyReference,
   maxPool2x2: (x) => tf.maxPool(x, 2, 2, 'valid'),
+  relu: (x) => tf.relu(x),
 };
