@@ -5,7 +5,7 @@
 // some k distinct ascending in-range indices: the SIMD fast path skips NaN, while the full select
 // ranks it above +Inf as the reference does.
 //
-// topk_abs, fast path (k <= n/32 or so, n >= 32768): estimate a threshold t from a stratified
+// topk_abs, fast path (k up to ~n/6, n >= 32768): estimate a threshold t from a stratified
 // sample of 32-float chunks, SIMD-filter the candidates mag >= t into scratch (index + mag,
 // ascending), then radix-select the k-th largest mag among the candidates and write the answer
 // from the candidates alone: one pass over x. When the sample misjudged (fewer than k candidates,
@@ -25,6 +25,8 @@ const BUCKETS1: u32 = 2048; // digit 1: mag bits 30..20
 const BUCKETS2: u32 = 1024; // digits 2 and 3: bits 19..10, 9..0
 /** Four interleaved histograms of 2048 u32 (repeated buckets do not serialize on one counter). */
 const HIST_BYTES: u32 = 4 * BUCKETS1 * 4;
+/** Histograms of fewer values use one table (clearing and merging four would cost more). */
+const SMALL_HIST: u32 = 8192;
 /** Below this n the full radix select over x is as cheap as sampling. */
 const FAST_MIN_N: u32 = 1 << 15;
 /** Target expected count of sample values above the k-th largest. */
@@ -358,7 +360,7 @@ const PACK16_LUT: usize = memory.data<u8>([
 
 /** Candidate capacity for length n (the scratch holds cap indices and cap + 16 mags). */
 function topkCap(n: u32): u32 {
-  const c: u32 = n <= 8192 ? n : 8192 + (n >> 3);
+  const c: u32 = n <= 8192 ? n : 8192 + (n >> 2);
   return (c + 15) & ~15;
 }
 
@@ -388,37 +390,44 @@ function findDigit(hist: usize, buckets: u32, rank: u32): void {
 
 /**
  * hist[(mag >>> shift) & digitMask] += 1 for every value of a[0..len) with mag >>> pshift == prefix
- * (pshift = 31 selects all). Four sub-histograms at hist + j * 8 KiB are summed into the first.
+ * (pshift = 31 selects all). Long inputs use four sub-histograms at hist + j * 8 KiB, summed into
+ * the first.
  */
 function histogram(a: usize, len: u32, shift: u32, digitMask: u32, pshift: u32, prefix: u32, hist: usize, buckets: u32): void {
-  memory.fill(hist, 0, HIST_BYTES);
-  const h1 = hist + BUCKETS1 * 4;
-  const h2 = h1 + BUCKETS1 * 4;
-  const h3 = h2 + BUCKETS1 * 4;
+  const bytes = <usize>buckets << 2;
+  memory.fill(hist, 0, bytes);
   let i: u32 = 0;
-  for (; i + 4 <= len; i += 4) {
-    const p = a + (<usize>i << 2);
-    const m0 = load<u32>(p) & MAG_MASK;
-    const m1 = load<u32>(p, 4) & MAG_MASK;
-    const m2 = load<u32>(p, 8) & MAG_MASK;
-    const m3 = load<u32>(p, 12) & MAG_MASK;
-    const q0 = hist + (<usize>((m0 >>> shift) & digitMask) << 2);
-    const q1 = h1 + (<usize>((m1 >>> shift) & digitMask) << 2);
-    const q2 = h2 + (<usize>((m2 >>> shift) & digitMask) << 2);
-    const q3 = h3 + (<usize>((m3 >>> shift) & digitMask) << 2);
-    store<u32>(q0, load<u32>(q0) + <u32>(m0 >>> pshift == prefix));
-    store<u32>(q1, load<u32>(q1) + <u32>(m1 >>> pshift == prefix));
-    store<u32>(q2, load<u32>(q2) + <u32>(m2 >>> pshift == prefix));
-    store<u32>(q3, load<u32>(q3) + <u32>(m3 >>> pshift == prefix));
+  if (len >= SMALL_HIST) {
+    const h1 = hist + BUCKETS1 * 4;
+    const h2 = h1 + BUCKETS1 * 4;
+    const h3 = h2 + BUCKETS1 * 4;
+    memory.fill(h1, 0, bytes);
+    memory.fill(h2, 0, bytes);
+    memory.fill(h3, 0, bytes);
+    for (; i + 4 <= len; i += 4) {
+      const p = a + (<usize>i << 2);
+      const m0 = load<u32>(p) & MAG_MASK;
+      const m1 = load<u32>(p, 4) & MAG_MASK;
+      const m2 = load<u32>(p, 8) & MAG_MASK;
+      const m3 = load<u32>(p, 12) & MAG_MASK;
+      const q0 = hist + (<usize>((m0 >>> shift) & digitMask) << 2);
+      const q1 = h1 + (<usize>((m1 >>> shift) & digitMask) << 2);
+      const q2 = h2 + (<usize>((m2 >>> shift) & digitMask) << 2);
+      const q3 = h3 + (<usize>((m3 >>> shift) & digitMask) << 2);
+      store<u32>(q0, load<u32>(q0) + <u32>(m0 >>> pshift == prefix));
+      store<u32>(q1, load<u32>(q1) + <u32>(m1 >>> pshift == prefix));
+      store<u32>(q2, load<u32>(q2) + <u32>(m2 >>> pshift == prefix));
+      store<u32>(q3, load<u32>(q3) + <u32>(m3 >>> pshift == prefix));
+    }
+    for (let d: u32 = 0; d < buckets; d++) {
+      const o = <usize>d << 2;
+      store<u32>(hist + o, load<u32>(hist + o) + load<u32>(h1 + o) + load<u32>(h2 + o) + load<u32>(h3 + o));
+    }
   }
   for (; i < len; i++) {
     const m = load<u32>(a + (<usize>i << 2)) & MAG_MASK;
     const q = hist + (<usize>((m >>> shift) & digitMask) << 2);
     store<u32>(q, load<u32>(q) + <u32>(m >>> pshift == prefix));
-  }
-  for (let d: u32 = 0; d < buckets; d++) {
-    const o = <usize>d << 2;
-    store<u32>(hist + o, load<u32>(hist + o) + load<u32>(h1 + o) + load<u32>(h2 + o) + load<u32>(h3 + o));
   }
 }
 
@@ -470,53 +479,39 @@ function selectKth(a: usize, len: u32, rank: u32, hist: usize, buf: usize, bufCa
 }
 
 /**
- * Writes ascending indices of a[0..len) with mag > kth, plus the first `ties` with mag == kth,
- * until k are written; index of element i is useIdx ? load(idx + 4i) : i (useIdx is a constant at
- * each inlined call site, so no index is ever read when it is false). Returns the count written.
+ * Writes candIdx[i] for the candidates i (ascending) with mag > kth, plus the first `ties` with
+ * mag == kth, until k are written. Returns the count written.
  */
-// @ts-ignore: decorator
-@inline function emit(a: usize, useIdx: bool, idx: usize, len: u32, kth: u32, ties: u32, out: usize, k: u32): u32 {
+function emitCandidates(mags: usize, idx: usize, len: u32, kth: u32, ties: u32, out: usize, k: u32): u32 {
   let c: u32 = 0;
   let t: u32 = 0;
   let i: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     if (kth > 0) {
       const tv = i32x4.splat(kth - 1);
-      for (; i + 16 <= len; i += 16) {
-        const p = a + (<usize>i << 2);
+      for (; i + 16 <= len && c + 16 <= k; i += 16) {
+        const p = mags + (<usize>i << 2);
         const g0 = magHits4(v128.load(p), tv);
         const g1 = magHits4(v128.load(p, 16), tv);
         const g2 = magHits4(v128.load(p, 32), tv);
         const g3 = magHits4(v128.load(p, 48), tv);
         if (!v128.any_true(v128.or(v128.or(g0, g1), v128.or(g2, g3)))) continue;
-        if (c + 16 <= k) {
-          // Branchless: slot c is inside out while c + 16 <= k.
-          for (let j: u32 = 0; j < 16; j++) {
-            const m = load<u32>(p + (<usize>j << 2)) & MAG_MASK;
-            const eq = <u32>(m == kth);
-            const take = <u32>(m > kth) | (eq & <u32>(t < ties));
-            t += eq;
-            store<u32>(out + (<usize>c << 2), useIdx ? load<u32>(idx + (<usize>(i + j) << 2)) : i + j);
-            c += take;
-          }
-        } else {
-          for (let j: u32 = 0; j < 16; j++) {
-            const m = load<u32>(p + (<usize>j << 2)) & MAG_MASK;
-            if (m > kth || (m == kth && t < ties)) {
-              store<u32>(out + (<usize>c << 2), useIdx ? load<u32>(idx + (<usize>(i + j) << 2)) : i + j);
-              c++;
-            }
-            t += <u32>(m == kth);
-          }
-          if (c >= k) return c;
+        // Branchless: slot c is inside out while c + 16 <= k.
+        for (let j: u32 = 0; j < 16; j++) {
+          const m = load<u32>(p + (<usize>j << 2));
+          const eq = <u32>(m == kth);
+          const take = <u32>(m > kth) | (eq & <u32>(t < ties));
+          t += eq;
+          store<u32>(out + (<usize>c << 2), load<u32>(idx + (<usize>(i + j) << 2)));
+          c += take;
         }
       }
     }
   }
   for (; i < len && c < k; i++) {
-    const m = load<u32>(a + (<usize>i << 2)) & MAG_MASK;
+    const m = load<u32>(mags + (<usize>i << 2));
     if (m > kth || (m == kth && t < ties)) {
-      store<u32>(out + (<usize>c << 2), useIdx ? load<u32>(idx + (<usize>i << 2)) : i);
+      store<u32>(out + (<usize>c << 2), load<u32>(idx + (<usize>i << 2)));
       c++;
     }
     t += <u32>(m == kth);
@@ -525,10 +520,97 @@ function selectKth(a: usize, len: u32, rank: u32, hist: usize, buf: usize, bufCa
 }
 
 /**
- * A threshold t (mag bits) estimated from a stratified sample of 32-float chunks such that about
- * k plus a safety margin of x have mag >= t; 0 when sampling cannot help (then: full select).
+ * Writes the ascending indices of x with mag > kth, plus the first `ties` with mag == kth, never
+ * more than k (out has room for k). SIMD: chunks scanned like threshold_abs with the test
+ * |x| >= f32(kth) while the chunk's ties all fit, else |x| >= f32(kth + 1) (mag > kth), or
+ * element by element in the chunk where the ties run out; offsets staged in offs (CHUNK + 8 u16).
+ * Returns the count written (k, unless x holds NaN: the SIMD tests never pass NaN).
  */
-function sampleThreshold(x: usize, n: u32, k: u32, buf: usize, hist: usize, cap: u32): u32 {
+function emitAll(x: usize, n: u32, kth: u32, ties: u32, out: usize, k: u32, offs: usize): u32 {
+  let c: u32 = 0;
+  let tiesLeft = ties;
+  let i: u32 = 0;
+  // (A NaN kth, possible only for NaN input, takes the exact element loop.)
+  if (ASC_FEATURE_SIMD && kth <= 0x7f800000) {
+    const gev = f32x4.splat(reinterpret<f32>(kth));
+    const gtv = f32x4.splat(reinterpret<f32>(kth + 1));
+    const end16 = n & ~15;
+    let dense = false;
+    while (i < end16 && c < k) {
+      const end = end16 - i > CHUNK ? i + CHUNK : end16;
+      let tv = gtv;
+      if (tiesLeft > 0) {
+        let eqv = i32x4.splat(0);
+        for (let j = i; j < end; j += 4) eqv = i32x4.sub(eqv, f32x4.eq(f32x4.abs(v128.load(x + (<usize>j << 2))), gev));
+        const eq = <u32>(i32x4.extract_lane(eqv, 0) + i32x4.extract_lane(eqv, 1) + i32x4.extract_lane(eqv, 2) + i32x4.extract_lane(eqv, 3));
+        if (eq <= tiesLeft) {
+          tiesLeft -= eq;
+          tv = gev;
+        } else {
+          // The ties run out inside this chunk: element by element.
+          for (; i < end && c < k; i++) {
+            const m = load<u32>(x + (<usize>i << 2)) & MAG_MASK;
+            if (m > kth || (m == kth && tiesLeft > 0)) {
+              tiesLeft -= <u32>(m == kth);
+              store<u32>(out + (<usize>c << 2), i);
+              c++;
+            }
+          }
+          continue;
+        }
+      }
+      let h = dense ? scanChunk(x, i, end, tv, true, offs) : scanChunk(x, i, end, tv, false, offs);
+      if (h > k - c) h = k - c;
+      dense = h * DENSE_RATIO > end - i;
+      // Widen the u16 offsets into out[c, c + h).
+      const dst = out + (<usize>c << 2);
+      const base = i32x4.splat(i);
+      let j: u32 = 0;
+      for (; j + 8 <= h; j += 8) {
+        const o = v128.load(offs + (<usize>j << 1));
+        v128.store(dst + (<usize>j << 2), i32x4.add(base, i32x4.extend_low_i16x8_u(o)));
+        v128.store(dst + (<usize>j << 2), i32x4.add(base, i32x4.extend_high_i16x8_u(o)), 16);
+      }
+      for (; j < h; j++) store<u32>(dst + (<usize>j << 2), i + <u32>load<u16>(offs + (<usize>j << 1)));
+      c += h;
+      i = end;
+    }
+  }
+  for (; i < n && c < k; i++) {
+    const m = load<u32>(x + (<usize>i << 2)) & MAG_MASK;
+    if (m > kth || (m == kth && tiesLeft > 0)) {
+      tiesLeft -= <u32>(m == kth);
+      store<u32>(out + (<usize>c << 2), i);
+      c++;
+    }
+  }
+  return c;
+}
+
+// Results of sampleBracket.
+let bracketHi: u32 = 0;
+let sampleScale: f64 = 0;
+let sampleAtLo: u32 = 0;
+let sampleAtHi: u32 = 0;
+
+/** The 21-bit bucket (low edge) of the rank-th largest of the s sample mags in buf; sampleAt = sample count >= it. */
+let sampleAt: u32 = 0;
+function sampleBucket(buf: usize, s: u32, d1: u32, r1: u32, above1: u32, hist: usize): u32 {
+  histogram(buf, s, 10, 0x3ff, 20, d1, hist, BUCKETS2);
+  findDigit(hist, BUCKETS2, r1);
+  sampleAt = above1 + foundAbove + load<u32>(hist + (<usize>foundDigit << 2));
+  return (d1 << 20) | (foundDigit << 10);
+}
+
+/**
+ * Thresholds (mag bits, low 10 bits 0) estimated from a stratified sample of 32-float chunks:
+ * returns lo, with about k plus a safety margin (4 sigma + 4 sample hits) of x at mag >= lo, and
+ * sets bracketHi, with about k minus the margin at mag >= bracketHi (0 when k is too small for
+ * one). Returns 0 when sampling cannot help (then: full select). sampleAtLo / sampleAtHi are
+ * the sample counts >= lo / hi; sampleScale = n / sample size.
+ */
+function sampleBracket(x: usize, n: u32, k: u32, buf: usize, hist: usize): u32 {
+  bracketHi = 0;
   const chunks = n >>> 5;
   let want = <u32>Math.ceil(SAMPLE_HITS * <f64>n / (32.0 * <f64>k));
   if (want < MIN_SAMPLE_CHUNKS) want = MIN_SAMPLE_CHUNKS;
@@ -552,22 +634,107 @@ function sampleThreshold(x: usize, n: u32, k: u32, buf: usize, hist: usize, cap:
     }
   }
   const s = want << 5;
+  sampleScale = <f64>n / <f64>s;
   const expected = <f64>s * <f64>k / <f64>n;
-  const rank = <u32>Math.ceil(expected + 4.0 * Math.sqrt(expected) + 4.0);
-  if (rank >= s) return 0;
-  // Two digits (21 bits) of the rank-th largest sample mag; t is the low edge of its bucket.
+  const margin = 4.0 * Math.sqrt(expected) + 4.0;
+  const rankLo = <u32>Math.ceil(expected + margin);
+  if (rankLo >= s) return 0;
+  const rankHi = expected - margin >= 1.0 ? <u32>Math.floor(expected - margin) : 0;
   histogram(buf, s, 20, 0x7ff, 31, 0, hist, BUCKETS1);
-  findDigit(hist, BUCKETS1, rank);
-  const d1 = foundDigit;
-  const r1 = foundRank;
-  const above1 = foundAbove;
-  histogram(buf, s, 10, 0x3ff, 20, d1, hist, BUCKETS2);
-  findDigit(hist, BUCKETS2, r1);
-  const t = (d1 << 20) | (foundDigit << 10);
-  const sampleAtOrAbove = above1 + foundAbove + load<u32>(hist + (<usize>foundDigit << 2));
-  // Expected candidates (with 25% slack) must fit.
-  if (<f64>sampleAtOrAbove * <f64>n / <f64>s * 1.25 > <f64>cap) return 0;
-  return t;
+  findDigit(hist, BUCKETS1, rankLo);
+  const d1Lo = foundDigit, r1Lo = foundRank, aboveLo = foundAbove;
+  let d1Hi: u32 = 0, r1Hi: u32 = 0, aboveHi: u32 = 0;
+  if (rankHi > 0) {
+    findDigit(hist, BUCKETS1, rankHi);
+    d1Hi = foundDigit;
+    r1Hi = foundRank;
+    aboveHi = foundAbove;
+  }
+  const lo = sampleBucket(buf, s, d1Lo, r1Lo, aboveLo, hist);
+  sampleAtLo = sampleAt;
+  if (rankHi > 0) {
+    const hi = sampleBucket(buf, s, d1Hi, r1Hi, aboveHi, hist);
+    sampleAtHi = sampleAt;
+    if (hi > lo) bracketHi = hi;
+  }
+  return lo;
+}
+
+// Result of scanBand: the count of mag >= hi.
+let bandAbove: u32 = 0;
+
+/**
+ * One pass over x: counts mag >= hi into bandAbove and stores the mags in [lo, hi) to mags
+ * (order irrelevant; room for cap), returning their count or OVERFLOW. Float compares: NaN
+ * is in neither (lo, hi: low 10 bits 0, lo < hi <= +Inf bits). offs: CHUNK + 8 u16. Chunks as
+ * in threshold_abs (sparse: skip 16-blocks without band hits; dense: pack every 8-block).
+ */
+function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, offs: usize): u32 {
+  let c: u32 = 0;
+  let above: u32 = 0;
+  let i: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lov = f32x4.splat(reinterpret<f32>(lo));
+    const hiv = f32x4.splat(reinterpret<f32>(hi));
+    const iota = i16x8(0, 1, 2, 3, 4, 5, 6, 7);
+    const end16 = n & ~15;
+    let acc = i32x4.splat(0);
+    let dense = false;
+    while (i < end16) {
+      const start = i;
+      const end = end16 - i > CHUNK ? i + CHUNK : end16;
+      let h: u32 = 0;
+      if (dense) {
+        let ov = iota;
+        for (; i < end; i += 8) {
+          const p = x + (<usize>i << 2);
+          const a0 = f32x4.abs(v128.load(p));
+          const a1 = f32x4.abs(v128.load(p, 16));
+          const h0 = f32x4.ge(a0, hiv), h1 = f32x4.ge(a1, hiv);
+          acc = i32x4.sub(i32x4.sub(acc, h0), h1);
+          const g = i16x8.narrow_i32x4_s(v128.andnot(f32x4.ge(a0, lov), h0), v128.andnot(f32x4.ge(a1, lov), h1));
+          h += pack16(ov, <u32>i16x8.bitmask(g), offs + (<usize>h << 1));
+          ov = i16x8.add(ov, i16x8.splat(8));
+        }
+      }
+      for (; i < end; i += 16) {
+        const p = x + (<usize>i << 2);
+        const a0 = f32x4.abs(v128.load(p));
+        const a1 = f32x4.abs(v128.load(p, 16));
+        const a2 = f32x4.abs(v128.load(p, 32));
+        const a3 = f32x4.abs(v128.load(p, 48));
+        const h0 = f32x4.ge(a0, hiv), h1 = f32x4.ge(a1, hiv), h2 = f32x4.ge(a2, hiv), h3 = f32x4.ge(a3, hiv);
+        acc = i32x4.sub(i32x4.sub(i32x4.sub(i32x4.sub(acc, h0), h1), h2), h3);
+        const b0 = v128.andnot(f32x4.ge(a0, lov), h0);
+        const b1 = v128.andnot(f32x4.ge(a1, lov), h1);
+        const b2 = v128.andnot(f32x4.ge(a2, lov), h2);
+        const b3 = v128.andnot(f32x4.ge(a3, lov), h3);
+        if (!v128.any_true(v128.or(v128.or(b0, b1), v128.or(b2, b3)))) continue;
+        const ov = i16x8.add(i16x8.splat(<i16>(i - start)), iota);
+        h += pack16(ov, <u32>i16x8.bitmask(i16x8.narrow_i32x4_s(b0, b1)), offs + (<usize>h << 1));
+        h += pack16(i16x8.add(ov, i16x8.splat(8)), <u32>i16x8.bitmask(i16x8.narrow_i32x4_s(b2, b3)), offs + (<usize>h << 1));
+      }
+      if (h > cap - c) return OVERFLOW;
+      for (let j: u32 = 0; j < h; j++) {
+        const idx = start + <u32>load<u16>(offs + (<usize>j << 1));
+        store<u32>(mags + (<usize>(c + j) << 2), load<u32>(x + (<usize>idx << 2)) & MAG_MASK);
+      }
+      c += h;
+      dense = h * DENSE_RATIO > end - start;
+    }
+    above = <u32>(i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3));
+  }
+  for (; i < n; i++) {
+    const m = load<u32>(x + (<usize>i << 2)) & MAG_MASK;
+    if (m >= hi) above++;
+    else if (m >= lo) {
+      if (c >= cap) return OVERFLOW;
+      store<u32>(mags + (<usize>c << 2), m);
+      c++;
+    }
+  }
+  bandAbove = above;
+  return c;
 }
 
 /**
@@ -609,36 +776,40 @@ function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candMag: usi
   return c;
 }
 
-/** hist[min((mag - t) >>> 10, 2047)] counts of a[0..len) (all mag >= t), four interleaved tables. */
+/** hist[min((mag - t) >>> 10, 2047)] counts of a[0..len) (all mag >= t); four tables when long. */
 function relativeHistogram(a: usize, len: u32, t: u32, hist: usize): void {
-  memory.fill(hist, 0, HIST_BYTES);
-  const h1 = hist + BUCKETS1 * 4;
-  const h2 = h1 + BUCKETS1 * 4;
-  const h3 = h2 + BUCKETS1 * 4;
+  const bytes = <usize>BUCKETS1 << 2;
+  memory.fill(hist, 0, bytes);
   let i: u32 = 0;
-  for (; i + 4 <= len; i += 4) {
-    const p = a + (<usize>i << 2);
-    const d0 = (load<u32>(p) - t) >>> 10;
-    const d1 = (load<u32>(p, 4) - t) >>> 10;
-    const d2 = (load<u32>(p, 8) - t) >>> 10;
-    const d3 = (load<u32>(p, 12) - t) >>> 10;
-    const q0 = hist + (<usize>min<u32>(d0, 2047) << 2);
-    const q1 = h1 + (<usize>min<u32>(d1, 2047) << 2);
-    const q2 = h2 + (<usize>min<u32>(d2, 2047) << 2);
-    const q3 = h3 + (<usize>min<u32>(d3, 2047) << 2);
-    store<u32>(q0, load<u32>(q0) + 1);
-    store<u32>(q1, load<u32>(q1) + 1);
-    store<u32>(q2, load<u32>(q2) + 1);
-    store<u32>(q3, load<u32>(q3) + 1);
+  if (len >= SMALL_HIST) {
+    const h1 = hist + bytes;
+    const h2 = h1 + bytes;
+    const h3 = h2 + bytes;
+    memory.fill(h1, 0, 3 * bytes);
+    for (; i + 4 <= len; i += 4) {
+      const p = a + (<usize>i << 2);
+      const d0 = (load<u32>(p) - t) >>> 10;
+      const d1 = (load<u32>(p, 4) - t) >>> 10;
+      const d2 = (load<u32>(p, 8) - t) >>> 10;
+      const d3 = (load<u32>(p, 12) - t) >>> 10;
+      const q0 = hist + (<usize>min<u32>(d0, 2047) << 2);
+      const q1 = h1 + (<usize>min<u32>(d1, 2047) << 2);
+      const q2 = h2 + (<usize>min<u32>(d2, 2047) << 2);
+      const q3 = h3 + (<usize>min<u32>(d3, 2047) << 2);
+      store<u32>(q0, load<u32>(q0) + 1);
+      store<u32>(q1, load<u32>(q1) + 1);
+      store<u32>(q2, load<u32>(q2) + 1);
+      store<u32>(q3, load<u32>(q3) + 1);
+    }
+    for (let d: u32 = 0; d < BUCKETS1; d++) {
+      const o = <usize>d << 2;
+      store<u32>(hist + o, load<u32>(hist + o) + load<u32>(h1 + o) + load<u32>(h2 + o) + load<u32>(h3 + o));
+    }
   }
   for (; i < len; i++) {
     const d = (load<u32>(a + (<usize>i << 2)) - t) >>> 10;
     const q = hist + (<usize>min<u32>(d, 2047) << 2);
     store<u32>(q, load<u32>(q) + 1);
-  }
-  for (let d: u32 = 0; d < BUCKETS1; d++) {
-    const o = <usize>d << 2;
-    store<u32>(hist + o, load<u32>(hist + o) + load<u32>(h1 + o) + load<u32>(h2 + o) + load<u32>(h3 + o));
   }
 }
 
@@ -674,21 +845,36 @@ export function topk_abs(x: usize, n: u32, k: u32, outIdx: usize, scratch: usize
   const hist = scratch;
   const candIdx = scratch + HIST_BYTES;
   const candMag = candIdx + (<usize>cap << 2);
-  if (n >= FAST_MIN_N && k <= (cap >>> 2)) {
-    const t = sampleThreshold(x, n, k, candMag, hist, cap);
-    if (t > 0) {
-      // The chunk offsets (8 KiB + 16 bytes) use the histogram area.
-      const c = filterCandidates(x, n, t, candIdx, candMag, cap, hist);
-      if (c != OVERFLOW && c >= k) {
-        // The top k of x are all candidates (c >= k and every candidate has mag >= t). The mag
-        // area past the c candidates (cap + 16 - c slots) takes the compacted bucket.
-        selectCandidates(candMag, c, k, t, hist, candMag + (<usize>c << 2), cap + 15 - c);
-        return emit(candMag, true, candIdx, c, kthMag, kthTies, outIdx, k);
+  if (n >= FAST_MIN_N) {
+    const lo = sampleBracket(x, n, k, candMag, hist);
+    const hi = bracketHi;
+    if (lo > 0 && (hi == 0 || k <= (n >>> 5))) {
+      // Small k: gather the ~k candidates mag >= lo (one pass over x) and answer from them.
+      if (k <= cap - (cap >>> 2) && <f64>sampleAtLo * sampleScale * 1.25 <= <f64>cap) {
+        // The chunk offsets (8 KiB + 16 bytes) use the histogram area.
+        const c = filterCandidates(x, n, lo, candIdx, candMag, cap, hist);
+        if (c != OVERFLOW && c >= k) {
+          // The top k of x are all candidates (c >= k and every candidate has mag >= lo). The
+          // mag area past the c candidates (cap + 16 - c slots) takes the compacted bucket.
+          selectCandidates(candMag, c, k, lo, hist, candMag + (<usize>c << 2), cap + 15 - c);
+          return emitCandidates(candMag, candIdx, c, kthMag, kthTies, outIdx, k);
+        }
+      }
+    } else if (lo > 0) {
+      // Large k: count mag >= hi and keep the band [lo, hi) (one pass), select in the band, then
+      // write the answer in a second pass over x. Both candidate areas hold the band.
+      const bandCap = cap << 1;
+      if (<f64>(sampleAtLo - sampleAtHi) * sampleScale * 1.25 <= <f64>bandCap) {
+        const b = scanBand(x, n, lo, hi, candIdx, bandCap, hist);
+        if (b != OVERFLOW && bandAbove < k && k - bandAbove <= b) {
+          selectCandidates(candIdx, b, k - bandAbove, lo, hist, candIdx + (<usize>b << 2), bandCap + 15 - b);
+          return emitAll(x, n, kthMag, kthTies, outIdx, k, hist);
+        }
       }
     }
   }
   selectKth(x, n, k, hist, candMag, cap);
-  return emit(x, false, 0, n, kthMag, kthTies, outIdx, k);
+  return emitAll(x, n, kthMag, kthTies, outIdx, k, hist);
 }
 
 export function threshold_abs(x: usize, n: u32, lambda: f32, outIdx: usize): u32 {

@@ -74,7 +74,7 @@ for (const m of builds) {
   test(`topk_abs fast path and its fallbacks on large vectors (${name})`, () => {
     const rnd = new TestRandom(22);
     const cases: Array<[number, SelectKind, number[]]> = [
-      [1_000_003, 'normal', [1, 1000, 10_000, 31_250]],
+      [1_000_003, 'normal', [1, 1000, 10_000, 31_250, 31_251, 200_000, 500_001]], // k > n/32: band path
       [200_017, 'wide', [200, 2000, 20_000, 100_000]],
       [131_072, 'fewLevels', [1, 131, 1311, 13_107]], // ties at the k-th largest: first indices win
       [100_001, 'spike', [10, 37, 100]], // the big block may sit between sampled chunks
@@ -103,14 +103,14 @@ for (const m of builds) {
       const c = j * stride + Math.floor((rngU32(0x5eed, j) * stride) / 2 ** 32);
       for (let i = 32 * c; i < 32 * c + 32; i++) x[i] = 10 + rnd.uniform();
     }
-    for (const kk of [k, 2 * k, 50]) runTopk(m, x, kk, `topk adversarial sample k=${kk}`);
+    for (const kk of [k, 2 * k, 50, n / 10, Math.round(n / 3)]) runTopk(m, x, kk, `topk adversarial sample k=${kk}`);
     // And the opposite: sampled chunks hold the only tiny values, so the threshold passes far
     // more candidates than the scratch holds.
     for (let j = 0; j < want; j++) {
       const c = j * stride + Math.floor((rngU32(0x5eed, j) * stride) / 2 ** 32);
       for (let i = 32 * c; i < 32 * c + 32; i++) x[i] = rnd.normal() * 1e-6;
     }
-    for (const kk of [k, 2 * k, 50]) runTopk(m, x, kk, `topk adversarial sample (low) k=${kk}`);
+    for (const kk of [k, 2 * k, 50, n / 10, Math.round(n / 3)]) runTopk(m, x, kk, `topk adversarial sample (low) k=${kk}`);
   });
 
   test(`topk_abs: -0 == +0, subnormals ordered, ties broken by lower index (${name})`, () => {
