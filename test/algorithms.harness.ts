@@ -60,6 +60,7 @@ export class Harness {
   /** Bits posted so far (payload bytes * 8 + 64 for the weight, times out-degree). */
   bits = 0;
   private readonly posted: (Posted | null)[];
+  private readonly vectorLength = new Map<string, number>();
 
   private constructor(
     opts: HarnessOptions,
@@ -79,6 +80,7 @@ export class Harness {
     this.topology = typeof opts.topology === 'string' ? createTopology(opts.topology, opts.n, { seed: this.config.seed }) : opts.topology;
     this.setup = { config: this.config, d: opts.d, n: opts.n, dataFractions: new Float64Array(opts.n).fill(1 / opts.n), topology: this.topology };
     this.posted = new Array<Posted | null>(opts.n).fill(null);
+    for (const v of this.algorithm.deviceVectors(this.setup)) this.vectorLength.set(v.name, v.length ?? opts.d);
   }
 
   static async create(opts: HarnessOptions): Promise<Harness> {
@@ -226,7 +228,7 @@ export class Harness {
       momentum: vec('m'),
       selfWeight,
       outPeers,
-      vector: (name: string) => vec(`dev.${name}`),
+      vector: (name: string) => vec(`dev.${name}`, this.vectorLength.get(name) ?? d),
       scratch: (slot: number) => {
         if (slot >= this.algorithm.scratchVectors) throw new Error(`scratch(${slot}) >= scratchVectors ${this.algorithm.scratchVectors}`);
         const ptr = this.scratchBase + 4 * d * slot;
@@ -298,6 +300,22 @@ export function fill(seed: number, scale = 2): (i: number, v: Float32Array) => v
 
 // ---------------------------------------------------------------- shared checks
 
+/**
+ * Offline pattern: every third round everyone is online, otherwise each device is offline with
+ * probability 0.2 (a seeded table, so runs repeat).
+ */
+export function randomOffline(seed: number): (round: number, i: number) => boolean {
+  const r = pseudoRandom(seed);
+  const table: boolean[][] = [];
+  return (round, i) => {
+    while (table.length <= round) {
+      const t = table.length;
+      table.push(Array.from({ length: 64 }, () => t % 3 !== 2 && r() < -0.3));
+    }
+    return table[round]![i]!;
+  };
+}
+
 /** Every compressor family and a few compositions. */
 export const ALL_SPECS = [
   'none', 'topk:0.1', 'topk:0.01+int8', 'randk:0.1', 'randk:0.1:scaled', 'threshold:0.3', 'qsgd:4', 'int8', 'int4', 'sign',
@@ -311,26 +329,34 @@ export function maxAbs(v: ArrayLike<number>): number {
 }
 
 /**
- * Runs `rounds` rounds checking every round that sum_i x_i - (local steps' change so far) equals
- * its start value and sum_i w_i = n. Returns the harness.
+ * Runs `rounds` rounds checking, after every round in which no device was offline, that
+ * sum_i w_i = n and sum_i x_i - (local steps' change so far) equals its start value.
  */
 export async function assertSumsConserved(opts: HarnessOptions, rounds: number, what: string): Promise<Harness> {
   const h = await Harness.create(opts);
   const start = h.sumX();
   const local = new Float64Array(h.d);
   const n = h.n;
+  let checked = 0;
   for (let t = 0; t < rounds; t++) {
     await h.step();
     for (let k = 0; k < h.d; k++) local[k] += h.localDelta[k]!;
+    // A device that was offline applies its missed gossip terms when it is back: the sums are
+    // exact again after a round in which every device was online.
+    let allOnline = true;
+    for (let i = 0; i < n; i++) if (opts.offline?.(t, i)) allOnline = false;
+    if (!allOnline) continue;
+    checked++;
+    const sw = h.sumW();
+    if (!(Math.abs(sw - n) <= 1e-9 * n)) assert.fail(`${what}: round ${t}: sum w = ${sw}, expected ${n}`);
     const now = h.sumX();
     const scale = 1 + Math.max(maxAbs(start), maxAbs(now));
     for (let k = 0; k < h.d; k++) {
       const drift = now[k]! - local[k]! - start[k]!;
       if (!(Math.abs(drift) <= 2e-5 * scale)) assert.fail(`${what}: round ${t}: sum x[${k}] drifted by ${drift} (scale ${scale})`);
     }
-    const sw = h.sumW();
-    if (!(Math.abs(sw - n) <= 1e-9 * n)) assert.fail(`${what}: round ${t}: sum w = ${sw}, expected ${n}`);
   }
+  assert.ok(checked >= rounds / 4, `${what}: only ${checked} of ${rounds} rounds had every device online`);
   return h;
 }
 
@@ -348,10 +374,11 @@ export function compareX(a: Harness, b: Harness): { diff: number; scale: number 
 }
 
 function setupFor(name: string, patch: { gamma?: number; compressor?: string; memory?: 'choco' | 'ef'; topology?: string }): AlgorithmSetup {
-  const config: RunConfig = harnessConfig({ algorithm: name, n: 12, d: 10, topology: patch.topology ?? 'exponential:1', memory: patch.memory });
+  const topology = patch.topology ?? (name === 'choco' ? 'ring' : 'exponential:1');
+  const config: RunConfig = harnessConfig({ algorithm: name, n: 12, d: 10, topology, memory: patch.memory });
   if (patch.gamma !== undefined) config.algorithm.gamma = patch.gamma;
   if (patch.compressor !== undefined) config.compressor = patch.compressor;
-  return { config, d: 10, n: 12, dataFractions: new Float64Array(12).fill(1 / 12), topology: createTopology(patch.topology ?? 'exponential:1', 12, { seed: 1 }) };
+  return { config, d: 10, n: 12, dataFractions: new Float64Array(12).fill(1 / 12), topology: createTopology(topology, 12, { seed: 1 }) };
 }
 
 function assertConfigError(fn: () => unknown, key: string, pattern: RegExp): void {

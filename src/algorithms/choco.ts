@@ -20,8 +20,13 @@
  * The aggregate is exact only while every neighbour sees every q_i. So directed graphs and
  * time-varying schedules (period > 1) are refused (ConfigError naming `topology`), and under
  * offline faults a device with an offline neighbour sends nothing that round (its x̂_i stays, so
- * all aggregates stay exact). A dropped link (decided by the receiver) leaves the receiver's ŝ off
- * by W_ij q_j for good, breaking exact conservation: runs stay deterministic, not exact.
+ * all aggregates stay exact). An offline device misses its side gamma (ŝ_i - x̂_i) of the pairwise
+ * terms its neighbours keep applying; both x̂_i and its neighbours' x̂_j are frozen meanwhile (nobody
+ * next to it sends), so on its return it applies gamma m (ŝ_i - x̂_i) for the m missed rounds in its
+ * send hook (the last mixed round is kept in the 1-element vector `mixed`). The sum of x is
+ * conserved again once every device has been online since its last offline round.
+ * A dropped link (decided by the receiver) leaves the receiver's ŝ off by W_ij q_j for good,
+ * breaking exact conservation: runs stay deterministic, not exact.
  * Unbiased compressors (qsgd, randk:scaled) are damped into contractions as in sparse-push.ts
  * (messageRule: C = Q / (1 + omega), Koloskova et al.'s rescaling).
  * No push-sum weight: w_i stays 1 and the de-biased model is x_i.
@@ -30,7 +35,7 @@ import { ConfigError } from '../errors.js';
 import type { Topology } from '../graph/types.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
 import { localStepsOnX } from './common.js';
-import { compressOptions, messageScale, validateCompressor, validateGamma } from './sparse-push.js';
+import { MIXED_NAME, compressOptions, messageScale, mixedStamp, validateCompressor, validateGamma } from './sparse-push.js';
 
 const COPY = 'xhat';
 const AGGREGATE = 'shat';
@@ -83,11 +88,17 @@ export function createChoco(): Algorithm {
       validateGamma(setup, name);
       validateCompressor(setup, name);
     },
-    deviceVectors: () => [{ name: COPY }, { name: AGGREGATE }],
+    deviceVectors: () => [{ name: COPY }, { name: AGGREGATE }, { name: MIXED_NAME, length: 1 }],
     serverVectors: () => [],
     compressorSpec: (setup: AlgorithmSetup) => setup.config.compressor,
     local: (dev: DeviceContext) => localStepsOnX(dev),
     send(dev: DeviceContext): void {
+      const missed = dev.round - mixedStamp(dev)[0]!;
+      if (missed > 0) {
+        const diff = dev.scratch(0);
+        dev.kernels.sub(dev.d, dev.vector(AGGREGATE).ptr, dev.vector(COPY).ptr, diff.ptr);
+        dev.kernels.axpy(dev.d, dev.config.algorithm.gamma * missed, diff.ptr, dev.x.ptr);
+      }
       if (!sends(dev)) return;
       const k = dev.kernels;
       const d = dev.d;
@@ -114,6 +125,7 @@ export function createChoco(): Algorithm {
       const diff = dev.scratch(0);
       k.sub(d, agg.ptr, dev.vector(COPY).ptr, diff.ptr);
       k.axpy(d, dev.config.algorithm.gamma, diff.ptr, dev.x.ptr);
+      mixedStamp(dev)[0] = dev.round + 1;
     },
   };
 }

@@ -10,7 +10,8 @@
  * survive from the train phase to the mix phase, which may run on another worker). With H local
  * steps the round's movement is divided by lr H, so m̂ stays a per-step direction as for H = 1.
  * The momentum update is skipped when lr = 0 (no movement scale; only consensus tests use lr = 0).
- * An offline device runs no hook that round, so its m̂ is left as it was.
+ * An offline device runs no hook that round, so its m̂ is left as it was; the gossip terms it missed
+ * are applied in its next send (sparse-push.ts) and count as network movement in the next m̂.
  */
 import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
 import {

@@ -7,13 +7,16 @@
  * the very bytes it posted to its own state, so both sides see identical values).
  *
  * ---- Push-sum weight and gamma ----
- * Every form mixes w with the lazy push-sum matrix P(t) = (1 - gamma) I + gamma A(t), where A(t) is
- * the round's column-stochastic matrix (A_ii = a_i, A_ji = a_i for j in O_i(t)):
+ * w is mixed by the same mechanism as x (uncompressed: it is one f64 per message), so x and w are
+ * always mixed by the same matrix and z = x / w stays de-biased (push-sum's ratio argument). In
+ * the uncompressed limit both follow the lazy push-sum matrix P(t) = (1 - gamma) I + gamma A(t),
+ * where A(t) is the round's column-stochastic matrix (A_ii = a_i, A_ji = a_i for j in O_i(t)):
  *     w_i += gamma ( sum_{j in I_i(t)} a_j w_j + a_i w_i - w_i )
  * P(t) is column-stochastic for every gamma in (0, 1] (columns sum to 1 - gamma + gamma), so
- * sum_i w_i = n is conserved for any degree sequence, and w_i >= (1 - gamma + gamma a_i) w_i > 0.
- * Without compression the x update below is the same P(t) applied to x, so z = x / w is de-biased
- * by the matrix that actually mixed x (push-sum's ratio argument), and gamma = 1 is SGP.
+ * sum_i w_i = n is conserved, w_i >= (1 - gamma + gamma a_i) w_i > 0, and gamma = 1 is SGP.
+ * gamma only slows the mixing (P's second eigenvalue moves towards 1); with compression it is
+ * what keeps the public copies' error from growing (CHOCO's condition: gamma shrinks with the
+ * kept fraction; measured, top-1% needs gamma <= ~0.05 where top-10% allows 0.5).
  *
  * ---- memory: 'choco' (default): per-phase public copies ----
  * The single-copy form of ALGORITHMS.md (s_i += sum_j a_j q_j; x_i += gamma (s_i + a x̂_i - x̂_i))
@@ -26,30 +29,42 @@
  * (t mod L = k is the phase; exponential:1 with 16 nodes has L = 4, static graphs L = 1) device i
  * keeps L copies x̂_i^k and L accumulators g_i^k, and phase k's graph is the same every period:
  *   local: z_i = x_i / w_i ;  x_i -= lr u_i(grad F_i(z_i))
- *   send:  q_i = C(x_i - x̂_i^k) ; x̂_i^k += q_i ; g_i^k -= (1 - a_i) q_i ; post (q_i, w_i)
- *   mix:   g_i^k += sum_{j in I_i(t)} a_j q_j ;  x_i += gamma g_i^k ;  w_i as above
+ *   send:  q_i = C(x_i - x̂_i^k) ; x̂_i^k += q_i ; g_i^k -= (1 - a_i) q_i
+ *          r_i = w_i - ŵ_i^k ;     ŵ_i^k += r_i ; h_i^k -= (1 - a_i) r_i ;   post (q_i, r_i)
+ *   mix:   g_i^k += sum_{j in I_i(t)} a_j q_j ;  x_i += gamma g_i^k
+ *          h_i^k += sum_{j in I_i(t)} a_j r_j ;  w_i += gamma h_i^k
  * g_i^k is the spec's s_i + a x̂_i - x̂_i for phase k, accumulated: with the phase's degrees fixed
  * g_i^k = sum_{j in I_i^k} a_j x̂_j^k - (1 - a_i) x̂_i^k exactly (CHOCO gossip on phase k's graph,
- * Koloskova et al. 2019). With compressor `none` and gamma = 1, x̂_i^k = x_i after send and the
- * update is x_i <- a_i x_i + sum_j a_j x_j: SGP, round for round.
- * Memory: 2 L extra d-vectors per device; schedules that never repeat (erdos-renyi resampled
- * per round, period Infinity) need memory: 'ef'.
+ * Koloskova et al. 2019). The weight travels the same way, uncompressed (r_i: the change of w_i
+ * since this phase's last message, in the message's f64 weight field), so ŵ_i^k = w_i after a send
+ * and h_i^k = sum_j a_j w_j - (1 - a_i) w_i: the w update above. With compressor `none` and
+ * gamma = 1, x̂_i^k = x_i after send and x_i <- a_i x_i + sum_j a_j x_j: SGP, round for round.
+ * Memory: 2 L extra d-vectors (+ 4 L floats) per device; schedules that never repeat (erdos-renyi
+ * resampled per round, period Infinity) need memory: 'ef'.
  *
  * Sum conservation (choco form): every q_i is booked once as -(1 - a_i) q_i in the sender's g and
  * |O_i(t)| times as +a_i q_i in the receivers' g; since a_i (|O_i(t)| + 1) = 1 the sum over devices
  * of every g^k stays 0, hence sum_i x_i changes only by the local steps — for constant out-degrees
- * (exponential) and, because the booking uses the current a_i, for any degree sequence, as long
- * as every posted message arrives.
+ * (exponential) and, because the booking uses the current a_i, for any degree sequence of a
+ * periodic schedule, as long as every posted message arrives. Likewise for r, h and sum_i w_i = n.
  *
  * Faults: an offline out-peer would miss q_i and hold a stale copy of x̂_i^k forever, so a device
- * with an offline scheduled out-peer sends nothing that round (it keeps all its mass: a_i = 1 for
- * its own w and no q). Copies then stay exact and sums stay conserved under offline faults. A link
- * drop is decided by the receiver (the sender cannot know): the dropped share of x and w is lost
- * (as in SGP) and the receiver's copy of x̂_j^k stays off by that q_j.
+ * with an offline scheduled out-peer sends nothing that round; copies stay exact, and since w
+ * uses copies too, x and w stay mixed alike. An offline device runs no hook, so it misses its
+ * gossip terms gamma g_i^k and gamma h_i^k, which its peers' accumulators already count: while it
+ * is offline nobody sends to it and it sends nothing, so its g_i^k, h_i^k stay constant, and when
+ * it is back it applies the missed terms (x_i += gamma sum over the missed rounds s of
+ * g_i^{s mod L}, w_i likewise) in its send hook, before it compresses — what an online device
+ * that neither sends nor receives would have done. The sums of x and w are then conserved again
+ * once every device has been online since its last offline round (in between, the missed terms
+ * are in flight). The round of the last mix is kept in the per-device 1-element vector `mixed`.
+ * A link drop is decided by the receiver (the sender cannot know): the dropped share of x and w
+ * is lost (as in SGP) and the receiver's copies stay off by that message.
  *
  * ---- memory: 'ef': error feedback, no copies ----
  *   send:  v_i = x_i + e_i ; q_i = C(v_i) ; e_i = v_i - q_i ; x_i += gamma (a_i - 1) q_i ; post (q_i, w_i)
- *   mix:   x_i += gamma sum_{j in I_i(t)} a_j q_j ;  w_i as above
+ *   mix:   x_i += gamma sum_{j in I_i(t)} a_j q_j ;  w_i += gamma ( sum_j a_j w_j + a_i w_i - w_i )
+ * (a device without out-peers this round sends nothing and keeps its mass: a_i = 1.)
  * Sum conservation (ef form): the same q_i leaves the sender as gamma (1 - a_i) q_i and arrives as
  * gamma a_i q_i at each of |O_i(t)| receivers, a_i (|O_i(t)| + 1) = 1, so sum_i x_i is conserved for
  * any q and any degree sequence (time-varying, resampled, offline faults); only link drops lose mass.
@@ -79,6 +94,10 @@ export const MAX_PHASES = 64;
 export const copyName = (phase: number): string => `xhat-${phase}`;
 export const accName = (phase: number): string => `acc-${phase}`;
 export const ERROR_NAME = 'err';
+/** 1-element vector holding (as an i32) 1 + the last round the device mixed in. */
+export const MIXED_NAME = 'mixed';
+/** Per-phase weight copy ŵ^k and accumulator h^k as f64 pairs (4 f32 slots per phase). */
+export const WEIGHTS_NAME = 'wcopy';
 
 /** Gamma, compressor spec and (for the choco form) the schedule; `name` prefixes the messages. */
 export function validateCompressedPush(setup: AlgorithmSetup, name: string): void {
@@ -120,7 +139,7 @@ export function phasesOf(setup: AlgorithmSetup, name: string): number {
 export function compressedPushVectors(setup: AlgorithmSetup, name: string): StateVector[] {
   if (setup.config.algorithm.memory === 'ef') return [{ name: ERROR_NAME }];
   const phases = phasesOf(setup, name);
-  const out: StateVector[] = [];
+  const out: StateVector[] = [{ name: MIXED_NAME, length: 1 }, { name: WEIGHTS_NAME, length: 4 * phases }];
   for (let k = 0; k < phases; k++) out.push({ name: copyName(k) }, { name: accName(k) });
   return out;
 }
@@ -193,8 +212,49 @@ function phaseOf(dev: DeviceContext): number {
   return period === 1 ? 0 : dev.round % period;
 }
 
+/** The i32 stamp in vector `mixed`: 1 + the last round this device mixed in (0 before any). */
+export function mixedStamp(dev: DeviceContext): Int32Array {
+  const v = dev.vector(MIXED_NAME).view;
+  return new Int32Array(v.buffer, v.byteOffset, 1);
+}
+
+/** [ŵ^0, h^0, ŵ^1, h^1, ...] as f64 (the vector is 8-byte aligned: 4 L f32 per device). */
+function weightCopies(dev: DeviceContext): Float64Array {
+  const v = dev.vector(WEIGHTS_NAME).view;
+  return new Float64Array(v.buffer, v.byteOffset, v.length >>> 1);
+}
+
+/** Rounds s in [from, to) with s mod period == phase. */
+function countInPhase(from: number, to: number, period: number, phase: number): number {
+  if (to <= from) return 0;
+  const upTo = (end: number): number => Math.floor((end - 1 - phase) / period) + 1; // s in [0, end)
+  return upTo(to) - upTo(from);
+}
+
+/**
+ * Choco form, start of the send hook: applies the gossip terms gamma g^k this device missed
+ * while offline (rounds stamp .. round-1), which stayed constant meanwhile (see the header).
+ */
+export function catchUpMissedMixes(dev: DeviceContext): void {
+  if (dev.config.algorithm.memory === 'ef') return;
+  const missedFrom = mixedStamp(dev)[0]!;
+  if (missedFrom >= dev.round) return;
+  const period = dev.setup.topology.period;
+  const gamma = dev.config.algorithm.gamma;
+  const wc = weightCopies(dev);
+  let w = dev.w[0]!;
+  for (let phase = 0; phase < period; phase++) {
+    const count = countInPhase(missedFrom, dev.round, period, phase);
+    if (count === 0) continue;
+    dev.kernels.axpy(dev.d, gamma * count, dev.vector(accName(phase)).ptr, dev.x.ptr);
+    w += gamma * count * wc[2 * phase + 1]!;
+  }
+  dev.w[0] = w;
+}
+
 /** Phase "train", second part, of both forms (see the header). Uses scratch slot 0 (choco form). */
 export function compressedPushSend(dev: DeviceContext): void {
+  catchUpMissedMixes(dev);
   if (!sendsThisRound(dev)) return;
   const { gamma, memory } = dev.config.algorithm;
   const k = dev.kernels;
@@ -221,32 +281,42 @@ export function compressedPushSend(dev: DeviceContext): void {
   const q = out.subarray(0, bytes);
   dev.compressor.accumulate(q, d, c, copy.view);
   dev.compressor.accumulate(q, d, -c * (1 - a), acc.view);
-  dev.post(bytes, dev.w[0]!);
+  const wc = weightCopies(dev);
+  const r = dev.w[0]! - wc[2 * phase]!;
+  wc[2 * phase] = wc[2 * phase]! + r;
+  wc[2 * phase + 1] = wc[2 * phase + 1]! - (1 - a) * r;
+  dev.post(bytes, r);
 }
 
 /** Phase "mix" of both forms: in-messages in ascending sender order, then x and w. */
 export function compressedPushMix(dev: DeviceContext): void {
   const { gamma, memory } = dev.config.algorithm;
   const d = dev.d;
-  const a = sendsThisRound(dev) ? dev.selfWeight : 1;
   const c = messageScale(dev);
-  let inW = 0;
   const inbox = dev.inbox();
+  let inW = 0;
   if (memory === 'ef') {
     for (const msg of inbox) {
       dev.compressor.accumulate(msg.bytes, d, c * gamma * msg.selfWeight, dev.x.view);
       inW += msg.selfWeight * msg.weight;
     }
-  } else {
-    const acc = dev.vector(accName(phaseOf(dev)));
-    for (const msg of inbox) {
-      dev.compressor.accumulate(msg.bytes, d, c * msg.selfWeight, acc.view);
-      inW += msg.selfWeight * msg.weight;
-    }
-    dev.kernels.axpy(d, gamma, acc.ptr, dev.x.ptr);
+    const a = sendsThisRound(dev) ? dev.selfWeight : 1;
+    const w = dev.w[0]!;
+    dev.w[0] = w + gamma * (inW + a * w - w);
+    return;
   }
-  const w = dev.w[0]!;
-  dev.w[0] = w + gamma * (inW + a * w - w);
+  const phase = phaseOf(dev);
+  const acc = dev.vector(accName(phase));
+  for (const msg of inbox) {
+    dev.compressor.accumulate(msg.bytes, d, c * msg.selfWeight, acc.view);
+    inW += msg.selfWeight * msg.weight;
+  }
+  dev.kernels.axpy(d, gamma, acc.ptr, dev.x.ptr);
+  const wc = weightCopies(dev);
+  const h = wc[2 * phase + 1]! + inW;
+  wc[2 * phase + 1] = h;
+  dev.w[0] = dev.w[0]! + gamma * h;
+  mixedStamp(dev)[0] = dev.round + 1;
 }
 
 /** out = x_i / w_i (always a copy, unlike common.deBias which may return x itself). */
