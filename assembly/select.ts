@@ -2,20 +2,25 @@
 //
 // Magnitudes are compared as u32 float bits with the sign cleared ("mag"): for non-NaN floats that
 // is exactly the order of |x| (-0 == +0, subnormals ordered). NaN input (callers exclude it) gives
-// some k distinct ascending in-range indices: the SIMD fast path skips NaN, while the full select
-// ranks it above +Inf as the reference does.
+// at most k distinct ascending in-range indices, unspecified which: the SIMD float compares skip
+// NaN while the radix select ranks it above +Inf (as the reference does).
 //
-// topk_abs, fast path (k up to ~n/6, n >= 32768): estimate a threshold t from a stratified
-// sample of 32-float chunks, SIMD-filter the candidates mag >= t into scratch (index + mag,
-// ascending), then radix-select the k-th largest mag among the candidates and write the answer
-// from the candidates alone: one pass over x. When the sample misjudged (fewer than k candidates,
-// or more than fit in scratch), or k is large, a full radix select runs over x instead (digits of
-// 11/10/10 bits; the current bucket is compacted into scratch as soon as it fits).
-// Either way the output is: every index with mag > kth, plus the first `needTies` with mag == kth.
+// topk_abs (n >= 32768) starts from a stratified sample of 32-float chunks, which gives
+// thresholds lo and hi with about k + margin and k - margin elements above (margin: 4 sigma of
+// the sample count, plus 4).
+//  - Small k (<= n/32): SIMD-filter the candidates mag >= lo into scratch (index + mag, ascending),
+//    radix-select the k-th largest mag among them and write the answer from the candidates
+//    alone: one pass over x.
+//  - Large k: one pass counts mag >= hi and keeps the mags in the band [lo, hi); the k-th largest
+//    is selected in the band, and a second SIMD pass over x writes the answer.
+// When the sample misjudged (too few candidates, too many to fit, the count above hi not below
+// k), or n is small, a full radix select runs over x instead (digits of 11/10/10 bits; the
+// current bucket is compacted into scratch as soon as it fits).
+// Every way the output is: every index with mag > kth, plus the first `ties` with mag == kth.
 //
-// Filtering (topk candidates and threshold_abs) goes in chunks of 4096 elements: a SIMD compare
-// gives an 8-lane mask, a 256-entry shuffle table left-packs the u16 offsets of the hits, and the
-// chunk's offsets are then widened to indices. Sparse chunks skip all-miss 16-blocks with one
+// Filtering (topk candidates and output, threshold_abs) goes in chunks of 4096 elements: a SIMD
+// compare gives an 8-lane mask, a 256-entry shuffle table left-packs the u16 offsets of the hits,
+// and the chunk's offsets are then widened to indices. Sparse chunks skip all-miss 16-blocks with one
 // branch; after a dense chunk (> 0.5% hits) the next packs every 8-block without branching, since
 // a hit-or-miss branch taken ~10% of the time or more costs more than the packing.
 import { rng_u32 } from './random';
