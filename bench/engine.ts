@@ -22,6 +22,10 @@ interface Row {
   deviceStepsPerS: number;
   msPerRound: number;
   overheadFraction: number;
+  /** Part of it inside the worker tasks (sampling, optimizer, compress, mix, bookkeeping). */
+  inTaskFraction: number;
+  /** Part of it outside the tasks (dispatch, wake-ups, barrier waits, imbalance). */
+  dispatchFraction: number;
   learnMsPerDeviceStep: number;
   setupS: number;
   arenaMiB: number;
@@ -76,12 +80,13 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
     let rounds = 0;
     let wallMs = 0;
     let learnMs = 0;
+    let busyMs = 0;
     const start = performance.now();
     while (rounds < 3 || (performance.now() - start) / 1000 < seconds) {
       const r0 = performance.now();
       await sim.step();
       wallMs += performance.now() - r0;
-      for (const t of sim.lastTimings) learnMs += t.learnMs;
+      for (const t of sim.lastTimings) { learnMs += t.learnMs; busyMs += t.busyMs; }
       rounds++;
     }
     const arenaMiB = sim.layout.totalBytes / 2 ** 20;
@@ -91,6 +96,8 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
       deviceStepsPerS: (rounds * n) / (wallMs / 1000),
       msPerRound: wallMs / rounds,
       overheadFraction: 1 - learnMs / sim.workers / wallMs,
+      inTaskFraction: (busyMs - learnMs) / sim.workers / wallMs,
+      dispatchFraction: 1 - busyMs / sim.workers / wallMs,
       learnMsPerDeviceStep: learnMs / (rounds * n),
       setupS,
       arenaMiB,
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
       const row = await measure(n, w, seconds);
       rows.push(row);
       if (!json) {
-        console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}%  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);
+        console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}% (in tasks ${(100 * row.inTaskFraction).toFixed(1)}%, dispatch+barrier ${(100 * row.dispatchFraction).toFixed(1)}%)  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);
       }
     }
   }

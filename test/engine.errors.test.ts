@@ -32,7 +32,7 @@ async function expectFailure(cfg: RunConfig, check: (err: unknown) => void, inli
 
 test('unknown algorithm name -> ConfigError naming algorithm.name', async () => {
   const rec = await expectFailure({ ...base, algorithm: { ...base.algorithm, name: 'gossip-magic' } }, (err) => {
-    assert.ok(err instanceof ConfigError);
+    assert.ok(err instanceof ConfigError, 'err instanceof ConfigError');
     assert.equal(err.key, 'algorithm.name');
     assert.match(err.message, /gossip-magic/);
     assert.match(err.message, /sgp/);
@@ -43,7 +43,7 @@ test('unknown algorithm name -> ConfigError naming algorithm.name', async () => 
 
 test('fewer than 2 devices for a decentralized algorithm -> ConfigError naming devices', async () => {
   const rec = await expectFailure({ ...base, devices: 1 }, (err) => {
-    assert.ok(err instanceof ConfigError);
+    assert.ok(err instanceof ConfigError, 'err instanceof ConfigError');
     assert.equal(err.key, 'devices');
   });
   assert.equal(rec['key'], 'devices');
@@ -55,7 +55,7 @@ test('a topology that is not strongly connected -> ConfigError naming topology',
     const file = join(dir, 'two-islands.txt');
     writeFileSync(file, '0 1\n1 0\n2 3\n3 2\n');
     await expectFailure({ ...base, topology: `edges:${file}` }, (err) => {
-      assert.ok(err instanceof ConfigError);
+      assert.ok(err instanceof ConfigError, 'err instanceof ConfigError');
       assert.equal(err.key, 'topology');
       assert.match(err.message, /strongly connected/);
     });
@@ -66,7 +66,7 @@ test('a topology that is not strongly connected -> ConfigError naming topology',
 
 test('dpsgd on a directed graph -> ConfigError naming topology', async () => {
   await expectFailure({ ...base, algorithm: { ...base.algorithm, name: 'dpsgd' } }, (err) => {
-    assert.ok(err instanceof ConfigError);
+    assert.ok(err instanceof ConfigError, 'err instanceof ConfigError');
     assert.equal(err.key, 'topology');
     assert.match(err.message, /undirected/);
   });
@@ -76,7 +76,7 @@ const nanMessages: string[] = [];
 for (const inline of [true, false]) {
   test(`NaN/Inf in the parameters -> RunError naming the device and the round (${inline ? 'in-process' : 'worker pool'})`, async () => {
     const rec = await expectFailure({ ...base, algorithm: { ...base.algorithm, lr: 1e38, momentum: 0 } }, (err) => {
-      assert.ok(err instanceof RunError);
+      assert.ok(err instanceof RunError, 'err instanceof RunError');
       assert.match(err.message, /NaN\/Inf in device \d+'s parameters at round \d+/);
       nanMessages.push(err.message);
     }, inline);

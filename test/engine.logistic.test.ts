@@ -75,7 +75,7 @@ test('logistic_grad and logistic_eval match the TS reference (SIMD and scalar bu
     for (const other of perBuild.slice(1)) {
       assert.ok(Object.is(other.loss, perBuild[0]!.loss), `case ${ci}: loss differs between builds`);
       assert.deepEqual(other.grad, perBuild[0]!.grad, `case ${ci}: gradient differs between builds`);
-      assert.ok(Object.is(other.lossSum, perBuild[0]!.lossSum));
+      assert.ok(Object.is(other.lossSum, perBuild[0]!.lossSum), 'Object.is(other.lossSum, perBuild[0]!.lossSum)');
     }
   }
 });
@@ -114,7 +114,7 @@ test('logistic_grad_rows on picked rows equals logistic_grad on the gathered bat
   p.x.set(gx);
   p.y.set(gy);
   const lossGathered = k.logistic_grad(p.pParams, c.dIn, c.classes, p.pX, p.pY, 6, p.pGrad, p.pScratch);
-  assert.ok(Object.is(lossRows, lossGathered));
+  assert.ok(Object.is(lossRows, lossGathered), 'Object.is(lossRows, lossGathered)');
   assert.deepEqual(gRows, p.grad());
 });
 
@@ -155,7 +155,7 @@ test('native Learner: standalone gradient / evaluate copy plain arrays in and ag
   assert.equal(learner.flopsPerSample, 4 * 4 * 6 + 6 * 4);
   const params = new Float32Array(learner.paramCount);
   learner.init(params, new Float32Array(0), 1);
-  assert.ok(params.every((v) => v === 0));
+  assert.ok(params.every((v) => v === 0), 'params.every((v) => v === 0)');
   const rnd = lcg(3);
   for (let i = 0; i < params.length; i++) params[i] = rnd() - 0.5;
   const x = Float32Array.from({ length: 10 * 6 }, () => rnd() * 2 - 1);
@@ -164,12 +164,12 @@ test('native Learner: standalone gradient / evaluate copy plain arrays in and ag
   const loss = await learner.gradient(params, new Float32Array(0), { x, y, count: 10 }, grad);
   const refGrad = new Float32Array(learner.paramCount);
   const refLoss = logisticGradRef(params, { dIn: 6, classes: 4 }, x, y, 10, refGrad);
-  assert.ok(Math.abs(loss - refLoss) < 1e-5);
-  for (let i = 0; i < grad.length; i++) assert.ok(Math.abs(grad[i]! - refGrad[i]!) < 1e-5);
+  assert.ok(Math.abs(loss - refLoss) < 1e-5, 'Math.abs(loss - refLoss) < 1e-5');
+  for (let i = 0; i < grad.length; i++) assert.ok(Math.abs(grad[i]! - refGrad[i]!) < 1e-5, 'Math.abs(grad[i]! - refGrad[i]!) < 1e-5');
   const ev = await learner.evaluate(params, new Float32Array(0), { name: 't', count: 10, features: 6, shape: [6], classes: 4, x, y }, 2, 5);
   const ref = logisticEvalRef(params, { dIn: 6, classes: 4 }, x.subarray(12), y.subarray(2), 5);
   assert.equal(ev.correct, ref.correct);
-  assert.ok(Math.abs(ev.loss - ref.lossSum / 5) < 1e-5);
+  assert.ok(Math.abs(ev.loss - ref.lossSum / 5) < 1e-5, 'Math.abs(ev.loss - ref.lossSum / 5) < 1e-5');
   await assert.rejects(learner.gradient(params, new Float32Array(0), { x, y: Uint8Array.of(9), count: 1 }, grad), /label 9/);
   learner.dispose();
 });
