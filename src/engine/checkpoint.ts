@@ -73,8 +73,9 @@ export function writeCheckpoint(dir: string, sim: Simulation, wallTimeS: number,
   renameSync(tmp, final);
   writeFileSync(join(dir, 'LATEST.tmp'), `${name}\n`);
   renameSync(join(dir, 'LATEST.tmp'), join(dir, 'LATEST'));
+  // Older checkpoints and temporaries left by killed writers.
   for (const entry of readdirSync(dir)) {
-    if (entry.startsWith('ckpt-') && entry !== name) rmSync(join(dir, entry), { recursive: true, force: true });
+    if ((entry.startsWith('ckpt-') && entry !== name) || entry.startsWith('.tmp-ckpt-')) rmSync(join(dir, entry), { recursive: true, force: true });
   }
   return final;
 }
