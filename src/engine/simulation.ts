@@ -11,10 +11,10 @@
  * pure function of its config: bit-identical for any worker count.
  */
 import { availableParallelism } from 'node:os';
-import { Arena, type ArenaLayout } from '../arena/arena.js';
+import { Arena, KERNEL_RESERVED_BYTES, ScratchAllocator, type ArenaLayout } from '../arena/arena.js';
 import { createAlgorithm } from '../algorithms/registry.js';
 import type { Algorithm, AlgorithmSetup } from '../algorithms/types.js';
-import { createCompressor } from '../compress/registry.js';
+import { createCompressorSync } from '../compress/registry.js';
 import type { RunConfig } from '../config/types.js';
 import { loadTrainTest, partition } from '../data/index.js';
 import type { Dataset, Partition } from '../data/types.js';
@@ -22,7 +22,7 @@ import { ConfigError, DataError, GraphError, RunError, SpecError } from '../erro
 import { assertStronglyConnected } from '../graph/connectivity.js';
 import { createTopology } from '../graph/registry.js';
 import type { Topology } from '../graph/types.js';
-import { compileKernels } from '../kernels/index.js';
+import { compileKernels, createSharedMemory, instantiateKernels } from '../kernels/index.js';
 import { RandomStream } from '../kernels/rng.js';
 import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from '../models/logistic.js';
 import type { Learner } from '../models/types.js';
@@ -205,6 +205,13 @@ export class Simulation {
     }
 
     // Compressors: outbox and scratch sizes over every spec in use (plus `none`: the dense reference).
+    // Sizing needs no vectors: every spec binds to one small kernel instance (dagc-r may use n specs).
+    const { module, simd } = await compileKernels({ simd: 'auto' });
+    const sizingMemory = createSharedMemory(1 << 16);
+    const sizing = {
+      exports: instantiateKernels(module, sizingMemory), memory: sizingMemory,
+      scratch: new ScratchAllocator(KERNEL_RESERVED_BYTES, 1 << 16),
+    };
     const deviceSpecs = new Set<string>();
     for (let i = 0; i < n; i++) deviceSpecs.add(algorithm.compressorSpec(setup, i));
     let outboxPayload = 0;
@@ -212,7 +219,7 @@ export class Simulation {
     let noneBytes = 0;
     for (const spec of new Set(['none', ...deviceSpecs])) {
       let c;
-      try { c = await createCompressor(spec); } catch (err) {
+      try { c = createCompressorSync(spec, { kernels: sizing }); } catch (err) {
         if (err instanceof SpecError) throw new ConfigError('compressor', err.message);
         throw err;
       }
@@ -248,7 +255,6 @@ export class Simulation {
 
     fillArena(arena, meta, train, test, parts, initParams, deviceVectors.length ? algorithm.deviceVectors(setup) : [], algorithm.kind === 'server' ? algorithm.serverVectors(setup) : []);
 
-    const { module, simd } = await compileKernels({ simd: 'auto' });
     const init: WorkerInit = { memory: arena.memory, module, layout, config, meta };
     const executor = opts.inline ? new InlineExecutor(init) : new PiscinaExecutor(init, size);
     const sim = new Simulation(config, arena, meta, algorithm, topology, executor, simd, initParams.params);
