@@ -1,9 +1,9 @@
 /**
- * Convolution gradient kernels for the tfjs `wasm` backend, built from the backend's own fast ops.
+ * Gradient kernels for the tfjs `wasm` backend, built from the backend's own fast ops.
  *
  * The stock wasm backend (4.22) has no Conv2DBackpropFilter at all and runs Conv2DBackpropInput as a
  * naive C++ loop (~10x slower than the forward XNNPACK convolution). Both are rewritten as XNNPACK
- * forward convolutions plus cheap layout ops (pad, transpose, reverse, reshape):
+ * forward convolutions plus cheap layout ops (transpose, reverse, reshape, slice):
  *
  * - backprop-filter: dW[kh,kw,ci,co] = sum_{n,oh,ow} xpad[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co].
  *   With xpad transposed to [Ci, Hp, Wp, N] ("batch" = input channel, "channel" = sample) and dy
@@ -11,12 +11,13 @@
  *   passed as explicit padding), whose [Ci, KH, KW, Co] output transposes to the filter gradient.
  * - backprop-input: dx = convolution of dy (zero-dilated by the stride, explicitly padded by
  *   KH-1-padTop on the top/left) with the spatially flipped filter, in/out channels swapped.
+ * * - BatchMatMul with transposeA/transposeB (every dense-layer gradient): explicit Transpose, then
+ *   the stock GEMM without transposes.
  *
- * - BatchMatMul with transposeA/transposeB: explicit Transpose then the stock GEMM (see below).
- *
- * Intermediate buffers are freed with backend.disposeData. The batch-norm gradient is not a kernel:
- * the models use their own batch-norm op with a closed-form custom gradient (ops.ts), which is a
- * handful of element-wise ops on every backend.
+ * Intermediate buffers are freed with backend.disposeData. Not kernels, but ops with closed-form
+ * gradients the models use on every backend (ops.ts): batch norm (tfjs differentiates moments +
+ * batchNorm op by op), ReLU (no Cast copy), and 2x2 max pooling (the stock wasm MaxPoolGrad is a slow
+ * loop and drops the gradient of windows whose maximum is <= 0).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
