@@ -173,3 +173,17 @@ test('native Learner: standalone gradient / evaluate copy plain arrays in and ag
   await assert.rejects(learner.gradient(params, new Float32Array(0), { x, y: Uint8Array.of(9), count: 1 }, grad), /label 9/);
   learner.dispose();
 });
+
+test('registerNativeLogistic makes createLearner("logistic") the native learner', async () => {
+  const { registerNativeLogistic } = await import('../src/models/logistic.js');
+  const { createLearner, nativeLearners } = await import('../src/models/registry.js');
+  await registerNativeLogistic();
+  try {
+    const l = await createLearner('logistic', { inputShape: [28, 28, 1], classes: 10 });
+    assert.equal(l.backend, 'native');
+    assert.equal(l.paramCount, 7850);
+    l.dispose();
+  } finally {
+    nativeLearners.delete('logistic');
+  }
+});
