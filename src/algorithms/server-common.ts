@@ -15,7 +15,9 @@
  * Step size: algorithm.lr is the one step size, applied by the server to the aggregated
  * compressed gradient (the paper's x -= eta sum_i p_i C(e_i + g_i), eta = 0.01 for Logistic@FMNIST).
  * The workers compress gradient-scale quantities (with H > 1 the model delta divided by lr), so
- * thresholds such as threshold:0.05 mean the same for any lr and H. algorithm.gamma (the consensus
+ * thresholds such as threshold:0.05 mean the same for any lr and H (top-k is scale-free; a
+ * threshold λ on the lr-scaled form e += lr g of Karimireddy et al. is threshold:λ/lr here, e.g.
+ * λ = 0.05 at lr = 0.01 is threshold:5). algorithm.gamma (the consensus
  * step of the decentralized algorithms, default 0.5) is not used: a second multiplicative step
  * would be redundant with lr, and its default would halve the paper's step.
  * algorithm.momentum is server momentum over the aggregate (no extra communication; it does not
