@@ -35,7 +35,7 @@ const SMALL_HIST: u32 = 8192;
 /** Below this n the full radix select over x is as cheap as sampling. */
 const FAST_MIN_N: u32 = 1 << 15;
 /** Target expected count of sample values above the k-th largest. */
-const SAMPLE_HITS: f64 = 48;
+const SAMPLE_HITS: f64 = 32;
 /** 16 Ki to 64 Ki sampled values (tiny k needs no more: the margin then dominates). */
 const MIN_SAMPLE_CHUNKS: u32 = 512;
 const MAX_SAMPLE_CHUNKS: u32 = 2048;
@@ -610,8 +610,8 @@ function sampleBucket(buf: usize, s: u32, d1: u32, r1: u32, above1: u32, hist: u
 /**
  * Thresholds (mag bits, low 10 bits 0) estimated from a stratified sample of 32-float chunks:
  * returns lo, with about k plus a safety margin (4 sigma + 4 sample hits) of x at mag >= lo, and
- * sets bracketHi, with about k minus the margin at mag >= bracketHi (0 when k is too small for
- * one). Returns 0 when sampling cannot help (then: full select). sampleAtLo / sampleAtHi are
+ * sets bracketHi, with about k minus the margin at mag >= bracketHi (0 when k <= n/32 or too
+ * small for one). Returns 0 when sampling cannot help (then: full select). sampleAtLo / sampleAtHi are
  * the sample counts >= lo / hi; sampleScale = n / sample size.
  */
 function sampleBracket(x: usize, n: u32, k: u32, buf: usize, hist: usize): u32 {
@@ -644,7 +644,8 @@ function sampleBracket(x: usize, n: u32, k: u32, buf: usize, hist: usize): u32 {
   const margin = 4.0 * Math.sqrt(expected) + 4.0;
   const rankLo = <u32>Math.ceil(expected + margin);
   if (rankLo >= s) return 0;
-  const rankHi = expected - margin >= 1.0 ? <u32>Math.floor(expected - margin) : 0;
+  // (hi only serves the large-k path.)
+  const rankHi = k > (n >>> 5) && expected - margin >= 1.0 ? <u32>Math.floor(expected - margin) : 0;
   histogram(buf, s, 20, 0x7ff, 31, 0, hist, BUCKETS1);
   findDigit(hist, BUCKETS1, rankLo);
   const d1Lo = foundDigit, r1Lo = foundRank, aboveLo = foundAbove;
@@ -853,7 +854,7 @@ export function topk_abs(x: usize, n: u32, k: u32, outIdx: usize, scratch: usize
   if (n >= FAST_MIN_N) {
     const lo = sampleBracket(x, n, k, candMag, hist);
     const hi = bracketHi;
-    if (lo > 0 && (hi == 0 || k <= (n >>> 5))) {
+    if (lo > 0 && hi == 0) {
       // Small k: gather the ~k candidates mag >= lo (one pass over x) and answer from them.
       if (k <= cap - (cap >>> 2) && <f64>sampleAtLo * sampleScale * 1.25 <= <f64>cap) {
         // The chunk offsets (8 KiB + 16 bytes) use the histogram area.
