@@ -7,8 +7,10 @@
  * Reports per (devices, workers): rounds/s, device-steps/s, the fraction of round time spent
  * outside the learner's gradient calls (scheduling, batch sampling, momentum, messages, mixing,
  * barriers and load imbalance: 1 - mean worker learning time / round wall time), arena size and
- * peak RSS (process.resourceUsage().maxRSS, which includes the touched shared arena).
+ * peak RSS (process.resourceUsage().maxRSS, which includes the touched shared arena). Each
+ * (devices, workers) point runs in its own child process, so its peak RSS is its own.
  */
+import { spawnSync } from 'node:child_process';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import type { Dataset, Partition } from '../src/data/types.js';
@@ -63,7 +65,6 @@ function contiguousShards(n: number, per: number): Partition {
 
 async function measure(n: number, workers: number, seconds: number): Promise<Row> {
   const per = n >= 4096 ? 16 : 64;
-  const train = makeData(n * per, 7);
   const test = makeData(256, 9);
   const config: RunConfig = {
     ...DEFAULT_CONFIG,
@@ -72,7 +73,8 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
     compressor: 'none', workers,
   };
   const t0 = performance.now();
-  const sim = await Simulation.create(config, { workers, data: { train, test }, partition: contiguousShards(n, per) });
+  // The dataset is only referenced during setup (the engine copies it into the arena).
+  const sim = await Simulation.create(config, { workers, data: { train: makeData(n * per, 7), test }, partition: contiguousShards(n, per) });
   const setupS = (performance.now() - t0) / 1000;
   try {
     await sim.step(); // warm-up: first batches, JIT
@@ -114,10 +116,18 @@ async function main(): Promise<void> {
   const devices = (arg('devices') ?? (quick ? '16,256' : '16,256,4096,10000')).split(',').map(Number);
   const workerCounts = (arg('workers') ?? '1,2').split(',').map(Number);
   const seconds = Number(arg('seconds') ?? (quick ? 1 : 3));
+  const single = arg('single');
+  if (single) {
+    const [n, w] = single.split(',').map(Number);
+    console.log(JSON.stringify(await measure(n!, w!, seconds)));
+    return;
+  }
   const rows: Row[] = [];
   for (const n of devices) {
     for (const w of workerCounts) {
-      const row = await measure(n, w, seconds);
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--single', `${n},${w}`, '--seconds', String(seconds)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (child.status !== 0) throw new Error(`bench point n=${n} workers=${w} failed: ${child.stderr}`);
+      const row = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Row;
       rows.push(row);
       if (!json) {
         console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}% (in tasks ${(100 * row.inTaskFraction).toFixed(1)}%, dispatch+barrier ${(100 * row.dispatchFraction).toFixed(1)}%)  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);
