@@ -5,7 +5,8 @@
  *   the last round (see Metrics in simulation.ts for the fields).
  * - summary.json: written last and only on success.
  * - error.json: written on failure (and no summary.json); the error is rethrown.
- * - checkpoints (config.checkpoint.every > 0) in config.checkpoint.dir or outDir/checkpoints;
+ * - checkpoints (config.checkpoint.every > 0) in config.checkpoint.dir (relative to the working
+ *   directory) or outDir/checkpoints;
  *   `resume: true` continues from the latest one and ends bit-identical to an uninterrupted run.
  */
 import { createHash } from 'node:crypto';
@@ -112,7 +113,8 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
   const errorFile = join(outDir, 'error.json');
   rmSync(summaryFile, { force: true });
   rmSync(errorFile, { force: true });
-  const ckptDir = resolve(outDir, config.checkpoint.dir ?? 'checkpoints');
+  // Default inside the run directory; a configured path is taken relative to the working directory.
+  const ckptDir = config.checkpoint.dir === null ? join(outDir, 'checkpoints') : resolve(config.checkpoint.dir);
   const recorder = new JsonlRecorder(join(outDir, 'metrics.jsonl'));
   const started = performance.now();
   let wallBefore = 0;
