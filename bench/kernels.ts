@@ -11,7 +11,8 @@
  * move a 1% subset of it), so every row compares directly with the read reference, which reads
  * those same 4n bytes. Scalar per-call helpers (rng_key, rng_u32, *_scratch_bytes) are not timed.
  * --json prints one JSON document: {machine: {cpu, cores, node}, results: [{kernel, impl, n,
- * medianMs, gbPerS}]}; otherwise a table with each kernel's ratio to the read reference, and the
+ * medianMs, gbPerS}]}; otherwise a table with each kernel's ratio to the read reference (the
+ * faster of two `sum` runs, first and last, since load from other processes drifts), and the
  * issue's targets checked at the largest n.
  */
 import os from 'node:os';
@@ -156,6 +157,8 @@ function cases(mem: WebAssembly.Memory, b: Buffers): Case[] {
     { kernel: 'norm2sq', wasm: (K) => K.norm2sq(n, b.x), ts: () => ref.norm2sq(x) },
     { kernel: 'absmax', wasm: (K) => K.absmax(n, b.x), ts: () => ref.absmax(x) },
     { kernel: 'count_nonfinite', wasm: (K) => K.count_nonfinite(n, b.x), ts: () => ref.countNonfinite(x) },
+    // The read reference again at the end: the faster of the two is the reference (machine load drifts).
+    { kernel: 'sum:again', wasm: (K) => K.sum(n, b.x) },
   ];
   return list;
 }
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
     simdK.gather(b.x, b.idx, k, b.vals);
     simdK.sign_pack(b.x, n, b.bits);
     simdK.bitmap_encode(b.idx, k, n, b.bitmap);
-    const list = cases(memory, b).filter((c) => opts.only.length === 0 || c.kernel === 'sum' || opts.only.some((o) => c.kernel.includes(o)));
+    const list = cases(memory, b).filter((c) => opts.only.length === 0 || c.kernel.startsWith('sum') || opts.only.some((o) => c.kernel.includes(o)));
     const small = n <= 1e6;
     const time = opts.quick ? (small ? 40 : 80) : (small ? 100 : 200);
     const started = performance.now();
@@ -231,10 +234,14 @@ function row(kernel: string, impl: Impl, n: number, medianMs: number): Result {
 function printTable(machine: { cpu: string; cores: number; node: string }, results: Result[], sizes: number[]): void {
   console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; single thread; GB/s = 4n bytes / median`);
   const get = (kernel: string, impl: Impl, n: number): Result | undefined => results.find((r) => r.kernel === kernel && r.impl === impl && r.n === n);
+  const readRef = (n: number): Result | undefined => {
+    const a = get('sum', 'wasm-simd', n), b = get('sum:again', 'wasm-simd', n);
+    return a && b ? (b.medianMs < a.medianMs ? b : a) : a ?? b;
+  };
   const ms = (r: Result | undefined): string => (r ? r.medianMs.toFixed(r.medianMs < 1 ? 3 : 2) : '-');
   for (const n of sizes) {
-    const read = get('sum', 'wasm-simd', n);
-    console.log(`\nn = ${n.toExponential(0)}   read reference: SIMD sum ${ms(read)} ms = ${read ? read.gbPerS.toFixed(1) : '-'} GB/s`);
+    const read = readRef(n);
+    console.log(`\nn = ${n.toExponential(0)}   read reference: SIMD sum ${ms(read)} ms = ${read ? read.gbPerS.toFixed(1) : '-'} GB/s (faster of two runs)`);
     console.log(`${'kernel'.padEnd(26)}${'ts ms'.padStart(10)}${'scalar ms'.padStart(11)}${'simd ms'.padStart(10)}${'simd GB/s'.padStart(11)}${'vs read'.padStart(9)}${'simd/ts'.padStart(9)}`);
     for (const kernel of [...new Set(results.filter((r) => r.n === n).map((r) => r.kernel))]) {
       const t = get(kernel, 'ts', n), s = get(kernel, 'wasm-scalar', n), v = get(kernel, 'wasm-simd', n);
@@ -244,7 +251,7 @@ function printTable(machine: { cpu: string; cores: number; node: string }, resul
     }
   }
   const n = Math.max(...sizes);
-  const read = get('sum', 'wasm-simd', n);
+  const read = readRef(n);
   if (!read) return;
   console.log(`\nTargets at n = ${n.toExponential(0)} (SIMD, share of the read reference's throughput):`);
   const targets: Array<[string, number]> = [['topk_abs:1%', 0.3], ['topk_abs:0.1%', 0.5], ['threshold_abs:1%', 0.5], ['quant_int8', 0.5], ['dequant_int8', 0.5]];
