@@ -96,7 +96,7 @@ for (const m of builds) {
     // only large values: the sampled threshold then passes fewer than k candidates.
     const rnd = new TestRandom(28);
     const n = 100_000, k = 100;
-    const chunks = n >>> 5, want = Math.min(Math.max(Math.ceil((48 * n) / (32 * k)), 512), 2048, chunks >>> 3);
+    const chunks = n >>> 5, want = Math.min(Math.max(Math.ceil((32 * n) / (32 * k)), 512), 2048, chunks >>> 3); // = chunks / 8 here
     const stride = Math.floor(chunks / want);
     const x = Float32Array.from({ length: n }, () => rnd.normal());
     for (let j = 0; j < want; j++) {
