@@ -2,8 +2,8 @@
  * Spec-string checks used by the config schema. Each check returns null when the spec is
  * acceptable, or a one-line reason (the owning parser's SpecError message). Compressor, topology,
  * dataset, partition and volume specs go through their modules' parsers; on top of that, files
- * named by specs must exist and topologies must fit the device count. Model specs use a mirror of
- * the model registry's grammar (see checkModelSpec).
+ * named by specs must exist and topologies must fit the device count. Model specs go through
+ * src/models/spec.ts, the registry's tfjs-free grammar.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { parseDataSpec, type DataSpec } from '../data/spec.js';
 import { parsePartitionSpec } from '../data/partition/index.js';
 import { parseVolumeSpec } from '../data/partition/volume.js';
 import { createTopology, parseTopologySpec } from '../graph/registry.js';
+import { parseModelSpec } from '../models/spec.js';
 
 export const ALGORITHM_NAMES = [
   'sgp', 'sparse-push', 'sc-sparse-push', 'dpsgd', 'choco', 'ef-sgd', 'dagc-r', 'dagc-a',
@@ -20,10 +21,6 @@ export const ALGORITHM_NAMES = [
 export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
 export const SERVER_ALGORITHMS: readonly string[] = ['ef-sgd', 'dagc-r', 'dagc-a'];
 
-function splitHead(spec: string): [string, string | undefined] {
-  const at = spec.indexOf(':');
-  return at < 0 ? [spec, undefined] : [spec.slice(0, at), spec.slice(at + 1)];
-}
 function bad(spec: string, why: string): string {
   return `bad spec '${spec}': ${why}`;
 }
@@ -70,28 +67,9 @@ export function checkTopologyFor(spec: string, devices: number, seed: number): s
 }
 
 // ---------------------------------------------------------------- model
-// Mirrors parseModelSpec (src/models/registry.ts), which cannot be imported here: that module
-// loads TensorFlow.js (~0.5 s), and config validation runs before every command. A test checks
-// that this grammar and parseModelSpec agree.
-const MAX_MODEL_WIDTH = 1 << 16;
-function width(text: string): boolean {
-  return /^[1-9]\d*$/.test(text) && Number(text) <= MAX_MODEL_WIDTH;
-}
-
+// The grammar is src/models/spec.ts's (no tfjs import, so validation stays fast).
 export function checkModelSpec(spec: string): string | null {
-  const [name, arg] = splitHead(spec.trim());
-  switch (name) {
-    case 'logistic': case 'lenet': case 'resnet20':
-      return arg === undefined ? null : bad(spec, `${name} takes no arguments`);
-    case 'mlp':
-      if (arg === undefined) return null;
-      return arg !== '' && arg.split(',').every((w) => width(w.trim()))
-        ? null : bad(spec, `mlp hidden widths are positive integers up to ${MAX_MODEL_WIDTH} separated by commas, e.g. mlp:128,64`);
-    case 'vgg11':
-      return arg === undefined || width(arg.trim()) ? null : bad(spec, `vgg11 width must be a positive integer up to ${MAX_MODEL_WIDTH}, e.g. vgg11:32`);
-    default:
-      return bad(spec, `unknown model '${name}' (expected logistic, mlp:h1,h2,..., lenet, resnet20 or vgg11[:width])`);
-  }
+  return viaOwner(() => parseModelSpec(spec));
 }
 
 // ---------------------------------------------------------------- data (src/data owns the grammar)
