@@ -1,0 +1,537 @@
+/**
+ * Shared machinery of the paper reproductions (bench/repro/<study>.ts).
+ *
+ * Every experiment goes through the PUBLIC command line, exactly as a user would type it:
+ *   node bin/sparsepush.js run --set k=v ... --out DIR --name ID --workers N --quiet
+ * (or `node --import tsx src/cli/entry.ts ...` when dist/ is missing or older than src/), one
+ * process per run, one run at a time. A run whose DIR/summary.json already exists is not run
+ * again (studies are resumable: interrupt and re-invoke), after checking that its recorded config
+ * agrees with what the study asks for. Each command is printed before it runs and collected into
+ * DIR/commands.sh, so every row of every table can be re-created by hand.
+ *
+ * A study writes, under <out>/<quick|full>/:
+ *   <run-id>/        one run directory per configuration and seed (metrics.jsonl, summary.json, ...)
+ *   results.json     the study's table rows, commands, machine description, runtime
+ *   results.md       the same as Markdown tables
+ *   commands.sh      the exact commands, in order
+ *   *.html           `sparsepush compare` reports over selected runs
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MetricsRecord, RunSummaryFile } from '../../src/report/types.js';
+
+/** Repository root (bench/repro/ -> ../..). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+export interface StudyOptions {
+  readonly study: string;
+  readonly quick: boolean;
+  /** The study's output root (default runs/repro/<study>); runs go to <out>/<mode>/. */
+  readonly out: string;
+  /** <out>/<quick|full>: where this mode's runs and results live. */
+  readonly modeDir: string;
+  readonly seeds: number;
+  readonly workers: number;
+  /** Flags the study declared and the user gave (`--lenet` -> flags.has('lenet')). */
+  readonly flags: ReadonlySet<string>;
+  /** Print the plan (commands) without running anything. */
+  readonly dryRun: boolean;
+}
+
+export interface StudyArgSpec {
+  /** Default number of seeds in quick / full mode. */
+  readonly seeds: { quick: number; full: number };
+  /** Extra boolean flags the study understands, with their help text. */
+  readonly flags?: Readonly<Record<string, string>>;
+  /** The study's header comment (printed by --help). */
+  readonly help: string;
+}
+
+export function parseStudyArgs(study: string, spec: StudyArgSpec, argv: readonly string[] = process.argv.slice(2)): StudyOptions {
+  let quick = false;
+  let dryRun = false;
+  let out: string | undefined;
+  let seeds: number | undefined;
+  let workers = 1;
+  const flags = new Set<string>();
+  const value = (i: number, name: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+    return v;
+  };
+  const positiveInt = (v: string, name: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') {
+      const extra = Object.entries(spec.flags ?? {}).map(([f, h]) => `  --${f.padEnd(14)}${h}\n`).join('');
+      process.stdout.write(`${spec.help.trim()}\n\nOptions:\n`
+        + '  --quick         small version (< 5 minutes on 2 cores)\n'
+        + `  --out DIR       output root (default runs/repro/${study}); runs go to DIR/quick or DIR/full\n`
+        + `  --seeds N       seeds 1..N (default ${spec.seeds.quick} quick, ${spec.seeds.full} full)\n`
+        + '  --workers N     worker threads per run (default 1; results do not depend on it)\n'
+        + '  --dry-run       print the commands without running them\n'
+        + extra);
+      process.exit(0);
+    } else if (a === '--quick') quick = true;
+    else if (a === '--dry-run') dryRun = true;
+    else if (a === '--out') { out = value(i, a); i++; }
+    else if (a === '--seeds') { seeds = positiveInt(value(i, a), a); i++; }
+    else if (a === '--workers') { workers = positiveInt(value(i, a), a); i++; }
+    else if (a.startsWith('--') && spec.flags && a.slice(2) in spec.flags) flags.add(a.slice(2));
+    else throw new Error(`unknown argument ${JSON.stringify(a)} (try --help)`);
+  }
+  const outRoot = resolve(out ?? join(ROOT, 'runs', 'repro', study));
+  return {
+    study, quick, out: outRoot, modeDir: join(outRoot, quick ? 'quick' : 'full'),
+    seeds: seeds ?? (quick ? spec.seeds.quick : spec.seeds.full), workers, flags, dryRun,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+export interface CliCommand {
+  readonly argv0: string;
+  readonly prefix: readonly string[];
+  /** How it was chosen, for the log. */
+  readonly via: 'dist' | 'tsx';
+  /** What a reader should type (relative to the repository root). */
+  readonly display: string;
+}
+
+function newestMtime(dir: string, ext: string): number {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(ext)) continue;
+    const p = join(entry.parentPath, entry.name);
+    newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * `node bin/sparsepush.js` when dist/ exists and is at least as new as every source file it is
+ * built from, else the TypeScript sources through tsx (always current, ~1-2 s slower to start).
+ */
+export function chooseCli(root: string = ROOT): CliCommand {
+  const built = join(root, 'dist', 'src', 'cli', 'main.js');
+  if (existsSync(built) && existsSync(join(root, 'dist', 'workers', 'phase.js'))) {
+    const builtAt = statSync(built).mtimeMs;
+    const sourceAt = Math.max(newestMtime(join(root, 'src'), '.ts'), newestMtime(join(root, 'workers'), '.ts'));
+    // Compare against the oldest emitted file of the build, approximated by main.js (tsc writes all at once).
+    if (builtAt >= sourceAt) {
+      return { argv0: process.execPath, prefix: [join(root, 'bin', 'sparsepush.js')], via: 'dist', display: 'node bin/sparsepush.js' };
+    }
+  }
+  return {
+    argv0: process.execPath, prefix: ['--import', 'tsx', join(root, 'src', 'cli', 'entry.ts')], via: 'tsx',
+    display: 'node --import tsx src/cli/entry.ts',
+  };
+}
+
+/** Shell-quotes one word for display (commands.sh and the log). */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A path as a reader should type it: relative to the repository root when below it. */
+export function displayPath(p: string): string {
+  const r = relative(ROOT, p);
+  return r && !r.startsWith('..') && !r.startsWith('/') ? r : p;
+}
+
+interface Exec { code: number; stdout: string; stderr: string; wallS: number }
+
+function execCli(cli: CliCommand, args: readonly string[]): Promise<Exec> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cli.argv0, [...cli.prefix, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr, wallS: (performance.now() - t0) / 1000 }));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+/** A config value as given to --set (YAML-parsed by the CLI). */
+export type SetValue = string | number | boolean;
+
+export interface RunSpec {
+  /** Directory name under the mode directory and the run's name in reports; unique in the study. */
+  readonly id: string;
+  /** --set overrides, applied in order. */
+  readonly sets: Readonly<Record<string, SetValue>>;
+  /** Labels for grouping rows (algorithm, compressor, partition, seed, ...). */
+  readonly tags: Readonly<Record<string, string | number>>;
+}
+
+export interface RunResult {
+  readonly spec: RunSpec;
+  readonly dir: string;
+  readonly summary: RunSummaryFile;
+  readonly metrics: MetricsRecord[];
+  /** True when the run was found finished and not run again. */
+  readonly reused: boolean;
+  /** The command (as a reader would type it). */
+  readonly command: string;
+}
+
+export function readJsonl(file: string): MetricsRecord[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as MetricsRecord);
+}
+
+function lookup(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const k of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+/** The keys whose recorded value in a finished run disagrees with the spec (for safe reuse). */
+export function configMismatches(config: unknown, sets: Readonly<Record<string, SetValue>>): string[] {
+  const bad: string[] = [];
+  for (const [k, v] of Object.entries(sets)) {
+    const got = lookup(config, k);
+    const same = typeof v === 'number' && typeof got === 'number' ? Math.abs(v - got) <= 1e-12 * Math.max(1, Math.abs(v)) : String(got) === String(v);
+    if (!same) bad.push(`${k}: run has ${JSON.stringify(got)}, study wants ${JSON.stringify(v)}`);
+  }
+  return bad;
+}
+
+export class Study {
+  readonly opts: StudyOptions;
+  readonly cli: CliCommand;
+  readonly commands: string[] = [];
+  /** Run directories (relative to the mode directory) that belong to this invocation. */
+  readonly runDirs: string[] = [];
+  readonly started = new Date();
+  private readonly t0 = performance.now();
+  private readonly loadStart = loadavg()[0]!;
+  private executed = 0;
+  private reused = 0;
+
+  constructor(opts: StudyOptions) {
+    this.opts = opts;
+    this.cli = chooseCli();
+    mkdirSync(opts.modeDir, { recursive: true });
+    this.log(`${opts.study} (${opts.quick ? 'quick' : 'full'}): output ${displayPath(opts.modeDir)}, seeds ${opts.seeds}, workers ${opts.workers}, CLI via ${this.cli.via} (${this.cli.display})`);
+  }
+
+  log(line: string): void {
+    process.stdout.write(`[${this.opts.study} ${((performance.now() - this.t0) / 1000).toFixed(0).padStart(5)}s] ${line}\n`);
+  }
+
+  runArgs(spec: RunSpec, dir: string): string[] {
+    const args = ['run'];
+    for (const [k, v] of Object.entries(spec.sets)) args.push('--set', `${k}=${String(v)}`);
+    args.push('--name', spec.id, '--out', dir, '--workers', String(this.opts.workers), '--quiet');
+    return args;
+  }
+
+  /** Runs the specs one after another (skipping finished ones); returns their results in order. */
+  async runAll(specs: readonly RunSpec[]): Promise<RunResult[]> {
+    const ids = new Set<string>();
+    for (const s of specs) {
+      if (ids.has(s.id)) throw new Error(`duplicate run id ${s.id}`);
+      ids.add(s.id);
+    }
+    const results: RunResult[] = [];
+    for (const [i, spec] of specs.entries()) {
+      const dir = join(this.opts.modeDir, spec.id);
+      this.runDirs.push(spec.id);
+      const args = this.runArgs(spec, dir);
+      const command = [this.cli.display, ...args.map((a) => shellQuote(a === dir ? displayPath(dir) : a))].join(' ');
+      this.commands.push(command);
+      const tag = `[${i + 1}/${specs.length}] ${spec.id}`;
+      const summaryFile = join(dir, 'summary.json');
+      if (this.opts.dryRun) { this.log(`${tag}: ${command}`); continue; }
+      let reused = false;
+      if (existsSync(summaryFile)) {
+        const prior = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummaryFile;
+        const bad = configMismatches(prior.config, spec.sets);
+        if (bad.length > 0) {
+          throw new Error(`${displayPath(dir)} holds a finished run with a different config (${bad.join('; ')}); delete it or use another --out`);
+        }
+        reused = true;
+        this.reused++;
+        this.log(`${tag}: finished earlier, reused  (${command})`);
+      } else {
+        this.log(`${tag}: $ ${command}`);
+        const r = await execCli(this.cli, args);
+        if (r.code !== 0 || !existsSync(summaryFile)) {
+          throw new Error(`run ${spec.id} failed (exit ${r.code}):\n${r.stderr.trim() || r.stdout.trim()}`);
+        }
+        this.executed++;
+      }
+      const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummaryFile;
+      const metrics = readJsonl(join(dir, 'metrics.jsonl'));
+      const f = summary.final;
+      if (!reused) {
+        this.log(`${tag}: accuracy ${pct(f.accuracy)}, bits ${fmtBits(f.bitsSent ?? 0)}, wall ${summary.wallTimeS.toFixed(1)} s`);
+      }
+      results.push({ spec, dir, summary, metrics, reused, command });
+    }
+    return results;
+  }
+
+  /** `sparsepush compare` over some runs; returns the report path (or null in a dry run). */
+  async compare(results: readonly RunResult[], file: string, title: string): Promise<string | null> {
+    const out = join(this.opts.modeDir, file);
+    const args = ['compare', ...results.map((r) => r.dir), '--out', out, '--title', title];
+    const command = [this.cli.display, ...['compare', ...results.map((r) => displayPath(r.dir)), '--out', displayPath(out), '--title', title].map(shellQuote)].join(' ');
+    this.commands.push(command);
+    if (this.opts.dryRun) { this.log(`$ ${command}`); return null; }
+    this.log(`$ ${command}`);
+    const r = await execCli(this.cli, args);
+    if (r.code !== 0) throw new Error(`compare failed (exit ${r.code}):\n${r.stderr.trim()}`);
+    return out;
+  }
+
+  /** An external command that is part of the study (e.g. bench/engine.ts), run from the root. */
+  async exec(display: string, argv0: string, args: readonly string[]): Promise<Exec> {
+    this.commands.push(display);
+    this.log(`$ ${display}`);
+    if (this.opts.dryRun) return { code: 0, stdout: '', stderr: '', wallS: 0 };
+    return new Promise((resolvePromise, reject) => {
+      const t0 = performance.now();
+      const child = spawn(argv0, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+      child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+      child.on('error', reject);
+      child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr, wallS: (performance.now() - t0) / 1000 }));
+    });
+  }
+
+  /** Writes results.json, results.md and commands.sh; prints the tables and the commands. */
+  finish(payload: { tables: readonly Table[]; notes?: readonly string[]; data?: unknown; reports?: readonly (string | null)[] }): StudyRecord {
+    const wallS = (performance.now() - this.t0) / 1000;
+    const record: StudyRecord = {
+      study: this.opts.study,
+      mode: this.opts.quick ? 'quick' : 'full',
+      seeds: this.opts.seeds,
+      workers: this.opts.workers,
+      started: this.started.toISOString(),
+      wallS,
+      runsExecuted: this.executed,
+      runsReused: this.reused,
+      cli: this.cli.display,
+      invocation: `node --import tsx bench/repro/${this.opts.study}.ts ${process.argv.slice(2).map(shellQuote).join(' ')}`.trim(),
+      machine: machine(this.loadStart),
+      tables: payload.tables.map((t) => ({ ...t })),
+      notes: [...(payload.notes ?? [])],
+      reports: (payload.reports ?? []).filter((r): r is string => r !== null).map((r) => relative(this.opts.modeDir, r)),
+      commands: [...this.commands],
+      runs: [...this.runDirs],
+      data: payload.data ?? null,
+    };
+    if (this.opts.dryRun) {
+      process.stdout.write(`\n${this.commands.join('\n')}\n`);
+      return record;
+    }
+    writeFileSync(join(this.opts.modeDir, 'results.json'), JSON.stringify(record, null, 2) + '\n');
+    const md = studyMarkdown(record);
+    writeFileSync(join(this.opts.modeDir, 'results.md'), md);
+    writeFileSync(join(this.opts.modeDir, 'commands.sh'), `#!/bin/sh\n# ${record.study} (${record.mode}), from the repository root. Generated by ${record.invocation}\nset -e\n${this.commands.join('\n')}\n`);
+    process.stdout.write(`\n${md}\n`);
+    process.stdout.write(`Commands run (also in ${displayPath(join(this.opts.modeDir, 'commands.sh'))}):\n${this.commands.map((c) => `  ${c}`).join('\n')}\n`);
+    this.log(`done in ${fmtDuration(wallS)} (${this.executed} runs executed, ${this.reused} reused); results in ${displayPath(this.opts.modeDir)}`);
+    return record;
+  }
+}
+
+export interface Machine {
+  /** The checkout the runs used: commit and the modified tracked source files (other helpers' work in progress). */
+  git: { commit: string; modified: string[] };
+  cpu: string;
+  cores: number;
+  memGiB: number;
+  node: string;
+  platform: string;
+  loadAvgStart: number;
+  loadAvgEnd: number;
+}
+
+function gitState(): { commit: string; modified: string[] } {
+  const run = (args: string[]): string => {
+    const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : '';
+  };
+  const modified = run(['status', '--porcelain', '--untracked-files=no', '--', 'src', 'workers', 'assembly'])
+    .split('\n').filter((l) => l.trim() !== '').map((l) => l.slice(3));
+  return { commit: run(['rev-parse', '--short=12', 'HEAD']) || 'unknown', modified };
+}
+
+function machine(loadStart: number): Machine {
+  const c = cpus();
+  return {
+    git: gitState(),
+    cpu: c[0]?.model ?? 'unknown', cores: c.length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
+    platform: `${process.platform}-${process.arch}`, loadAvgStart: round(loadStart, 2), loadAvgEnd: round(loadavg()[0]!, 2),
+  };
+}
+
+export interface Table {
+  readonly title: string;
+  readonly headers: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+  /** Text under the table (what the columns mean). */
+  readonly caption?: string;
+}
+
+export interface StudyRecord {
+  study: string;
+  mode: 'quick' | 'full';
+  seeds: number;
+  workers: number;
+  started: string;
+  wallS: number;
+  runsExecuted: number;
+  runsReused: number;
+  cli: string;
+  invocation: string;
+  machine: Machine;
+  tables: Table[];
+  notes: string[];
+  reports: string[];
+  commands: string[];
+  /** Run directories (relative to the mode directory) the tables were built from. */
+  runs: string[];
+  data: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+/** The first evaluation whose test accuracy is at least `target`, or null. */
+export function firstReaching(metrics: readonly MetricsRecord[], target: number): MetricsRecord | null {
+  for (const m of metrics) if (typeof m.accuracy === 'number' && m.accuracy >= target) return m;
+  return null;
+}
+
+/** Mean of the last `k` evaluations' accuracy (smooths evaluation noise at the end of a run). */
+export function tailAccuracy(metrics: readonly MetricsRecord[], k: number): number {
+  const acc = metrics.map((m) => m.accuracy).filter((a): a is number => typeof a === 'number');
+  const tail = acc.slice(-k);
+  return tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
+}
+
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+export function std(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+}
+
+export function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Groups results by a key function, keeping first-seen order. */
+export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+export function pct(x: number | null | undefined, digits = 2): string {
+  return typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '–';
+}
+
+/** "83.10 ± 0.12" (percent points) over seeds; no ± with one seed. */
+export function pctMeanStd(xs: readonly number[], digits = 2): string {
+  if (xs.length === 0) return '–';
+  const m = (100 * mean(xs)).toFixed(digits);
+  return xs.length > 1 ? `${m} ± ${(100 * std(xs)).toFixed(digits)}` : m;
+}
+
+export function fmtBits(bits: number): string {
+  const units: Array<[number, string]> = [[1e12, 'Tbit'], [1e9, 'Gbit'], [1e6, 'Mbit'], [1e3, 'kbit']];
+  for (const [f, u] of units) if (Math.abs(bits) >= f) return `${(bits / f).toPrecision(3)} ${u}`;
+  return `${bits.toFixed(0)} bit`;
+}
+
+export function fmtNum(x: number | null | undefined, digits = 3): string {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '–';
+  if (x !== 0 && (Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3)) return x.toExponential(digits - 1);
+  return Number(x.toPrecision(digits)).toString();
+}
+
+export function fmtRatio(x: number | null | undefined): string {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '–';
+  return `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}x`;
+}
+
+export function fmtDuration(s: number): string {
+  if (s < 90) return `${s.toFixed(0)} s`;
+  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(2)} h`;
+}
+
+function escapeCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function markdownTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const right = headers.map((_, c) => rows.length > 0 && rows.every((r) => /^[-–+\d.,%x±\s]*(bit|kbit|Mbit|Gbit|Tbit|J|s|min|h)?$/.test(r[c] ?? '')));
+  const line = (cells: readonly string[]): string => `| ${cells.map(escapeCell).join(' | ')} |`;
+  return [
+    line(headers),
+    `| ${headers.map((_, c) => (right[c] ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map(line),
+  ].join('\n');
+}
+
+export function studyMarkdown(r: StudyRecord): string {
+  const parts: string[] = [];
+  for (const t of r.tables) {
+    parts.push(`#### ${t.title}\n\n${markdownTable(t.headers, t.rows)}\n${t.caption ? `\n${t.caption}\n` : ''}`);
+  }
+  if (r.notes.length > 0) parts.push(r.notes.map((n) => `- ${n}`).join('\n') + '\n');
+  return parts.join('\n');
+}
+
+/** Reads a study's results.json (null when the study has not been run in that mode). */
+export function readStudyRecord(outRoot: string, mode: 'quick' | 'full'): StudyRecord | null {
+  const f = join(outRoot, mode, 'results.json');
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as StudyRecord) : null;
+}
+
+/** Runs main, printing errors plainly (no stack for expected failures) and setting the exit code. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
