@@ -76,7 +76,7 @@ test('bad configs exit 2 with one stderr line naming the key, and create no outp
   const badYaml = join(tmp, 'bad-nested.yaml');
   writeFileSync(badYaml, 'algorithm:\n  name: sgp\n  lrr: 0.1\n');
   const cases: Array<[string[], string]> = [
-    [['--set', 'algorithm.gamma=1.5'], 'algorithm.gamma: expected a number in (0, 1], got 1.5'],
+    [['--set', 'algorithm.gamma=1.5'], 'algorithm.gamma: expected a number in (0, 1] or null, got 1.5'],
     [['--set', 'algorithm.gama=0.5'], 'algorithm.gama: unknown key'],
     [['--set', 'faults.linkDrop=1'], 'faults.linkDrop: expected a number in [0, 1), got 1'],
     [['--set', 'compressor=topk:2'], "compressor: bad spec 'topk:2'"],
@@ -260,10 +260,10 @@ test('config prints the resolved config (YAML or JSON) and the reference', async
   assert.equal((JSON.parse(j.out) as RunConfig).faults.linkDrop, 0.1);
   const ref = await run(['config', '--reference']);
   assert.match(ref.out, /^\| Key \| Type \| Default \| Description \|/);
-  assert.match(ref.out, /\| `algorithm.gamma` \| number in \(0, 1\] \| `0.5` \|/);
+  assert.match(ref.out, /\| `algorithm.gamma` \| number in \(0, 1\] \\\| null \| the algorithm's/);
   const bad = await run(['config', '--set', 'algorithm.gamma=1.5']);
   assert.equal(bad.code, 2);
-  assert.equal(bad.err, 'sparsepush config: algorithm.gamma: expected a number in (0, 1], got 1.5\n');
+  assert.equal(bad.err, 'sparsepush config: algorithm.gamma: expected a number in (0, 1] or null, got 1.5\n');
 });
 
 test('topology and dagc dispatch to their commands', async () => {
@@ -280,7 +280,7 @@ test('the process entry point: exit codes and a one-line error', () => {
   const out = freshDir('spawn');
   const bad = spawnSync(process.execPath, ['--import', 'tsx', entry, 'run', '--set', 'algorithm.gamma=1.5', '--out', out], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
-  assert.equal(bad.stderr, 'sparsepush run: algorithm.gamma: expected a number in (0, 1], got 1.5\n');
+  assert.equal(bad.stderr, 'sparsepush run: algorithm.gamma: expected a number in (0, 1] or null, got 1.5\n');
   assert.equal(existsSync(out), false);
   const version = spawnSync(process.execPath, ['--import', 'tsx', entry, '--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0);

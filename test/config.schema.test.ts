@@ -32,7 +32,7 @@ test('defaults: every key resolves to the documented value', () => {
     name: 'sparse-push', seed: 1, devices: 16, rounds: 300, evalEvery: 10, targetAccuracy: 0, model: 'lenet',
     data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'iid', volume: 'equal', limit: 0 },
     topology: 'exponential:1',
-    algorithm: { name: 'sparse-push', lr: 0.05, momentum: 0.9, weightDecay: 0, batchSize: 32, localSteps: 1, gamma: 0.5, memory: 'choco', participation: 1 },
+    algorithm: { name: 'sparse-push', lr: 0.05, momentum: 0.9, weightDecay: 0, batchSize: 32, localSteps: 1, gamma: 0.05, memory: 'choco', participation: 1 },
     compressor: 'topk:0.01',
     faults: { linkDrop: 0, offline: 0 },
     clock: { flops: 1e9, flopsSpread: 0.5, bandwidth: 1e7, bandwidthSpread: 0.5, latency: 0.005 },
@@ -74,10 +74,19 @@ test('wrong types name the key, say what was expected and what was given', () =>
   assertConfigError(() => resolveConfig([1, 2]), '(config)', 'expected a mapping');
 });
 
+test('gamma defaults per algorithm (null = the algorithm\'s measured default); an explicit value wins', () => {
+  assert.equal(resolveConfig({}).algorithm.gamma, 0.05);
+  assert.equal(resolveConfig({ algorithm: { name: 'sgp' } }).algorithm.gamma, 1);
+  assert.equal(resolveConfig({ algorithm: { name: 'choco' } }).algorithm.gamma, 0.05);
+  assert.equal(resolveConfig({ algorithm: { name: 'dagc-r' } }).algorithm.gamma, 1);
+  assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', gamma: null } }).algorithm.gamma, 0.05);
+  assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', gamma: 0.5 } }).algorithm.gamma, 0.5);
+});
+
 test('ranges: ratios in (0, 1], probabilities in [0, 1), gamma in (0, 1]', () => {
   assert.equal(
     assertConfigError(() => resolveConfig({ algorithm: { gamma: 1.5 } }), 'algorithm.gamma').message,
-    'algorithm.gamma: expected a number in (0, 1], got 1.5',
+    'algorithm.gamma: expected a number in (0, 1] or null, got 1.5',
   );
   assertConfigError(() => resolveConfig({ algorithm: { gamma: 0 } }), 'algorithm.gamma', 'got 0');
   assert.equal(resolveConfig({ algorithm: { gamma: 1 } }).algorithm.gamma, 1);
@@ -240,7 +249,7 @@ test('the reference covers every key of the resolved config, with its default', 
   walk(DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
   assert.deepEqual(rows.filter((r) => !r.section).map((r) => r.key).sort(), leaves.sort());
   const byKey = new Map(rows.map((r) => [r.key, r]));
-  assert.equal(byKey.get('algorithm.gamma')!.default, '0.5');
+  assert.match(byKey.get('algorithm.gamma')!.default, /the algorithm's/);
   assert.equal(byKey.get('clock.flops')!.default, '1e9');
   assert.equal(byKey.get('energy.perFlop')!.default, '1e-10');
   assert.equal(byKey.get('compressor')!.default, 'topk:0.01');

@@ -6,6 +6,7 @@
  * Each field carries reference metadata (type text and description) so the Markdown reference
  * (`sparsepush config --reference`) is generated from this file and cannot drift from it.
  */
+import { defaultGamma } from '../algorithms/defaults.js';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from './types.js';
@@ -88,7 +89,11 @@ const algorithmSchema = section({
   weightDecay: nonNeg('L2 weight decay.', 0),
   batchSize: positiveInt('Mini-batch size per device and local step.', 32),
   localSteps: positiveInt('Local SGD steps per round (H).', 1),
-  gamma: ratio('Consensus step γ (sparse-push, sc-sparse-push, choco) or server step (ef-sgd, dagc-r, dagc-a).', 0.5),
+  gamma: doc(z.union([z.number(), z.null()], { error: 'expected a number in (0, 1] or null' })
+    .refine((v) => v === null || (v > 0 && v <= 1), { error: 'expected a number in (0, 1] or null' }).default(null), {
+    type: 'number in (0, 1] \\| null', defaultText: "the algorithm's (sparse-push, sc-sparse-push, choco: 0.05)",
+    description: 'Consensus step γ of sparse-push, sc-sparse-push and choco (γ = 1 with compressor none makes sparse-push SGP). null picks the algorithm\'s measured default (src/algorithms/defaults.ts). Unused by sgp, dpsgd and the server algorithms.',
+  }),
   memory: oneOf(['choco', 'ef'] as const, 'Sparse-Push memory form: choco (public copies) or ef (error feedback; conserves mass for any degree sequence).', 'choco'),
   participation: ratio('Fraction of workers taking part in each round (server algorithms).', 1),
 }, 'The training algorithm and its optimiser settings.');
@@ -190,9 +195,11 @@ export const RunConfigSchema = z.strictObject({
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 type Parsed = z.output<typeof RunConfigSchema>;
 
-// Compile-time check: the schema's output is the RunConfig contract (name filled in by resolveConfig).
+// Compile-time check: the schema's output is the RunConfig contract (name and a null gamma are
+// filled in by resolveConfig).
 type AssertAssignable<T extends U, U> = T;
-export type SchemaMatchesRunConfig = AssertAssignable<Parsed & { name: string }, RunConfig>;
+type Resolved = Omit<Parsed, 'algorithm'> & { name: string; algorithm: Omit<Parsed['algorithm'], 'gamma'> & { gamma: number } };
+export type SchemaMatchesRunConfig = AssertAssignable<Resolved, RunConfig>;
 
 // ---------------------------------------------------------------- issues -> one line
 
@@ -269,7 +276,8 @@ export function resolveConfig(input: unknown): RunConfig {
     throw issueToError(issues[0]!, raw);
   }
   const { name, ...rest } = result.data;
-  return { name: name ?? rest.algorithm.name, ...rest };
+  const algorithm = { ...rest.algorithm, gamma: rest.algorithm.gamma ?? defaultGamma(rest.algorithm.name) };
+  return { name: name ?? rest.algorithm.name, ...rest, algorithm };
 }
 
 /** The config every key defaults to (`resolveConfig({})`). */
