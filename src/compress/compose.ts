@@ -6,10 +6,10 @@
 import { InputError, WireError } from '../errors.js';
 import type { KernelExports } from '../kernels/abi.js';
 import {
-  HEADER_BYTES, type Header, type HeaderExpectation, MAX_D, readHeader, readIndices, writeHeader, writeIndices,
+  HEADER_BYTES, type Header, type HeaderExpectation, IndexFormat, MAX_D, readHeader, readIndices, writeHeader, writeIndices,
 } from './codec.js';
 import { type KernelContext, overlaps } from './exec.js';
-import type { Sparsifier, ValueFormat } from './stages.js';
+import { type Sparsifier, SparsifierId, type ValueFormat, ValueFormatId } from './stages.js';
 import type { CompressOptions, CompressorSpec, KernelCompressor, Message } from './types.js';
 
 const ALIGN_SLACK = 64;
@@ -28,6 +28,11 @@ export class ComposedCompressor implements KernelCompressor {
   readonly stochastic: boolean;
   /** Encoded bytes of every Message this compressor produced or parsed (encode returns them). */
   private readonly wire = new WeakMap<Message, Uint8Array>();
+  /** Dense f32 (`none`): compressInto / accumulate take the kernel-only fast path when they can. */
+  private readonly denseF32: boolean;
+  /** The one valid header of a dense f32 message of dimension denseD (every field follows from d). */
+  private denseHeader: Uint8Array | null = null;
+  private denseD = 0;
 
   constructor(
     readonly parsed: CompressorSpec,
@@ -37,6 +42,7 @@ export class ComposedCompressor implements KernelCompressor {
   ) {
     this.spec = parsed.spec;
     this.stochastic = sparsifier.stochastic || format.stochastic;
+    this.denseF32 = sparsifier.id === SparsifierId.dense && format.id === ValueFormatId.f32;
   }
 
   /** The kernel instance this compressor runs on. */
@@ -65,6 +71,10 @@ export class ComposedCompressor implements KernelCompressor {
   // ---- fast path ----
 
   compressInto(x: Float32Array, out: Uint8Array, opts: CompressOptions = {}): number {
+    if (this.denseF32) {
+      const length = this.denseCompressInto(x, out, opts);
+      if (length > 0) return length;
+    }
     if (!(x instanceof Float32Array)) throw new InputError(`${this.spec}: compress needs a Float32Array`);
     const d = x.length;
     checkD(this.spec, d);
@@ -94,12 +104,14 @@ export class ComposedCompressor implements KernelCompressor {
     return length;
   }
 
-  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array): void {
+  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta = 1): void {
+    if (this.denseF32 && this.denseAccumulate(bytes, d, alpha, target, beta)) return;
     checkD(this.spec, d);
     if (!(target instanceof Float32Array) || target.length !== d) {
       throw new InputError(`${this.spec}: accumulate target has length ${target?.length}, expected d=${d}`);
     }
     if (!Number.isFinite(alpha)) throw new InputError(`${this.spec}: accumulate alpha ${alpha} is not finite`);
+    if (!Number.isFinite(beta)) throw new InputError(`${this.spec}: accumulate beta ${beta} is not finite`);
     const h = this.header(bytes, d);
     const ctx = this.ctx;
     ctx.begin(this.scratchBytes(d));
@@ -109,11 +121,82 @@ export class ComposedCompressor implements KernelCompressor {
       throw new InputError(`${this.spec}: message bytes and accumulate target overlap`);
     }
     const body = this.body(bp, h);
-    if (h.k > 0) {
-      if (body.idx < 0) ctx.kx.axpy(d, alpha, body.vals, tp);
-      else ctx.kx.scatter_add(body.idx, body.vals, h.k, alpha, tp);
+    // beta * target + alpha * v in one pass when dense (fl(a v) + fl(b t) = fl(b t) + fl(a v): same bits as scaling first).
+    if (body.idx < 0 && h.k > 0) {
+      if (beta === 1) ctx.kx.axpy(d, alpha, body.vals, tp);
+      else ctx.kx.axpby(d, alpha, body.vals, beta, tp);
+    } else {
+      if (beta !== 1) ctx.kx.scale(d, beta, tp);
+      if (h.k > 0) ctx.kx.scatter_add(body.idx, body.vals, h.k, alpha, tp);
     }
     ctx.copyOut(tp, target);
+  }
+
+  // ---- dense f32 fast path (`none`: what SGP / D-PSGD send every round) ----
+
+  /**
+   * x and out both on the kernel memory, apart and clear of the scratch: one finiteness pass, one
+   * kernel copy and the header, no scratch and no JS views. Returns 0 when it does not apply (the
+   * general path then runs, and also reports any argument error).
+   */
+  private denseCompressInto(x: Float32Array, out: Uint8Array, opts: CompressOptions): number {
+    const ctx = this.ctx;
+    const mem = ctx.fixedBytes;
+    if (!(x instanceof Float32Array) || !(out instanceof Uint8Array) || x.buffer !== mem.buffer || out.buffer !== mem.buffer) return 0;
+    const d = x.length;
+    const length = HEADER_BYTES + 4 * d;
+    const xp = x.byteOffset;
+    const op = out.byteOffset;
+    if (d < 1 || out.length < length || overlaps(xp, 4 * d, op, length) || ctx.touchesScratch(xp, 4 * d) || ctx.touchesScratch(op, out.length)) return 0;
+    if (opts.rngKey !== undefined) this.resolveKey(opts);
+    const kx = ctx.kx;
+    if (kx.count_nonfinite(d, xp) !== 0) this.checkFinite(xp, d, x);
+    kx.copy(d, xp, op + HEADER_BYTES);
+    mem.set(this.denseHeaderFor(d), op);
+    return length;
+  }
+
+  /**
+   * bytes and target on the kernel memory, apart and clear of the scratch, and the header byte for
+   * byte the one valid dense f32 header for d: the payload is then well-formed, so one finiteness
+   * pass over it and one axpy straight from it. Returns false when it does not apply (the general
+   * path then validates, decodes and reports whatever is wrong).
+   */
+  private denseAccumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta: number): boolean {
+    const ctx = this.ctx;
+    const mem = ctx.fixedBytes;
+    if (!(bytes instanceof Uint8Array) || !(target instanceof Float32Array) || bytes.buffer !== mem.buffer || target.buffer !== mem.buffer) return false;
+    if (!Number.isInteger(d) || d < 1 || d > MAX_D || target.length !== d || !Number.isFinite(alpha) || !Number.isFinite(beta)) return false;
+    const length = HEADER_BYTES + 4 * d;
+    const bp = bytes.byteOffset;
+    const tp = target.byteOffset;
+    if (bytes.length !== length || overlaps(bp, length, tp, 4 * d) || ctx.touchesScratch(bp, length) || ctx.touchesScratch(tp, 4 * d)) return false;
+    const header = this.denseHeaderFor(d);
+    for (let i = 0; i < HEADER_BYTES; i++) if (mem[bp + i] !== header[i]) return false;
+    const vp = bp + HEADER_BYTES;
+    const kx = ctx.kx;
+    if (kx.count_nonfinite(d, vp) !== 0) {
+      const dv = new DataView(mem.buffer, vp, 4 * d);
+      let i = 0;
+      while (Number.isFinite(dv.getFloat32(4 * i, true))) i++;
+      throw new WireError(`${this.spec}: value ${i} decodes to ${dv.getFloat32(4 * i, true)} (scale or value out of range)`);
+    }
+    if (beta === 1) kx.axpy(d, alpha, vp, tp);
+    else kx.axpby(d, alpha, vp, beta, tp);
+    return true;
+  }
+
+  private denseHeaderFor(d: number): Uint8Array {
+    if (this.denseHeader === null || this.denseD !== d) {
+      const h = new Uint8Array(HEADER_BYTES);
+      writeHeader(h, {
+        sparsifier: this.sparsifier.id, format: this.format.id, indexFormat: IndexFormat.dense, flags: this.sparsifier.flags,
+        levels: this.format.levels, d, k: d, bucket: this.format.bucket, length: HEADER_BYTES + 4 * d,
+      });
+      this.denseHeader = h;
+      this.denseD = d;
+    }
+    return this.denseHeader;
   }
 
   // ---- Message API ----

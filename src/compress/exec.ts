@@ -26,6 +26,13 @@ export interface KernelBinding {
 export class KernelContext {
   private scratch: ScratchAllocator;
   private bytesView: Uint8Array | undefined;
+  /**
+   * Bytes of the memory's buffer as it was when this context was made (a bound context's memory
+   * does not grow under it): the fast paths compare arrays' buffers with it instead of reading
+   * `memory.buffer`, which is not free on a growable shared memory. An array on a newer buffer
+   * simply misses the fast path.
+   */
+  readonly fixedBytes: Uint8Array;
 
   private constructor(
     readonly kx: KernelExports,
@@ -35,6 +42,7 @@ export class KernelContext {
     readonly owned: boolean,
   ) {
     this.scratch = scratch;
+    this.fixedBytes = new Uint8Array(memory.buffer);
   }
 
   static bound(binding: KernelBinding): KernelContext {
@@ -70,6 +78,11 @@ export class KernelContext {
     }
     this.scratch.reset();
     this.bytesView = undefined;
+  }
+
+  /** True when [ptr, ptr+len) shares a byte with the scratch region. */
+  touchesScratch(ptr: number, len: number): boolean {
+    return overlaps(ptr, len, this.scratch.base, this.scratch.bytes);
   }
 
   alloc(bytes: number): number {

@@ -39,8 +39,13 @@ export interface Compressor {
 export interface WireCompressor extends Compressor {
   /** compress(x) then encode into out (room: maxEncodedBytes(d)); returns the byte length. */
   compressInto(x: Float32Array, out: Uint8Array, opts?: CompressOptions): number;
-  /** Validate bytes as parse() does, then target[i] += alpha * value_i for every carried coordinate. */
-  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array): void;
+  /**
+   * Validate bytes as parse() does, then target[i] += alpha * value_i for every carried coordinate.
+   * With `beta` (default 1; an addition for fused mixing): target = beta * target first, over all d
+   * coordinates, in the same call and only once the bytes passed validation; the result is bit-equal
+   * to scaling target by beta and then accumulating.
+   */
+  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta?: number): void;
 }
 
 // ---- Added by the compressors part (additive): the validated structured form of a spec string. ----
