@@ -50,10 +50,13 @@ export async function localStepsOnX(dev: DeviceContext): Promise<void> {
  */
 export function pushSumMix(dev: DeviceContext): void {
   const a = dev.selfWeight;
-  dev.kernels.scale(dev.d, a, dev.x.ptr);
+  const inbox = dev.inbox();
+  // The own share a x_i is taken inside the first accumulate (one pass over x_i, same bits).
+  if (inbox.length === 0) dev.kernels.scale(dev.d, a, dev.x.ptr);
   let w = a * dev.w[0]!;
-  for (const msg of dev.inbox()) {
-    dev.compressor.accumulate(msg.bytes, dev.d, msg.selfWeight, dev.x.view);
+  for (let k = 0; k < inbox.length; k++) {
+    const msg = inbox[k]!;
+    dev.compressor.accumulate(msg.bytes, dev.d, msg.selfWeight, dev.x.view, k === 0 ? a : 1);
     w += msg.selfWeight * msg.weight;
   }
   dev.w[0] = w;
