@@ -64,7 +64,10 @@ export class WorkerRuntime {
   private view: RoundView | null = null;
   private readonly topology: Topology | null;
 
-  // Views over the whole regions (re-used; per-device subarrays are cheap).
+  // Views over the whole regions, and per-device views made once and kept (a worker keeps getting
+  // the same device range, and making typed-array views is a measurable part of a device's round).
+  /** The arena's buffer (the arena never grows; reading memory.buffer is not free on a growable shared memory). */
+  readonly buffer: SharedArrayBuffer;
   readonly stats: Float64Array;
   readonly w: Float64Array;
   readonly cursor: Uint32Array;
@@ -73,6 +76,14 @@ export class WorkerRuntime {
   readonly outboxes: OutboxViews;
   readonly serverOutbox: OutboxViews | null;
   private readonly datasets: { train: Dataset; test: Dataset; evalSet: Dataset };
+  private readonly vecCache = new Map<string, { length: number; list: (Vec | undefined)[] }>();
+  private readonly scratchVecs: Vec[] = [];
+  private readonly weightViews: (Float64Array | undefined)[];
+  private readonly outboxPayloads: (Uint8Array | undefined)[];
+  /** Per sender: the last payload view handed out (re-used while the payload length stays the same). */
+  private readonly messageViews: (Uint8Array | undefined)[];
+  private readonly deviceCompressors: (WireCompressor | undefined)[];
+  private rowsView: Uint32Array | undefined;
 
   // Per-task accounting.
   learnMs = 0;
@@ -88,6 +99,7 @@ export class WorkerRuntime {
     this.native = learner instanceof NativeLogisticLearner ? learner : null;
     this.algorithm = createAlgorithm(init.config.algorithm.name);
     const a = this.arena;
+    this.buffer = a.buffer;
     this.stats = a.f64('stats');
     this.w = a.f64('w');
     this.cursor = a.u32('cursor');
@@ -96,6 +108,10 @@ export class WorkerRuntime {
     this.outboxes = outboxViews(a, 'outbox');
     this.serverOutbox = a.has('srv.outbox') ? outboxViews(a, 'srv.outbox') : null;
     const n = init.meta.n;
+    this.weightViews = new Array<Float64Array | undefined>(n);
+    this.outboxPayloads = new Array<Uint8Array | undefined>(n);
+    this.messageViews = new Array<Uint8Array | undefined>(n);
+    this.deviceCompressors = new Array<WireCompressor | undefined>(n);
     this.setup = {
       config: init.config, d: init.meta.d, n, dataFractions: dataFractions(this.shardOff, n),
       topology: topology ?? placeholderTopology(n),
@@ -147,7 +163,7 @@ export class WorkerRuntime {
   }
 
   compressorOf(device: number): WireCompressor {
-    return this.compressor(this.deviceSpec[device]!);
+    return (this.deviceCompressors[device] ??= this.compressor(this.deviceSpec[device]!));
   }
 
   roundView(round: number): RoundView {
@@ -159,10 +175,12 @@ export class WorkerRuntime {
 
   /** Scratch d-vector `slot` of this worker. */
   scratchVec(slot: number): Vec {
+    const cached = this.scratchVecs[slot];
+    if (cached) return cached;
     const s = this.meta.slot;
-    if (slot < 0 || slot >= s.vectors) throw new RunError(`scratch vector ${slot} out of [0, ${s.vectors})`);
+    if (!Number.isInteger(slot) || slot < 0 || slot >= s.vectors) throw new RunError(`scratch vector ${slot} out of [0, ${s.vectors})`);
     const ptr = this.slotBase + s.vectorOffset + slot * s.vectorStride;
-    return { ptr, view: new Float32Array(this.arena.buffer, ptr, this.meta.d) };
+    return (this.scratchVecs[slot] = { ptr, view: new Float32Array(this.buffer, ptr, this.meta.d) });
   }
 
   /** The engine's own scratch vector (the last slot): z for evaluation. */
@@ -172,7 +190,47 @@ export class WorkerRuntime {
 
   deviceVec(region: string, device: number, length = this.meta.d): Vec {
     const ptr = this.arena.ptr(region, device * length);
-    return { ptr, view: new Float32Array(this.arena.buffer, ptr, length) };
+    return { ptr, view: new Float32Array(this.buffer, ptr, length) };
+  }
+
+  /**
+   * deviceVec of a per-device region (`x`, `m`, or an algorithm's `dev.<name>`: region length / n
+   * elements per device), made once per (region, device).
+   */
+  cachedDeviceVec(region: string, device: number): Vec {
+    let c = this.vecCache.get(region);
+    if (!c) {
+      c = { length: this.arena.region(region).length / this.meta.n, list: new Array<Vec | undefined>(this.meta.n) };
+      this.vecCache.set(region, c);
+    }
+    return (c.list[device] ??= this.deviceVec(region, device, c.length));
+  }
+
+  /** Device i's push-sum weight as a one-element view. */
+  weightView(i: number): Float64Array {
+    return (this.weightViews[i] ??= this.w.subarray(i, i + 1));
+  }
+
+  /** Payload area of device i's outbox. */
+  outboxPayload(i: number): Uint8Array {
+    let v = this.outboxPayloads[i];
+    if (!v) {
+      const base = i * this.meta.outboxStride + OUTBOX_HEADER_BYTES;
+      v = this.outboxes.u8.subarray(base, base + this.meta.outboxPayload);
+      this.outboxPayloads[i] = v;
+    }
+    return v;
+  }
+
+  /** The `bytes`-long payload of sender j's outbox. */
+  messageView(j: number, bytes: number): Uint8Array {
+    let v = this.messageViews[j];
+    if (!v || v.length !== bytes) {
+      const base = j * this.meta.outboxStride + OUTBOX_HEADER_BYTES;
+      v = this.outboxes.u8.subarray(base, base + bytes);
+      this.messageViews[j] = v;
+    }
+    return v;
   }
 
   async run(task: PhaseTask): Promise<PhaseResult> {
@@ -246,8 +304,7 @@ export class WorkerRuntime {
 
   /** NaN/Inf anywhere in x_i or w_i stops the run (count_nonfinite: one pass over d floats). */
   private checkFinite(i: number, round: number, when: string): void {
-    const x = this.arena.ptr('x', i * this.meta.d);
-    const bad = this.kernels.count_nonfinite(this.meta.d, x);
+    const bad = this.kernels.count_nonfinite(this.meta.d, this.cachedDeviceVec('x', i).ptr);
     const w = this.w[i]!;
     if (bad > 0 || !Number.isFinite(w)) {
       throw new RunError(`NaN/Inf in device ${i}'s parameters at round ${round} after ${when} (${bad} non-finite entries in x, w = ${w}); lower algorithm.lr or check the data`);
@@ -258,7 +315,7 @@ export class WorkerRuntime {
   private deBiased(i: number): Vec {
     const d = this.meta.d;
     const w = this.w[i]!;
-    const x = this.deviceVec('x', i);
+    const x = this.cachedDeviceVec('x', i);
     if (w === 1) return x;
     const z = this.engineVec();
     this.kernels.scale_into(d, 1 / w, x.ptr, z.ptr);
@@ -338,11 +395,11 @@ export class WorkerRuntime {
     let ptr: number;
     if (pos === len) { this.shuffle(i, off, len, epoch); epoch++; pos = 0; }
     if (pos + B <= len) {
-      ptr = this.arena.ptr('shardIdx', off + pos);
+      ptr = this.shardIdx.byteOffset + 4 * (off + pos);
       pos += B;
     } else {
       ptr = this.slotBase + this.meta.slot.rowsOffset;
-      const rows = new Uint32Array(this.arena.buffer, ptr, B);
+      const rows = (this.rowsView ??= new Uint32Array(this.buffer, ptr, B));
       for (let s = 0; s < B; s++) {
         if (pos === len) { this.shuffle(i, off, len, epoch); epoch++; pos = 0; }
         rows[s] = this.shardIdx[off + pos]!;
@@ -402,15 +459,18 @@ function outboxViews(a: Arena, region: string): OutboxViews {
   };
 }
 
-/** The message in the outbox at byte `base` of `ob`, or null when none was posted this round. */
-function readMessage(ob: OutboxViews, base: number, from: number, round: number, sendsWeight: boolean): InMessage | null {
+/**
+ * The message in the outbox at byte `base` of `ob`, or null when none was posted this round.
+ * Device outboxes (`rt` given) hand out the runtime's cached payload views.
+ */
+function readMessage(ob: OutboxViews, base: number, from: number, round: number, sendsWeight: boolean, rt: WorkerRuntime | null): InMessage | null {
   const u = base >>> 2;
   if (Atomics.load(ob.u32, u) !== round + 1) return null;
   const bytes = ob.u32[u + 1]!;
   const f = base >>> 3;
   return {
     from,
-    bytes: ob.u8.subarray(base + OUTBOX_HEADER_BYTES, base + OUTBOX_HEADER_BYTES + bytes),
+    bytes: rt ? rt.messageView(from, bytes) : ob.u8.subarray(base + OUTBOX_HEADER_BYTES, base + OUTBOX_HEADER_BYTES + bytes),
     outDegree: ob.u32[u + 2]!,
     selfWeight: ob.f64[f + 2]!,
     weight: sendsWeight ? ob.f64[f + 3]! : Number.NaN,
@@ -463,18 +523,17 @@ class DeviceCtx implements DeviceContext {
     this.maxTransfer = 0;
     this.inboxCache = null;
     this.serverMsg = undefined;
-    this.x = this.rt.deviceVec('x', i);
-    this.w = this.rt.w.subarray(i, i + 1);
-    this.momentum = this.rt.deviceVec('m', i);
-    this.compressor = this.rt.compressorOf(i);
+    const rt = this.rt;
+    this.x = rt.cachedDeviceVec('x', i);
+    this.w = rt.weightView(i);
+    this.momentum = rt.cachedDeviceVec('m', i);
+    this.compressor = rt.compressorOf(i);
     this.selfWeight = this.view.selfWeight(i);
     this.outPeers = this.view.outPeers(i);
   }
 
   vector(name: string): Vec {
-    const r = this.rt.arena.region(`dev.${name}`);
-    const len = r.length / this.n;
-    return this.rt.deviceVec(`dev.${name}`, this.device, len);
+    return this.rt.cachedDeviceVec(`dev.${name}`, this.device);
   }
 
   scratch(slot: number): Vec {
@@ -487,23 +546,25 @@ class DeviceCtx implements DeviceContext {
   }
 
   outbox(): Uint8Array {
-    const base = this.device * this.rt.meta.outboxStride + OUTBOX_HEADER_BYTES;
-    return this.rt.outboxes.u8.subarray(base, base + this.rt.meta.outboxPayload);
+    return this.rt.outboxPayload(this.device);
   }
 
   post(bytes: number, weight?: number): void {
     const rt = this.rt;
     if (!Number.isInteger(bytes) || bytes < 0 || bytes > rt.meta.outboxPayload) throw new RunError(`device ${this.device}, round ${this.round}: posted ${bytes} bytes, outbox holds ${rt.meta.outboxPayload}`);
     const sendsWeight = rt.algorithm.sendsWeight;
-    const peers = rt.algorithm.kind === 'server' ? [rt.meta.n] : this.outPeers;
-    writeHeader(rt.outboxes, this.device * rt.meta.outboxStride, this.round, bytes, peers.length, this.selfWeight, sendsWeight ? (weight ?? Number.NaN) : Number.NaN);
+    const toServer = rt.algorithm.kind === 'server';
+    const peers = this.outPeers;
+    const degree = toServer ? 1 : peers.length;
+    writeHeader(rt.outboxes, this.device * rt.meta.outboxStride, this.round, bytes, degree, this.selfWeight, sendsWeight ? (weight ?? Number.NaN) : Number.NaN);
     const scalarBits = sendsWeight ? 64 : 0;
     const bits = 8 * bytes + scalarBits;
     const st = this.device * STATS;
-    rt.stats[st + Stat.bitsSent] += bits * peers.length;
-    rt.stats[st + Stat.denseBits] += (8 * rt.meta.noneBytes + scalarBits) * peers.length;
+    rt.stats[st + Stat.bitsSent] += bits * degree;
+    rt.stats[st + Stat.denseBits] += (8 * rt.meta.noneBytes + scalarBits) * degree;
     let maxT = 0;
-    for (const j of peers) maxT = Math.max(maxT, rt.clock.transferTime(this.device, j, bits));
+    if (toServer) maxT = rt.clock.transferTime(this.device, rt.meta.n, bits);
+    else for (let k = 0; k < peers.length; k++) maxT = Math.max(maxT, rt.clock.transferTime(this.device, peers[k]!, bits));
     this.maxTransfer = maxT;
   }
 
@@ -536,12 +597,22 @@ class DeviceCtx implements DeviceContext {
     const rt = this.rt;
     const list: InMessage[] = [];
     const sendsWeight = rt.algorithm.sendsWeight;
+    const ob = rt.outboxes;
+    const stamp = this.round + 1;
+    const peers = this.view.inPeers(this.device);
     let received = 0;
-    for (const j of this.view.inPeers(this.device)) {
-      const msg = readMessage(rt.outboxes, j * rt.meta.outboxStride, j, this.round, sendsWeight);
-      if (!msg || this.view.dropped(j, this.device)) continue;
-      list.push(msg);
-      received += 8 * msg.bytes.length + (sendsWeight ? 64 : 0);
+    for (let k = 0; k < peers.length; k++) {
+      const j = peers[k]!;
+      const base = j * rt.meta.outboxStride;
+      const u = base >>> 2;
+      if (Atomics.load(ob.u32, u) !== stamp || this.view.dropped(j, this.device)) continue;
+      const f = base >>> 3;
+      const bytes = ob.u32[u + 1]!;
+      list.push({
+        from: j, bytes: rt.messageView(j, bytes), outDegree: ob.u32[u + 2]!,
+        selfWeight: ob.f64[f + 2]!, weight: sendsWeight ? ob.f64[f + 3]! : Number.NaN,
+      });
+      received += 8 * bytes + (sendsWeight ? 64 : 0);
     }
     rt.stats[this.device * STATS + Stat.bitsReceived] += received;
     this.inboxCache = list;
@@ -552,7 +623,7 @@ class DeviceCtx implements DeviceContext {
     if (this.serverMsg !== undefined) return this.serverMsg;
     const rt = this.rt;
     if (!rt.serverOutbox) { this.serverMsg = null; return null; }
-    const msg = readMessage(rt.serverOutbox, 0, -1, this.round, false);
+    const msg = readMessage(rt.serverOutbox, 0, -1, this.round, false, null);
     if (msg) {
       // Downlink: the device's round ends when the broadcast has arrived (server = node n).
       const st = this.device * STATS;
@@ -602,7 +673,7 @@ class ServerCtx implements ServerContext {
     const list: InMessage[] = [];
     for (let j = 0; j < this.n; j++) {
       if (this.view.isOffline(j)) continue;
-      const msg = readMessage(rt.outboxes, j * rt.meta.outboxStride, j, this.round, rt.algorithm.sendsWeight);
+      const msg = readMessage(rt.outboxes, j * rt.meta.outboxStride, j, this.round, rt.algorithm.sendsWeight, rt);
       if (msg) list.push(msg);
     }
     return list;
