@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       const plots = mode === 'full' || !records.some(([m]) => m === 'full') ? r.reports : [];
       for (const f of ['results.json', 'results.md', 'commands.sh', ...plots]) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
       plotted.set(`${study.id}/${mode}`, plots);
-      runtimes.push([study.id, mode, fmtDuration(r.wallS), String(r.runsExecuted + r.runsReused), String(r.seeds), `\`${r.invocation}\``]);
+      runtimes.push([study.id, mode, r.runsWallS !== undefined ? fmtDuration(r.runsWallS) : '–', `${fmtDuration(r.wallS)}${r.runsReused > 0 ? ` (${r.runsReused} of ${r.runsExecuted + r.runsReused} runs reused)` : ''}`, String(r.runsExecuted + r.runsReused), String(r.seeds), `\`${r.invocation}\``]);
       console.log(`${study.id} ${mode}: copied to ${displayPath(dst)} (${(dirSize(dst) / 1e6).toFixed(2)} MB)`);
     }
     sections.push(studySection(study, records, docsDir, plotted));
@@ -158,14 +158,16 @@ async function main(): Promise<void> {
     '',
   ];
   if (existsSync(intro)) md.push(readFileSync(intro, 'utf8').trim(), '');
-  md.push('## Studies and runtimes', '', markdownTable(['Study', 'Mode', 'Wall time (last invocation)', 'Runs', 'Seeds', 'Command'], runtimes), '');
+  md.push('## Studies and runtimes', '', markdownTable(['Study', 'Mode', 'Σ run wall times', 'Last invocation', 'Runs', 'Seeds', 'Command'], runtimes), '',
+    'Σ run wall times: the runs\' own wall times from their summary.json (data loading, training, evaluation, report; not the ~2–5 s process start-up each). Last invocation: the script\'s wall time the last time it was invoked (finished runs are reused, so a re-invocation is fast). Each script\'s header states its measured runtime from scratch.', '');
   md.push(...sections);
   md.push('## Re-running a study reproduces its rows', '');
   if (checks.length === 0) {
     md.push('No repeat run found (run a quick study a second time with `--out runs/repro-check/<study>`).', '');
   } else {
     for (const c of checks) {
-      md.push(`\`${c.study}\` quick mode, run twice into different directories: ${c.same} of ${c.total} runs gave the identical paramsHash (sha256 of the final network-average model).`, '');
+      const again = readStudyRecord(join(checkRoot, c.study), 'quick');
+      md.push(`\`${c.study}\` quick mode, run twice into different directories (the second time from scratch: \`${again?.invocation ?? ''}\`, ${again ? fmtDuration(again.wallS) : '?'}, ${again?.runsExecuted ?? '?'} runs executed): ${c.same} of ${c.total} runs gave the identical paramsHash (sha256 of the final network-average model), so the tables repeat exactly.`, '');
       md.push(markdownTable(['Run', 'paramsHash (1st)', 'paramsHash (2nd)', 'Result', 'Accuracy % (1st / 2nd)'], c.rows), '');
     }
   }

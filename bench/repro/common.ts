@@ -227,6 +227,7 @@ export class Study {
   private readonly loadStart = loadavg()[0]!;
   private executed = 0;
   private reused = 0;
+  private runsWallS = 0;
 
   constructor(opts: StudyOptions) {
     this.opts = opts;
@@ -287,6 +288,7 @@ export class Study {
       if (!reused) {
         this.log(`${tag}: accuracy ${pct(f.accuracy)}, bits ${fmtBits(f.bitsSent ?? 0)}, wall ${summary.wallTimeS.toFixed(1)} s`);
       }
+      this.runsWallS += summary.wallTimeS;
       results.push({ spec, dir, summary, metrics, reused, command });
     }
     return results;
@@ -334,6 +336,7 @@ export class Study {
       wallS,
       runsExecuted: this.executed,
       runsReused: this.reused,
+      runsWallS: this.runsWallS,
       cli: this.cli.display,
       invocation: `node --import tsx bench/repro/${this.opts.study}.ts ${process.argv.slice(2).map(shellQuote).join(' ')}`.trim(),
       machine: machine(this.loadStart),
@@ -407,6 +410,8 @@ export interface StudyRecord {
   wallS: number;
   runsExecuted: number;
   runsReused: number;
+  /** Sum of the runs' own wall times (summary.json), reused runs included: the study's compute time without process start-up. */
+  runsWallS: number;
   cli: string;
   invocation: string;
   machine: Machine;
