@@ -12,12 +12,16 @@
  * papers' and why we think they differ). When <check>/<study>/quick exists (a second run of a
  * quick study into another directory), it also tabulates whether every run's paramsHash repeated.
  *
- * Takes a few seconds; runs nothing.
+ * Takes a few seconds: it trains nothing; it runs `sparsepush compare` to re-make each study's
+ * reports from the thinned copies, so the committed reports stay small.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import type { RunSummaryFile } from '../../src/report/types.js';
-import { displayPath, fmtDuration, markdownTable, readStudyRecord, ROOT, runMain, studyMarkdown, type StudyRecord } from './common.js';
+import {
+  chooseCli, displayPath, execCli, fmtDuration, markdownTable, readStudyRecord, ROOT, runMain, studyMarkdown, type ReportSpec, type StudyRecord,
+} from './common.js';
 
 const STUDIES: ReadonlyArray<{ id: string; title: string; script: string }> = [
   { id: 'sparse-push', title: 'Sparse-Push and Skew-Compensated Sparse-Push (arXiv 2102.05715)', script: 'bench/repro/sparse-push.ts' },
@@ -49,10 +53,8 @@ function dirSize(dir: string): number {
 function copyRun(src: string, dst: string, withMetrics: boolean): void {
   mkdirSync(dst, { recursive: true });
   if (withMetrics) {
-    const lines = readFileSync(join(src, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
-    const step = Math.ceil(lines.length / MAX_EVALS);
-    const kept = lines.filter((_, i) => i % step === 0 || i === lines.length - 1);
-    writeFileSync(join(dst, step > 1 ? `metrics.every${step}.jsonl` : 'metrics.jsonl'), kept.join('\n') + '\n');
+    const { lines, step } = thinLines(readFileSync(join(src, 'metrics.jsonl'), 'utf8'));
+    writeFileSync(join(dst, step > 1 ? `metrics.every${step}.jsonl` : 'metrics.jsonl'), lines.join('\n') + '\n');
   }
   const summary = JSON.parse(readFileSync(join(src, 'summary.json'), 'utf8')) as RunSummaryFile & Record<string, unknown>;
   const per = summary.bitsPerDevice;
@@ -64,6 +66,35 @@ function copyRun(src: string, dst: string, withMetrics: boolean): void {
     summary['_trimmed'] = `bitsPerDevice (${per.length} entries) replaced by bitsPerDeviceStats by bench/repro/build-results.ts`;
   }
   writeFileSync(join(dst, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+}
+
+/** Lines of a metrics.jsonl kept for committed copies and plots: every k-th and the last. */
+function thinLines(text: string): { lines: string[]; step: number } {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const step = Math.ceil(lines.length / MAX_EVALS);
+  return { lines: lines.filter((_, i) => i % step === 0 || i === lines.length - 1), step };
+}
+
+/**
+ * Re-makes a study's `sparsepush compare` report from thinned copies of its runs (≤ MAX_EVALS
+ * evaluations each), so committed reports stay small however long the runs were.
+ */
+async function thinnedReport(modeDir: string, spec: ReportSpec, out: string): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'repro-report-'));
+  try {
+    const dirs: string[] = [];
+    for (const run of spec.runs) {
+      const d = join(tmp, basename(run));
+      mkdirSync(d);
+      writeFileSync(join(d, 'metrics.jsonl'), thinLines(readFileSync(join(modeDir, run, 'metrics.jsonl'), 'utf8')).lines.join('\n') + '\n');
+      copyFileSync(join(modeDir, run, 'summary.json'), join(d, 'summary.json'));
+      dirs.push(d);
+    }
+    const r = await execCli(chooseCli(), ['compare', ...dirs, '--out', out, '--title', spec.title]);
+    if (r.code !== 0) throw new Error(`compare failed for ${spec.file}: ${r.stderr}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 interface Check { study: string; rows: string[][]; same: number; total: number }
@@ -140,7 +171,12 @@ async function main(): Promise<void> {
         if (existsSync(join(src, id, 'summary.json'))) copyRun(join(src, id), join(dst, 'runs', id), !/-s([2-9]|\d\d+)$/.test(id));
       }
       const plots = mode === 'full' || !records.some(([m]) => m === 'full') ? r.reports : [];
-      for (const f of ['results.json', 'results.md', 'commands.sh', ...plots]) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
+      for (const f of ['results.json', 'results.md', 'commands.sh']) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
+      for (const f of plots) {
+        const specOf = r.reportSpecs?.find((x) => x.file === f);
+        if (specOf) await thinnedReport(src, specOf, join(dst, f));
+        else if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
+      }
       plotted.set(`${study.id}/${mode}`, plots);
       runtimes.push([study.id, mode, r.runsWallS !== undefined ? fmtDuration(r.runsWallS) : '–', `${fmtDuration(r.wallS)}${r.runsReused > 0 ? ` (${r.runsReused} of ${r.runsExecuted + r.runsReused} runs reused)` : ''}`, String(r.runsExecuted + r.runsReused), String(r.seeds), `\`${r.invocation}\``]);
       console.log(`${study.id} ${mode}: copied to ${displayPath(dst)} (${(dirSize(dst) / 1e6).toFixed(2)} MB)`);

@@ -151,9 +151,9 @@ export function displayPath(p: string): string {
   return r && !r.startsWith('..') && !r.startsWith('/') ? r : p;
 }
 
-interface Exec { code: number; stdout: string; stderr: string; wallS: number }
+export interface Exec { code: number; stdout: string; stderr: string; wallS: number }
 
-function execCli(cli: CliCommand, args: readonly string[]): Promise<Exec> {
+export function execCli(cli: CliCommand, args: readonly string[]): Promise<Exec> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
     const child = spawn(cli.argv0, [...cli.prefix, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -222,6 +222,8 @@ export class Study {
   readonly commands: string[] = [];
   /** Run directories (relative to the mode directory) that belong to this invocation. */
   readonly runDirs: string[] = [];
+  /** The compare reports made, with their runs (build-results re-makes them from thinned copies). */
+  readonly reportSpecs: ReportSpec[] = [];
   readonly started = new Date();
   private readonly t0 = performance.now();
   private readonly loadStart = loadavg()[0]!;
@@ -297,6 +299,7 @@ export class Study {
   /** `sparsepush compare` over some runs; returns the report path (or null in a dry run). */
   async compare(results: readonly RunResult[], file: string, title: string): Promise<string | null> {
     const out = join(this.opts.modeDir, file);
+    this.reportSpecs.push({ file, title, runs: results.map((r) => relative(this.opts.modeDir, r.dir)) });
     const args = ['compare', ...results.map((r) => r.dir), '--out', out, '--title', title];
     const command = [this.cli.display, ...['compare', ...results.map((r) => displayPath(r.dir)), '--out', displayPath(out), '--title', title].map(shellQuote)].join(' ');
     this.commands.push(command);
@@ -345,6 +348,7 @@ export class Study {
       reports: (payload.reports ?? []).filter((r): r is string => r !== null).map((r) => relative(this.opts.modeDir, r)),
       commands: [...this.commands],
       runs: [...this.runDirs],
+      reportSpecs: [...this.reportSpecs],
       data: payload.data ?? null,
     };
     if (this.opts.dryRun) {
@@ -393,6 +397,14 @@ function machine(loadStart: number): Machine {
   };
 }
 
+export interface ReportSpec {
+  /** File name in the mode directory. */
+  file: string;
+  title: string;
+  /** Run directories relative to the mode directory. */
+  runs: string[];
+}
+
 export interface Table {
   readonly title: string;
   readonly headers: readonly string[];
@@ -421,6 +433,7 @@ export interface StudyRecord {
   commands: string[];
   /** Run directories (relative to the mode directory) the tables were built from. */
   runs: string[];
+  reportSpecs?: ReportSpec[];
   data: unknown;
 }
 
