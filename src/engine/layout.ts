@@ -3,7 +3,7 @@
  * thread and posted to workers as offsets (src/arena/arena.ts).
  *
  * Regions (n devices, model dimension d; all 64-byte aligned):
- *   ctl          u32[16]            worker slot counter (Atomics) and spare control words
+ *   ctl          u32[16]            worker slot counter and the round's stage counters (Atomics; see Ctl)
  *   x            f32[n*d]           push-sum numerators / models x_i                  (persistent)
  *   w            f64[n]             push-sum weights w_i                               (persistent)
  *   m            f32[n*d]           momentum buffers                                   (persistent)
@@ -44,6 +44,24 @@ export const TEST_CHUNK = 512;
  */
 export const DEVICE_EVAL_BUDGET = 2_000_000;
 export const DEVICE_EVAL_MIN = 200;
+
+/**
+ * Words of the `ctl` region (i32, used with Atomics). A `round` task runs the round's stages
+ * (train, [server,] mix) in every pool worker; workers claim device chunks of a stage from its
+ * claim counter and count finished chunks in its done counter, which is the barrier between stages.
+ * The main thread zeroes the stage words before each round (no task is running then).
+ */
+export const Ctl = {
+  /** Scratch slot counter (workers claim a slot at start-up; never reset). */
+  slot: 0,
+  /** Claim counters of stages 0..2 (words 1..3). */
+  claim: 1,
+  /** Done counters of stages 0..2 (words 4..6). */
+  done: 4,
+  /** Non-zero: a worker failed this round; the others stop claiming and leave the barriers. */
+  abort: 7,
+} as const;
+export const CTL_WORDS = 16;
 
 /** Per-device counters in `stats` (f64). */
 export const Stat = {
@@ -141,7 +159,7 @@ export function testChunks(testCount: number): number {
 
 export function planArena(p: LayoutInput): ArenaLayout {
   const a = new ArenaPlanner();
-  a.add('ctl', 'u32', 16);
+  a.add('ctl', 'u32', CTL_WORDS);
   a.add('x', 'f32', p.n * p.d);
   a.add('w', 'f64', p.n);
   a.add('m', 'f32', p.n * p.d);

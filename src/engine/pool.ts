@@ -12,7 +12,8 @@ import { WorkerRuntime } from './runtime.js';
 
 export interface PhaseExecutor {
   readonly size: number;
-  run(tasks: readonly PhaseTask[]): Promise<PhaseResult[]>;
+  /** Runs the tasks; `onLost` is called at once when a worker dies (its task then rejects) before the others finish. */
+  run(tasks: readonly PhaseTask[], onLost?: () => void): Promise<PhaseResult[]>;
   close(): Promise<void>;
 }
 
@@ -42,8 +43,12 @@ export class PiscinaExecutor implements PhaseExecutor {
     });
   }
 
-  async run(tasks: readonly PhaseTask[]): Promise<PhaseResult[]> {
-    const settled = await Promise.allSettled(tasks.map((t) => this.pool.run(t)));
+  async run(tasks: readonly PhaseTask[], onLost?: () => void): Promise<PhaseResult[]> {
+    const settled = await Promise.allSettled(tasks.map((t) => {
+      const p = this.pool.run(t);
+      if (onLost) p.catch(onLost);
+      return p;
+    }));
     const out: PhaseResult[] = [];
     for (const s of settled) {
       if (s.status === 'rejected') {

@@ -38,7 +38,12 @@ export interface WorkerInit {
   readonly meta: EngineMeta;
 }
 
-export type Phase = 'train' | 'server' | 'mix' | 'evalDevices' | 'evalGlobal';
+/**
+ * `round` runs train, (server,) mix of one round inside every pool worker, with device chunks
+ * claimed dynamically and in-task barriers between the stages (one dispatch per round; a worker
+ * that is descheduled does not hold the others up beyond its current chunk).
+ */
+export type Phase = 'train' | 'server' | 'mix' | 'evalDevices' | 'evalGlobal' | 'round';
 
 export interface PhaseTask {
   readonly phase: Phase;
@@ -49,6 +54,8 @@ export interface PhaseTask {
   /** Test-chunk range (evalGlobal). */
   readonly chunkFrom?: number;
   readonly chunkTo?: number;
+  /** Devices per claimed chunk (`round`). */
+  readonly chunk?: number;
 }
 
 export interface SerializedError {
@@ -64,9 +71,11 @@ export interface SerializedError {
 export interface PhaseResult {
   /** Milliseconds inside the learner's gradient calls. */
   readonly learnMs: number;
-  /** Milliseconds the task ran (from the worker's point of view). */
+  /** Milliseconds the task ran (from the worker's point of view), less its waits at in-task barriers. */
   readonly busyMs: number;
   readonly error?: SerializedError;
+  /** Device whose hook failed (`round`: the engine reports the lowest, as a sequential run would). */
+  readonly errorDevice?: number;
 }
 
 export function serializeError(err: unknown): SerializedError {

@@ -22,8 +22,8 @@ import { Purpose, RandomStream, rngKey } from '../kernels/rng.js';
 import { NativeLogisticLearner, type NativeKernels } from '../models/logistic.js';
 import type { Learner } from '../models/types.js';
 import { VirtualClock } from './clock.js';
-import { OUTBOX_HEADER_BYTES, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK } from './layout.js';
-import type { EngineMeta, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
+import { Ctl, CTL_WORDS, OUTBOX_HEADER_BYTES, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK } from './layout.js';
+import type { EngineMeta, Phase, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
 import { serializeError } from './protocol.js';
 import { RoundView } from './round.js';
 import { importRelative } from './load-module.js';
@@ -87,6 +87,11 @@ export class WorkerRuntime {
 
   // Per-task accounting.
   learnMs = 0;
+  /** Milliseconds this task waited at in-task barriers (`round`). */
+  private waitMs = 0;
+  /** Device whose hooks run now (-1 outside device loops): errors report it. */
+  private currentDevice = -1;
+  private readonly ctl: Int32Array;
 
   private constructor(init: WorkerInit, kernels: EngineKernels, slot: number, learner: Learner, topology: Topology | null) {
     this.arena = Arena.attach(init.memory, init.layout);
@@ -100,6 +105,7 @@ export class WorkerRuntime {
     this.algorithm = createAlgorithm(init.config.algorithm.name);
     const a = this.arena;
     this.buffer = a.buffer;
+    this.ctl = new Int32Array(this.buffer, a.ptr('ctl'), CTL_WORDS);
     this.stats = a.f64('stats');
     this.w = a.f64('w');
     this.cursor = a.u32('cursor');
@@ -140,8 +146,8 @@ export class WorkerRuntime {
       throw new RunError('the kernel build lacks the engine kernels (momentum_step, logistic_*): run npm run build:wasm');
     }
     const arena = Arena.attach(init.memory, init.layout);
-    const ctl = new Int32Array(arena.buffer, arena.ptr('ctl'), 16);
-    const claimed = slot ?? Atomics.add(ctl, 0, 1);
+    const ctl = new Int32Array(arena.buffer, arena.ptr('ctl'), CTL_WORDS);
+    const claimed = slot ?? Atomics.add(ctl, Ctl.slot, 1);
     if (claimed >= init.meta.slots) throw new RunError(`worker scratch slot ${claimed} >= ${init.meta.slots}: more workers started than planned (a worker was restarted?)`);
     const slotBase = arena.ptr('scratch') + claimed * init.meta.slot.bytes;
     const learner = await createEngineLearner(init.config, init.meta, kernels, slotBase + init.meta.slot.learnerOffset);
@@ -236,6 +242,8 @@ export class WorkerRuntime {
   async run(task: PhaseTask): Promise<PhaseResult> {
     const t0 = now();
     this.learnMs = 0;
+    this.waitMs = 0;
+    this.currentDevice = -1;
     try {
       switch (task.phase) {
         case 'train': await this.train(task); break;
@@ -243,10 +251,59 @@ export class WorkerRuntime {
         case 'mix': this.mix(task); break;
         case 'evalDevices': await this.evalDevices(task); break;
         case 'evalGlobal': await this.evalGlobal(task); break;
+        case 'round': await this.round(task); break;
       }
-      return { learnMs: this.learnMs, busyMs: now() - t0 };
+      return { learnMs: this.learnMs, busyMs: now() - t0 - this.waitMs };
     } catch (err) {
-      return { learnMs: this.learnMs, busyMs: now() - t0, error: serializeError(err) };
+      const errorDevice = this.currentDevice >= 0 ? { errorDevice: this.currentDevice } : {};
+      return { learnMs: this.learnMs, busyMs: now() - t0 - this.waitMs, error: serializeError(err), ...errorDevice };
+    }
+  }
+
+  // ---------------------------------------------------------------- rounds
+
+  /**
+   * One round in this worker: for each stage, claim device chunks (ascending, from the stage's
+   * claim counter) until none are left, then wait until every claimed chunk is done. Which worker
+   * runs which device does not matter (hooks are pure functions of the arena), so results are the
+   * same for any pool size and any interleaving. On an error the worker raises the abort word;
+   * the others finish the chunk they hold (chunks are claimed in ascending order, so the lowest
+   * failing device is among the ones that ran) and return.
+   */
+  private async round(task: PhaseTask): Promise<void> {
+    const ctl = this.ctl;
+    const stages: readonly Phase[] = this.algorithm.kind === 'server' ? ['train', 'server', 'mix'] : ['train', 'mix'];
+    const n = this.meta.n;
+    const chunk = Math.max(1, task.chunk ?? n);
+    const chunks = Math.ceil(n / chunk);
+    for (let s = 0; s < stages.length; s++) {
+      const stage = stages[s]!;
+      const total = stage === 'server' ? 1 : chunks;
+      for (;;) {
+        if (Atomics.load(ctl, Ctl.abort) !== 0) return;
+        const c = Atomics.add(ctl, Ctl.claim + s, 1);
+        if (c >= total) break;
+        const part: PhaseTask = { phase: stage, round: task.round, from: c * chunk, to: Math.min(n, (c + 1) * chunk) };
+        try {
+          if (stage === 'train') await this.train(part);
+          else if (stage === 'server') this.server(part);
+          else this.mix(part);
+        } catch (err) {
+          Atomics.store(ctl, Ctl.abort, 1);
+          for (let k = 0; k < stages.length; k++) Atomics.notify(ctl, Ctl.done + k);
+          throw err;
+        }
+        if (Atomics.add(ctl, Ctl.done + s, 1) + 1 === total) Atomics.notify(ctl, Ctl.done + s);
+      }
+      const t0 = now();
+      for (;;) {
+        const done = Atomics.load(ctl, Ctl.done + s);
+        if (done >= total) break;
+        if (Atomics.load(ctl, Ctl.abort) !== 0) { this.waitMs += now() - t0; return; }
+        // Timed, so a lost worker (the main thread raises abort) cannot leave this one waiting.
+        Atomics.wait(ctl, Ctl.done + s, done, 50);
+      }
+      this.waitMs += now() - t0;
     }
   }
 
@@ -257,6 +314,7 @@ export class WorkerRuntime {
     const ctx = new DeviceCtx(this, view);
     for (let i = task.from; i < task.to; i++) {
       const st = i * STATS;
+      this.currentDevice = i;
       if (view.isOffline(i)) { this.stats[st + Stat.roundTime] = 0; continue; }
       ctx.reset(i);
       try {
@@ -267,6 +325,7 @@ export class WorkerRuntime {
       }
       this.stats[st + Stat.roundTime] = this.clock.computeTime(i, ctx.roundFlops) + ctx.maxTransfer;
     }
+    this.currentDevice = -1;
   }
 
   private server(task: PhaseTask): void {
@@ -280,6 +339,7 @@ export class WorkerRuntime {
     const ctx = new DeviceCtx(this, view);
     for (let i = task.from; i < task.to; i++) {
       if (view.isOffline(i)) continue;
+      this.currentDevice = i;
       ctx.reset(i);
       try {
         this.algorithm.mix(ctx);
@@ -288,6 +348,7 @@ export class WorkerRuntime {
       }
       this.checkFinite(i, task.round, 'mixing');
     }
+    this.currentDevice = -1;
   }
 
   /**

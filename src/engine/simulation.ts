@@ -28,7 +28,7 @@ import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from
 import type { Learner } from '../models/types.js';
 import { deviceEnergy } from './clock.js';
 import {
-  DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot, reduceBlocks, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK, testChunks,
+  Ctl, CTL_WORDS, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot, reduceBlocks, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK, testChunks,
 } from './layout.js';
 import { InlineExecutor, PiscinaExecutor, type PhaseExecutor } from './pool.js';
 import type { EngineMeta, Phase, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
@@ -285,14 +285,46 @@ export class Simulation {
     return results;
   }
 
+  /**
+   * Runs one round as a single `round` task per pool worker: the workers claim device chunks of
+   * train, (server,) mix and meet at in-task barriers (see WorkerRuntime.round), so a round costs
+   * one dispatch and a descheduled worker holds the others up by one chunk at most. Same results
+   * as runPhase('train'), runPhase('server'), runPhase('mix') in turn.
+   */
+  async runRound(round: number): Promise<PhaseResult[]> {
+    const ctl = new Int32Array(this.arena.buffer, this.arena.ptr('ctl'), CTL_WORDS);
+    for (let k = Ctl.slot + 1; k < CTL_WORDS; k++) Atomics.store(ctl, k, 0);
+    const size = this.executor.size;
+    const n = this.meta.n;
+    // ~16 chunks per worker (a chunk is a few ms of work at most), none with a pool of one.
+    const chunk = size === 1 ? n : Math.max(1, Math.min(64, Math.ceil(n / (16 * size))));
+    const tasks: PhaseTask[] = Array.from({ length: size }, () => ({ phase: 'round' as const, round, from: 0, to: n, chunk }));
+    const lost = (): void => {
+      Atomics.store(ctl, Ctl.abort, 1);
+      for (let k = 0; k < 3; k++) Atomics.notify(ctl, Ctl.done + k);
+    };
+    const t0 = performance.now();
+    const results = await this.executor.run(tasks, lost);
+    const wallMs = performance.now() - t0;
+    let learnMs = 0;
+    let busyMs = 0;
+    let failed: PhaseResult | undefined;
+    for (const r of results) {
+      learnMs += r.learnMs;
+      busyMs += r.busyMs;
+      // The error a sequential run would have met first: non-device errors, then the lowest device.
+      if (r.error && (!failed || (r.errorDevice ?? -1) < (failed.errorDevice ?? -1))) failed = r;
+    }
+    if (failed) throw reviveError(failed.error!);
+    this.lastTimings.push({ phase: 'round', wallMs, learnMs, busyMs });
+    return results;
+  }
+
   /** Runs round `this.round` (train, server, mix) and advances the virtual clock. */
   async step(): Promise<void> {
     const t = this.round;
-    const ranges = splitRange(this.meta.n, this.executor.size);
     this.lastTimings = [];
-    await this.runPhase('train', t, ranges);
-    if (this.algorithm.kind === 'server') await this.runPhase('server', t, [[0, 0]]);
-    await this.runPhase('mix', t, ranges);
+    await this.runRound(t);
     const stats = this.arena.f64('stats');
     let slowest = 0;
     for (let i = 0; i < this.meta.n; i++) slowest = Math.max(slowest, stats[i * STATS + Stat.roundTime]!);

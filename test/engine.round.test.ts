@@ -1,0 +1,84 @@
+// The one-dispatch round (Simulation.step -> runRound: workers claim device chunks and meet at
+// in-task barriers) gives the same bits as running the train, server and mix phases one by one, for
+// any pool size, and reports the error a sequential run meets first (the lowest failing device).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_CONFIG } from '../src/config/schema.js';
+import type { RunConfig } from '../src/config/types.js';
+import type { Dataset, Partition } from '../src/data/types.js';
+import { RunError } from '../src/errors.js';
+import { splitRange, Simulation } from '../src/engine/simulation.js';
+import { blobs } from './fixtures/engine-data.js';
+
+const n = 40;
+const per = 6;
+const train = blobs(n * per, 6, 3, 1);
+const test_ = blobs(60, 6, 3, 2);
+const shards: Partition = { shards: Array.from({ length: n }, (_, i) => Uint32Array.from({ length: per }, (_, k) => i * per + k)) };
+
+function config(name: string, compressor: string): RunConfig {
+  return {
+    ...DEFAULT_CONFIG, name, devices: n, rounds: 100, evalEvery: 100, model: 'logistic', topology: 'exponential:2', compressor,
+    faults: { linkDrop: 0.1, offline: 0.1 },
+    algorithm: { ...DEFAULT_CONFIG.algorithm, name, lr: 0.05, momentum: 0.9, batchSize: 4, localSteps: 1 },
+  };
+}
+
+function state(sim: Simulation): Uint8Array {
+  const parts = ['x', 'w', 'm', 'stats', ...Object.keys(sim.layout.regions).filter((r) => r.startsWith('dev.') || r === 'srv.x')];
+  const out: number[] = [];
+  for (const name of parts) {
+    const r = sim.layout.regions[name]!;
+    out.push(...new Uint8Array(sim.arena.buffer, r.offset, r.bytes));
+  }
+  return Uint8Array.from(out);
+}
+
+for (const [name, compressor] of [['sgp', 'none'], ['ef-sgd', 'topk:0.2']] as const) {
+  test(`${name}: step() (one dispatch per round) = train, server, mix phase by phase, for 1, 2 and 3 workers`, async () => {
+    const reference = await Simulation.create(config(name, compressor), { inline: true, data: { train, test: test_ }, partition: shards });
+    try {
+      for (let t = 0; t < 4; t++) {
+        const ranges = splitRange(n, 3);
+        await reference.runPhase('train', t, ranges);
+        if (reference.algorithm.kind === 'server') await reference.runPhase('server', t, [[0, 0]]);
+        await reference.runPhase('mix', t, ranges);
+        reference.round = t + 1;
+      }
+      const want = state(reference);
+      for (const workers of [1, 2, 3]) {
+        const sim = await Simulation.create(config(name, compressor), { workers, inline: workers === 1, data: { train, test: test_ }, partition: shards });
+        try {
+          for (let t = 0; t < 4; t++) await sim.step();
+          assert.deepEqual(state(sim), want, `${workers} workers`);
+        } finally {
+          await sim.close();
+        }
+      }
+    } finally {
+      await reference.close();
+    }
+  });
+}
+
+test('a failing round reports the lowest failing device, whatever the pool size', async () => {
+  // Devices 13 and 29 train on samples with huge features: their first local step overflows (lr 10).
+  const x = new Float32Array(new SharedArrayBuffer(train.x.byteLength));
+  x.set(train.x);
+  for (const device of [29, 13]) for (let k = device * per * 6; k < (device + 1) * per * 6; k++) x[k] = 3e38;
+  const poisoned: Dataset = { ...train, x };
+  for (const workers of [1, 2, 3]) {
+    const cfg = config('sgp', 'none');
+    const failing: RunConfig = { ...cfg, faults: { linkDrop: 0, offline: 0 }, algorithm: { ...cfg.algorithm, lr: 10 } };
+    const sim = await Simulation.create(failing, { workers, inline: workers === 1, data: { train: poisoned, test: test_ }, partition: shards });
+    try {
+      await assert.rejects(sim.step(), (err: unknown) => {
+        assert.ok(err instanceof RunError, String(err));
+        assert.match(err.message, /NaN\/Inf in device 13's parameters at round 0/);
+        return true;
+      }, `${workers} workers`);
+    } finally {
+      await sim.close();
+    }
+  }
+});
