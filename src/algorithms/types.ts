@@ -129,6 +129,7 @@ export interface DeviceContext extends NodeContext {
   /**
    * Mix phase: the messages that arrived this round, in ascending sender order (offline senders
    * and dropped links removed). Server algorithms: the server's broadcast, if any.
+   * The array and its messages are valid until the hook returns (the engine re-uses them).
    */
   inbox(): InMessage[];
   /** Mix phase of server algorithms: the server's broadcast this round (null if it posted none). */

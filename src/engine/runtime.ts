@@ -579,12 +579,25 @@ function writeHeader(ob: OutboxViews, base: number, round: number, bytes: number
   Atomics.store(ob.u32, u, round + 1);
 }
 
+/** An InMessage the mix loop fills in place (one set per DeviceCtx, re-used device after device). */
+class InboxMessage implements InMessage {
+  from = 0;
+  bytes: Uint8Array = EMPTY_BYTES;
+  selfWeight = 0;
+  weight = 0;
+  outDegree = 0;
+}
+const EMPTY_BYTES = new Uint8Array(0);
+
 /** DeviceContext over the arena; one object per task, re-pointed at each device. */
 class DeviceCtx implements DeviceContext {
   device = 0;
   roundFlops = 0;
   maxTransfer = 0;
-  private inboxCache: InMessage[] | null = null;
+  /** This device's in-messages once read (inboxReady); the array and message objects are re-used for the next device. */
+  private readonly inboxList: InMessage[] = [];
+  private readonly messageSlots: InboxMessage[] = [];
+  private inboxReady = false;
   private serverMsg: InMessage | null | undefined;
   x!: Vec;
   w!: Float64Array;
@@ -612,7 +625,7 @@ class DeviceCtx implements DeviceContext {
     this.device = i;
     this.roundFlops = 0;
     this.maxTransfer = 0;
-    this.inboxCache = null;
+    this.inboxReady = false;
     this.serverMsg = undefined;
     const rt = this.rt;
     this.x = rt.cachedDeviceVec('x', i);
@@ -684,9 +697,10 @@ class DeviceCtx implements DeviceContext {
   }
 
   inbox(): InMessage[] {
-    if (this.inboxCache) return this.inboxCache;
+    const list = this.inboxList;
+    if (this.inboxReady) return list;
     const rt = this.rt;
-    const list: InMessage[] = [];
+    list.length = 0;
     const sendsWeight = rt.algorithm.sendsWeight;
     const ob = rt.outboxes;
     const stamp = this.round + 1;
@@ -699,14 +713,17 @@ class DeviceCtx implements DeviceContext {
       if (Atomics.load(ob.u32, u) !== stamp || this.view.dropped(j, this.device)) continue;
       const f = base >>> 3;
       const bytes = ob.u32[u + 1]!;
-      list.push({
-        from: j, bytes: rt.messageView(j, bytes), outDegree: ob.u32[u + 2]!,
-        selfWeight: ob.f64[f + 2]!, weight: sendsWeight ? ob.f64[f + 3]! : Number.NaN,
-      });
+      const msg = (this.messageSlots[list.length] ??= new InboxMessage());
+      msg.from = j;
+      msg.bytes = rt.messageView(j, bytes);
+      msg.outDegree = ob.u32[u + 2]!;
+      msg.selfWeight = ob.f64[f + 2]!;
+      msg.weight = sendsWeight ? ob.f64[f + 3]! : Number.NaN;
+      list.push(msg);
       received += 8 * bytes + (sendsWeight ? 64 : 0);
     }
     rt.stats[this.device * STATS + Stat.bitsReceived] += received;
-    this.inboxCache = list;
+    this.inboxReady = true;
     return list;
   }
 
