@@ -9,7 +9,13 @@
  * barriers and load imbalance: 1 - mean worker learning time / round wall time), arena size and
  * peak RSS (process.resourceUsage().maxRSS, which includes the touched shared arena). Each
  * (devices, workers) point runs in its own child process, so its peak RSS is its own.
+ *
+ * On a shared machine wall-clock figures move with the load, so each row also carries the
+ * process's CPU time per round and the time its threads sat runnable waiting for a CPU (Linux
+ * /proc/self/task/<tid>/schedstat), and the load average at the start of the point.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
@@ -29,6 +35,14 @@ interface Row {
   /** Part of it outside the tasks (dispatch, wake-ups, barrier waits, imbalance). */
   dispatchFraction: number;
   learnMsPerDeviceStep: number;
+  /** CPU time of all the process's threads per round (ms). */
+  cpuMsPerRound: number;
+  /** Device steps per CPU-second of the process (less sensitive to the machine's load than wall-clock rates). */
+  deviceStepsPerCpuS: number;
+  /** Time the process's threads were runnable but waiting for a CPU, per round (ms; null off Linux). */
+  runqueueMsPerRound: number | null;
+  /** 1-minute load average when the point started. */
+  load1: number;
   setupS: number;
   arenaMiB: number;
   peakRssMiB: number;
@@ -59,11 +73,30 @@ function makeData(count: number, seed: number): Dataset {
   return { name: `bench:${count}`, count, features: FEATURES, shape: [FEATURES], classes: CLASSES, x, y };
 }
 
+/** [on-CPU ns, runqueue-wait ns] summed over the process's threads (Linux), else CPU from process.cpuUsage(). */
+function cpuSample(): [number, number | null] {
+  if (existsSync('/proc/self/task')) {
+    let run = 0;
+    let wait = 0;
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const [r, w] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        run += r!;
+        wait += w!;
+      } catch { /* the thread ended */ }
+    }
+    return [run, wait];
+  }
+  const u = process.cpuUsage();
+  return [1000 * (u.user + u.system), null];
+}
+
 function contiguousShards(n: number, per: number): Partition {
   return { shards: Array.from({ length: n }, (_, i) => Uint32Array.from({ length: per }, (_, k) => i * per + k)) };
 }
 
 async function measure(n: number, workers: number, seconds: number): Promise<Row> {
+  const load1 = loadavg()[0]!;
   const per = n >= 4096 ? 16 : 64;
   const test = makeData(256, 9);
   const config: RunConfig = {
@@ -83,6 +116,7 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
     let wallMs = 0;
     let learnMs = 0;
     let busyMs = 0;
+    const [cpu0, wait0] = cpuSample();
     const start = performance.now();
     while (rounds < 3 || (performance.now() - start) / 1000 < seconds) {
       const r0 = performance.now();
@@ -91,6 +125,8 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
       for (const t of sim.lastTimings) { learnMs += t.learnMs; busyMs += t.busyMs; }
       rounds++;
     }
+    const [cpu1, wait1] = cpuSample();
+    const cpuMs = (cpu1 - cpu0) / 1e6;
     const arenaMiB = sim.layout.totalBytes / 2 ** 20;
     return {
       devices: n, workers: sim.workers, rounds,
@@ -101,6 +137,10 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
       inTaskFraction: (busyMs - learnMs) / sim.workers / wallMs,
       dispatchFraction: 1 - busyMs / sim.workers / wallMs,
       learnMsPerDeviceStep: learnMs / (rounds * n),
+      cpuMsPerRound: cpuMs / rounds,
+      deviceStepsPerCpuS: (rounds * n) / (cpuMs / 1000),
+      runqueueMsPerRound: wait0 === null || wait1 === null ? null : (wait1 - wait0) / 1e6 / rounds,
+      load1,
       setupS,
       arenaMiB,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
@@ -130,7 +170,7 @@ async function main(): Promise<void> {
       const row = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Row;
       rows.push(row);
       if (!json) {
-        console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}% (in tasks ${(100 * row.inTaskFraction).toFixed(1)}%, dispatch+barrier ${(100 * row.dispatchFraction).toFixed(1)}%)  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);
+        console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}% (in tasks ${(100 * row.inTaskFraction).toFixed(1)}%, dispatch+barrier ${(100 * row.dispatchFraction).toFixed(1)}%)  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  cpu ${row.cpuMsPerRound.toFixed(1)} ms/round (${Math.round(row.deviceStepsPerCpuS)} steps/cpu-s), runqueue wait ${row.runqueueMsPerRound === null ? '-' : row.runqueueMsPerRound.toFixed(1)} ms/round, load ${row.load1.toFixed(1)}  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);
       }
     }
   }
