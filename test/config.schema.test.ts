@@ -78,6 +78,7 @@ test('gamma defaults per algorithm (null = the algorithm\'s measured default); a
   assert.equal(resolveConfig({}).algorithm.gamma, 0.05);
   assert.equal(resolveConfig({ algorithm: { name: 'sgp' } }).algorithm.gamma, 1);
   assert.equal(resolveConfig({ algorithm: { name: 'choco' } }).algorithm.gamma, 0.05);
+  assert.equal(resolveConfig({ algorithm: { name: 'sc-sparse-push' } }).algorithm.gamma, 0.1);
   assert.equal(resolveConfig({ algorithm: { name: 'dagc-r' } }).algorithm.gamma, 1);
   assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', gamma: null } }).algorithm.gamma, 0.05);
   assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', gamma: 0.5 } }).algorithm.gamma, 0.5);

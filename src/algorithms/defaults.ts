@@ -11,7 +11,9 @@ export const DEFAULT_GAMMA: Readonly<Record<string, number>> = Object.freeze({
   sgp: 1,
   dpsgd: 1,
   'sparse-push': 0.05,
-  'sc-sparse-push': 0.05,
+  // Neighbour-velocity momentum (sc-sparse-push.ts): on skew:1 / top-1%+int8, gamma 0.1 keeps the
+  // consensus distance flat over 600 rounds and gives its best stable accuracy (0.2 drifts).
+  'sc-sparse-push': 0.1,
   choco: 0.05,
   'ef-sgd': 1,
   'dagc-r': 1,

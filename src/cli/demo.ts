@@ -35,7 +35,7 @@ export const DEMO_BASE: RawConfig = {
   model: DEMO_MODEL,
   data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'skew:0.8', volume: 'equal', limit: 16000 },
   topology: 'exponential:1',
-  algorithm: { name: 'sparse-push', lr: 0.05, momentum: 0.9, batchSize: 32, localSteps: 1, gamma: 0.05 },
+  algorithm: { name: 'sparse-push', lr: 0.05, momentum: 0.9, batchSize: 32, localSteps: 1 },
   compressor: 'topk:0.01',
 };
 
