@@ -10,14 +10,15 @@
  *        [--evalEvery 25] [--target 0.7] [--ratio 0.001] [--lambda 0.05] [--variants ef-topk,dagc-r,ef-threshold,dagc-a]
  *        [--out runs/dagc-fmnist] [--json]
  *
- * The workers compress gradient-scale vectors (server-common.ts): a threshold λ on the lr-scaled
- * error-feedback form (e += lr g) is threshold λ / lr here (--lambda 5 for λ = 0.05 at lr 0.01).
+ * The workers compress lr-scaled vectors (server-common.ts: e += lr g): threshold:0.05 at lr 0.01
+ * keeps ~0.4% of the coordinates; --lambda 0.0005 is the same threshold on raw gradients (~20%).
+ * volume:1000 leaves the smallest worker 12 samples (< batch 32): data.smallShards=wrap.
  *
  * Each run writes metrics.jsonl / summary.json under OUT/SR<sr>-<variant>-s<seed>/ (runExperiment);
  * the same run from the CLI:
  *   node --import tsx src/cli/entry.ts run --set algorithm.name=dagc-r --set compressor=topk:0.001 \
  *     --set model=logistic --set devices=10 --set rounds=5000 --set evalEvery=25 \
- *     --set data.partition=dirichlet:0.5 --set data.volume=volume:100 --set algorithm.lr=0.01 \
+ *     --set data.partition=dirichlet:0.5 --set data.volume=volume:100 --set data.smallShards=wrap --set algorithm.lr=0.01 \
  *     --set algorithm.momentum=0 --set algorithm.batchSize=32 --set seed=1 --workers 1
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -72,7 +73,7 @@ for (const sr of srs) {
       if (!spec) throw new Error(`unknown variant ${v}`);
       const config = resolveConfig({
         name: `SR${sr}-${v}-${spec.compressor.replace(':', '')}-s${seed}`, seed, devices: 10, rounds, evalEvery, model: 'logistic',
-        data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'dirichlet:0.5', volume: `volume:${sr}` },
+        data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'dirichlet:0.5', volume: `volume:${sr}`, smallShards: 'wrap' },
         algorithm: { name: spec.algorithm, lr: 0.01, momentum: 0, batchSize: 32, localSteps: 1 },
         compressor: spec.compressor, workers: 1,
       });

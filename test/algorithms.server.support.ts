@@ -39,6 +39,8 @@ export function serverConfig(over: {
     rounds: over.rounds,
     evalEvery: over.rounds,
     model: 'logistic',
+    // Tests deal shards smaller than a batch on purpose (full-batch references, strong volume skew).
+    data: { smallShards: 'wrap' },
     algorithm: {
       name: over.name, lr: over.lr ?? 0.1, momentum: over.momentum ?? 0, batchSize: over.batchSize ?? 8,
       localSteps: over.localSteps ?? 1, participation: over.participation ?? 1, weightDecay: over.weightDecay ?? 0,

@@ -87,7 +87,8 @@ test('error feedback: e_after + Delta == e_before + g, and the upload is C(e_bef
   const bench = await HookBench.create(d);
   const rnd = new TestRandom(5);
   for (const spec of ['topk:0.05', 'threshold:0.8', 'randk:0.1', 'topk:0.1+int8', 'int4']) {
-    const config = serverConfig({ name: 'ef-sgd', devices: 2, rounds: 1, compressor: spec, seed: 3 });
+    // lr 1: v = e + g is one f32 add, so the identity can be checked bit for bit.
+    const config = serverConfig({ name: 'ef-sgd', devices: 2, rounds: 1, compressor: spec, seed: 3, lr: 1 });
     const setup = setupOf(config, d, [0.25, 0.75]);
     const alg = createAlgorithm('ef-sgd');
     alg.validate(setup);
@@ -121,7 +122,7 @@ test('error feedback: e_after + Delta == e_before + g, and the upload is C(e_bef
   }
 });
 
-test('local steps H > 1 upload the pseudo-gradient (x - z_H) / lr', async () => {
+test('local steps H > 1 upload the model delta x - z_H; H = 1 uploads lr * g', async () => {
   const d = 40;
   const bench = await HookBench.create(d);
   const rnd = new TestRandom(9);
@@ -146,11 +147,22 @@ test('local steps H > 1 upload the pseudo-gradient (x - z_H) / lr', async () => 
   const c = bench.compressor('none');
   const delta = new Float32Array(d);
   c.decode(c.parse(dev.outbox().slice(0, posted[0]!), d), delta);
-  for (let k = 0; k < d; k++) assert.ok(Math.abs(delta[k]! - (x0[k]! - z[k]!) / lr) < 1e-4, `pseudo-gradient coordinate ${k}`);
+  for (let k = 0; k < d; k++) assert.ok(Math.abs(delta[k]! - (x0[k]! - z[k]!)) < 1e-5, `model delta coordinate ${k}`);
   assertSameF32(bench.vec('x0').view, x0, 'local steps do not move the worker model');
+
+  // H = 1: the upload is lr * (g + wd x) (compressor none, e = 0 before).
+  const config1 = serverConfig({ name: 'ef-sgd', devices: 2, rounds: 1, compressor: 'none', lr, weightDecay: 0.1 });
+  const setup1 = setupOf(config1, d, [0.5, 0.5]);
+  const posted1: number[] = [];
+  bench.vec('x1').view.set(x0);
+  const dev1 = bench.device(setup1, 'none', 1, 0, () => grads[0]!, posted1);
+  await alg.local(dev1);
+  alg.send(dev1);
+  c.decode(c.parse(dev1.outbox().slice(0, posted1[0]!), d), delta);
+  for (let k = 0; k < d; k++) assert.ok(Math.abs(delta[k]! - lr * (grads[0]![k]! + 0.1 * x0[k]!)) < 1e-5, `H=1 upload coordinate ${k}`);
 });
 
-test('server step: x -= lr * sum_i w_i Delta_i with p renormalised over the posters; server momentum; none broadcast', async () => {
+test('server step: x -= sum_i w_i Delta_i (step 1, lr is applied by the workers) with p renormalised over the posters; server momentum; none broadcast', async () => {
   const d = 64;
   const bench = await HookBench.create(d);
   const rnd = new TestRandom(21);
@@ -186,7 +198,7 @@ test('server step: x -= lr * sum_i w_i Delta_i with p renormalised over the post
       let a = 0;
       decoded.forEach((v, j) => { a += w[j]! * v[k]!; });
       u[k] = a + momentum * u[k]!;
-      ref[k] = ref[k]! - lr * u[k]!;
+      ref[k] = ref[k]! - u[k]!;
     }
     const srvX = bench.vec('srv.x').view;
     for (let k = 0; k < d; k++) assert.ok(Math.abs(srvX[k]! - ref[k]!) < 1e-5, `round ${round}, coordinate ${k}: ${srvX[k]} vs ${ref[k]}`);
