@@ -30,7 +30,7 @@ test('defaults: every key resolves to the documented value', () => {
   assert.deepEqual(resolveConfig(undefined), DEFAULT_CONFIG);
   assert.deepEqual(DEFAULT_CONFIG, {
     name: 'sparse-push', seed: 1, devices: 16, rounds: 300, evalEvery: 10, targetAccuracy: 0, model: 'lenet',
-    data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'iid', volume: 'equal', limit: 0 },
+    data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'iid', volume: 'equal', limit: 0, smallShards: 'error' },
     topology: 'exponential:1',
     algorithm: { name: 'sparse-push', lr: 0.05, momentum: 0.9, weightDecay: 0, batchSize: 32, localSteps: 1, gamma: 0.05, memory: 'choco', participation: 1 },
     compressor: 'topk:0.01',

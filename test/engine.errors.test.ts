@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
-import { ConfigError, RunError } from '../src/errors.js';
+import { ConfigError, DataError, RunError } from '../src/errors.js';
 import { runExperiment } from '../src/engine/run.js';
 import { blobs } from './fixtures/engine-data.js';
 
@@ -85,3 +85,20 @@ for (const inline of [true, false]) {
     if (nanMessages.length === 2) assert.equal(nanMessages[1], nanMessages[0]);
   });
 }
+
+test('a shard smaller than one batch -> DataError naming the device (unless data.smallShards = wrap)', async () => {
+  // 200 samples over 4 devices: 50 each; a batch of 64 does not fit any shard.
+  const tooBig: RunConfig = { ...base, algorithm: { ...base.algorithm, batchSize: 64 } };
+  await expectFailure(tooBig, (err) => {
+    assert.ok(err instanceof DataError, 'err instanceof DataError');
+    assert.match(err.message, /device 0 holds 50 training samples, fewer than one batch \(algorithm\.batchSize = 64\)/);
+    assert.match(err.message, /data\.smallShards=wrap/);
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'sp-wrap-'));
+  try {
+    const summary = await runExperiment({ ...tooBig, data: { ...tooBig.data, smallShards: 'wrap' } }, { outDir: dir, inline: true, data });
+    assert.equal(summary.rounds, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -80,6 +80,7 @@ const dataSchema = section({
   partition: specString(checkPartitionSpec, 'iid \\| dirichlet:α \\| skew:s \\| shards:c', 'How labels are dealt to devices: IID, Dirichlet(α) label proportions, label skew (fraction s sorted), or c classes per device.', 'iid'),
   volume: specString(checkVolumeSpec, 'equal \\| natural \\| volume:SR \\| zipf:a', 'Data volume per device: equal, natural (as the label partition deals them), an arithmetic series with p_1/p_n = SR, or Zipf(a).', 'equal'),
   limit: nonNegInt('Use at most this many training samples (0 = all).', 0),
+  smallShards: oneOf(['error', 'wrap'] as const, 'A device whose shard is smaller than algorithm.batchSize: error (default), or wrap (its batches span several reshuffled epochs of the shard; strong volume skew such as DAGC\'s volume:1000 needs it).', 'error'),
 }, 'Datasets and how they are split over devices.');
 
 const algorithmSchema = section({

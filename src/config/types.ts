@@ -42,6 +42,8 @@ export interface DataConfig {
   volume: string;
   /** Use at most this many training samples (0 = all). */
   limit: number;
+  /** A device shard smaller than one batch: `error` (default) or `wrap` (its batches span epochs of the shard). */
+  smallShards: 'error' | 'wrap';
 }
 
 export interface RunConfig {

@@ -163,6 +163,9 @@ export class Simulation {
     for (let i = 0; i < n; i++) {
       const s = parts.shards[i]!;
       if (s.length === 0) throw new DataError(`device ${i} has no training samples`, train.name);
+      if (s.length < config.algorithm.batchSize && config.data.smallShards === 'error') {
+        throw new DataError(`device ${i} holds ${s.length} training samples, fewer than one batch (algorithm.batchSize = ${config.algorithm.batchSize}); lower the batch size or the volume skew, or set data.smallShards=wrap to let its batches span epochs`, train.name);
+      }
       for (const r of s) if (r >= train.count) throw new DataError(`partition gives device ${i} sample ${r}, beyond ${train.count}`, train.name);
       shardTotal += s.length;
     }
