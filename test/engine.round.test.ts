@@ -1,4 +1,5 @@
-// The one-dispatch round (Simulation.step -> runRound: workers claim device chunks and meet at
+// The one-dispatch round (Simulation.step -> runRound: workers claim device chunks; decentralized
+// algorithms mix each device as soon as it and its in-peers have trained, server algorithms meet at
 // in-task barriers) gives the same bits as running the train, server and mix phases one by one, for
 // any pool size, and reports the error a sequential run meets first (the lowest failing device).
 import { test } from 'node:test';
@@ -16,9 +17,9 @@ const train = blobs(n * per, 6, 3, 1);
 const test_ = blobs(60, 6, 3, 2);
 const shards: Partition = { shards: Array.from({ length: n }, (_, i) => Uint32Array.from({ length: per }, (_, k) => i * per + k)) };
 
-function config(name: string, compressor: string): RunConfig {
+function config(name: string, compressor: string, topology = 'exponential:2'): RunConfig {
   return {
-    ...DEFAULT_CONFIG, name, devices: n, rounds: 100, evalEvery: 100, model: 'logistic', topology: 'exponential:2', compressor,
+    ...DEFAULT_CONFIG, name, devices: n, rounds: 100, evalEvery: 100, model: 'logistic', topology, compressor,
     faults: { linkDrop: 0.1, offline: 0.1 },
     algorithm: { ...DEFAULT_CONFIG.algorithm, name, lr: 0.05, momentum: 0.9, batchSize: 4, localSteps: 1 },
   };
@@ -34,9 +35,11 @@ function state(sim: Simulation): Uint8Array {
   return Uint8Array.from(out);
 }
 
-for (const [name, compressor] of [['sgp', 'none'], ['ef-sgd', 'topk:0.2']] as const) {
+for (const [name, compressor, topology] of [
+  ['sgp', 'none', 'exponential:2'], ['sparse-push', 'topk:0.2', 'exponential:1'], ['choco', 'topk:0.2', 'ring'], ['dpsgd', 'none', 'ring'], ['ef-sgd', 'topk:0.2', 'star'],
+] as const) {
   test(`${name}: step() (one dispatch per round) = train, server, mix phase by phase, for 1, 2 and 3 workers`, async () => {
-    const reference = await Simulation.create(config(name, compressor), { inline: true, data: { train, test: test_ }, partition: shards });
+    const reference = await Simulation.create(config(name, compressor, topology), { inline: true, data: { train, test: test_ }, partition: shards });
     try {
       for (let t = 0; t < 4; t++) {
         const ranges = splitRange(n, 3);
@@ -47,7 +50,7 @@ for (const [name, compressor] of [['sgp', 'none'], ['ef-sgd', 'topk:0.2']] as co
       }
       const want = state(reference);
       for (const workers of [1, 2, 3]) {
-        const sim = await Simulation.create(config(name, compressor), { workers, inline: workers === 1, data: { train, test: test_ }, partition: shards });
+        const sim = await Simulation.create(config(name, compressor, topology), { workers, inline: workers === 1, data: { train, test: test_ }, partition: shards });
         try {
           for (let t = 0; t < 4; t++) await sim.step();
           assert.deepEqual(state(sim), want, `${workers} workers`);

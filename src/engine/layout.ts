@@ -12,6 +12,7 @@
  *   srv.x, srv.<name>               server model and vectors (server algorithms)       (persistent)
  *   stats        f64[n*STATS]       per-device counters (bits, FLOPs, samples, ...)    (persistent)
  *   cursor       u32[n*2]           per-device (position in shard, epochs started)     (persistent)
+ *   ready        i32[n]             round + 1 once device i has trained in that round (Atomics)
  *   shardIdx     u32[sum |D_i|]     shard sample indices, reshuffled in place per epoch (persistent)
  *   shardOff     u32[n+1]           shard i = shardIdx[shardOff[i], shardOff[i+1])
  *   outbox       u8[n*stride]       one outbox per sender (header + encoded message)
@@ -46,10 +47,13 @@ export const DEVICE_EVAL_BUDGET = 2_000_000;
 export const DEVICE_EVAL_MIN = 200;
 
 /**
- * Words of the `ctl` region (i32, used with Atomics). A `round` task runs the round's stages
- * (train, [server,] mix) in every pool worker; workers claim device chunks of a stage from its
- * claim counter and count finished chunks in its done counter, which is the barrier between stages.
- * The main thread zeroes the stage words before each round (no task is running then).
+ * Words of the `ctl` region (i32, used with Atomics). A `round` task runs the whole round in every
+ * pool worker; workers claim device chunks from a claim counter. Server algorithms run train,
+ * server, mix as stages and count finished chunks in each stage's done counter (the barrier between
+ * stages). Decentralized algorithms need no barrier inside the round: a device is mixed as soon as
+ * it and its in-peers have trained this round (their `ready` stamps), mostly right after its own
+ * local steps while its vectors are still in cache. The main thread zeroes the words (but the slot
+ * counter) before each round (no task is running then).
  */
 export const Ctl = {
   /** Scratch slot counter (workers claim a slot at start-up; never reset). */
@@ -58,8 +62,10 @@ export const Ctl = {
   claim: 1,
   /** Done counters of stages 0..2 (words 4..6). */
   done: 4,
-  /** Non-zero: a worker failed this round; the others stop claiming and leave the barriers. */
+  /** Non-zero: a worker failed (staged rounds) or was lost; the others stop claiming and leave their waits. */
   abort: 7,
+  /** Workers waiting on a `ready` stamp (trainers notify only when some are). */
+  waiters: 8,
 } as const;
 export const CTL_WORDS = 16;
 
@@ -171,6 +177,7 @@ export function planArena(p: LayoutInput): ArenaLayout {
   }
   a.add('stats', 'f64', p.n * STATS);
   a.add('cursor', 'u32', p.n * 2);
+  a.add('ready', 'i32', p.n);
   a.add('shardIdx', 'u32', p.shardTotal);
   a.add('shardOff', 'u32', p.n + 1);
   a.add('outbox', 'u8', p.n * outboxStride(p.outboxPayload));

@@ -76,6 +76,8 @@ export interface PhaseResult {
   readonly error?: SerializedError;
   /** Device whose hook failed (`round`: the engine reports the lowest, as a sequential run would). */
   readonly errorDevice?: number;
+  /** Stage of that hook (`round`: 0 train, 1 server, 2 mix; an earlier stage's error comes first). */
+  readonly errorStage?: number;
 }
 
 export function serializeError(err: unknown): SerializedError {

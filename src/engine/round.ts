@@ -55,6 +55,14 @@ export class RoundView {
     return 1 / (this.outPeers(i).length + 1);
   }
 
+  /**
+   * The topology's out-peer lists this round (before faults; null without a topology). The same
+   * array object for every round of the same phase of a periodic schedule (a cache key).
+   */
+  outPeerTable(): readonly (readonly number[])[] | null {
+    return this.graph ? this.graph.outPeers : null;
+  }
+
   /** In-peers of i in the topology's graph (ascending); offline senders are filtered by outbox stamps. */
   inPeers(i: number): readonly number[] {
     return this.graph ? this.graph.inPeers[i]! : [];

@@ -91,7 +91,14 @@ export class WorkerRuntime {
   private waitMs = 0;
   /** Device whose hooks run now (-1 outside device loops): errors report it. */
   private currentDevice = -1;
+  /** Stage and device of the error a `round` task reports. */
+  private failure: { stage: number; device: number } | null = null;
   private readonly ctl: Int32Array;
+  private readonly ready: Int32Array;
+  /** Devices of a pipelined round waiting for their in-peers (re-used). */
+  private readonly pending: number[] = [];
+  /** Processing order of a round graph's devices (see deviceOrder), per out-peer table. */
+  private readonly orderCache = new WeakMap<readonly (readonly number[])[], Int32Array>();
 
   private constructor(init: WorkerInit, kernels: EngineKernels, slot: number, learner: Learner, topology: Topology | null) {
     this.arena = Arena.attach(init.memory, init.layout);
@@ -106,6 +113,7 @@ export class WorkerRuntime {
     const a = this.arena;
     this.buffer = a.buffer;
     this.ctl = new Int32Array(this.buffer, a.ptr('ctl'), CTL_WORDS);
+    this.ready = a.i32('ready');
     this.stats = a.f64('stats');
     this.w = a.f64('w');
     this.cursor = a.u32('cursor');
@@ -244,6 +252,7 @@ export class WorkerRuntime {
     this.learnMs = 0;
     this.waitMs = 0;
     this.currentDevice = -1;
+    this.failure = null;
     try {
       switch (task.phase) {
         case 'train': await this.train(task); break;
@@ -251,26 +260,165 @@ export class WorkerRuntime {
         case 'mix': this.mix(task); break;
         case 'evalDevices': await this.evalDevices(task); break;
         case 'evalGlobal': await this.evalGlobal(task); break;
-        case 'round': await this.round(task); break;
+        case 'round':
+          if (this.algorithm.kind === 'server') await this.roundStaged(task);
+          else await this.roundPipelined(task);
+          break;
       }
       return { learnMs: this.learnMs, busyMs: now() - t0 - this.waitMs };
     } catch (err) {
-      const errorDevice = this.currentDevice >= 0 ? { errorDevice: this.currentDevice } : {};
-      return { learnMs: this.learnMs, busyMs: now() - t0 - this.waitMs, error: serializeError(err), ...errorDevice };
+      const failure = this.failure as { stage: number; device: number } | null;
+      const where = failure ? { errorStage: failure.stage, errorDevice: failure.device }
+        : this.currentDevice >= 0 ? { errorDevice: this.currentDevice } : {};
+      return { learnMs: this.learnMs, busyMs: now() - t0 - this.waitMs, error: serializeError(err), ...where };
     }
   }
 
   // ---------------------------------------------------------------- rounds
 
   /**
-   * One round in this worker: for each stage, claim device chunks (ascending, from the stage's
-   * claim counter) until none are left, then wait until every claimed chunk is done. Which worker
-   * runs which device does not matter (hooks are pure functions of the arena), so results are the
-   * same for any pool size and any interleaving. On an error the worker raises the abort word;
-   * the others finish the chunk they hold (chunks are claimed in ascending order, so the lowest
-   * failing device is among the ones that ran) and return.
+   * One round of a decentralized algorithm in this worker, without a barrier between train and
+   * mix: claim device chunks (ascending) and train each device; mix a device as soon as it and its
+   * online in-peers have trained this round (`ready` stamps), which for most devices is right after
+   * its own local steps, while x_i is still in cache; the others wait in `pending` and are mixed
+   * when their in-peers are done (at the latest after this worker's last chunk). Mixing device i
+   * reads only its own state and its in-peers' outboxes, which nothing writes again this round, so
+   * the result is the same as train-everything-then-mix-everything, for any pool size.
+   *
+   * Errors do not stop the round: every device is trained, and every device whose own training
+   * succeeded is mixed, so the error reported (earliest stage, then lowest device, over all
+   * workers) is the one a sequential run would have met first.
    */
-  private async round(task: PhaseTask): Promise<void> {
+  private async roundPipelined(task: PhaseTask): Promise<void> {
+    const ctl = this.ctl;
+    const ready = this.ready;
+    const view = this.roundView(task.round);
+    const stamp = task.round + 1;
+    const n = this.meta.n;
+    const chunk = Math.max(1, task.chunk ?? n);
+    const chunks = Math.ceil(n / chunk);
+    const order = this.deviceOrder(view);
+    const trainCtx = new DeviceCtx(this, view);
+    const mixCtx = new DeviceCtx(this, view);
+    const pending = this.pending;
+    pending.length = 0;
+    let head = 0;
+    let error: unknown = null;
+    const record = (err: unknown, stage: number, device: number): void => {
+      const f = this.failure;
+      if (!f || stage < f.stage || (stage === f.stage && device < f.device)) {
+        error = err;
+        this.failure = { stage, device };
+      }
+    };
+    const mixOne = (i: number): void => {
+      try { this.mixDevice(mixCtx, view, i); } catch (err) { record(err, 2, i); }
+    };
+    for (;;) {
+      if (Atomics.load(ctl, Ctl.abort) !== 0) return;
+      const c = Atomics.add(ctl, Ctl.claim, 1);
+      if (c >= chunks) break;
+      const to = Math.min(n, (c + 1) * chunk);
+      for (let pos = c * chunk; pos < to; pos++) {
+        const i = order ? order[pos]! : pos;
+        let trained = !view.isOffline(i);
+        try {
+          await this.trainDevice(trainCtx, view, i);
+        } catch (err) {
+          record(err, 0, i);
+          trained = false;
+        }
+        Atomics.store(ready, i, stamp);
+        if (Atomics.load(ctl, Ctl.waiters) !== 0) Atomics.notify(ready, i);
+        if (trained) {
+          if (this.inputsReady(view, i, stamp)) mixOne(i);
+          else pending.push(i);
+        }
+        while (head < pending.length && this.inputsReady(view, pending[head]!, stamp)) mixOne(pending[head++]!);
+      }
+    }
+    for (; head < pending.length; head++) {
+      const i = pending[head]!;
+      if (!this.awaitInputs(view, i, stamp)) return;
+      mixOne(i);
+    }
+    if (error !== null) throw error;
+  }
+
+  /**
+   * The order a pipelined round trains devices in: walks that follow each device's first not yet
+   * visited out-peer (the device its message feeds), started from the lowest unvisited device.
+   * Along a walk each device's in-peer was trained just before it, so its mixing finds both x_i and
+   * the message in cache: a one-peer exponential round (a permutation) becomes its cycles, a ring
+   * stays in ascending order. Null (ascending order) without a topology. The order never changes
+   * results, only where the bytes are when they are read.
+   */
+  private deviceOrder(view: RoundView): Int32Array | null {
+    const table = view.outPeerTable();
+    if (!table) return null;
+    let order = this.orderCache.get(table);
+    if (!order) {
+      const n = table.length;
+      order = new Int32Array(n);
+      const visited = new Uint8Array(n);
+      let k = 0;
+      for (let start = 0; start < n; start++) {
+        let cur = start;
+        while (cur >= 0 && !visited[cur]) {
+          visited[cur] = 1;
+          order[k++] = cur;
+          const out = table[cur]!;
+          let next = -1;
+          for (let q = 0; q < out.length; q++) if (!visited[out[q]!]) { next = out[q]!; break; }
+          cur = next;
+        }
+      }
+      this.orderCache.set(table, order);
+    }
+    return order;
+  }
+
+  /** True when every online in-peer of i has trained in this round. */
+  private inputsReady(view: RoundView, i: number, stamp: number): boolean {
+    const peers = view.inPeers(i);
+    for (let k = 0; k < peers.length; k++) {
+      const j = peers[k]!;
+      if (Atomics.load(this.ready, j) !== stamp && !view.isOffline(j)) return false;
+    }
+    return true;
+  }
+
+  /** Waits until every online in-peer of i has trained; false when the round was aborted. */
+  private awaitInputs(view: RoundView, i: number, stamp: number): boolean {
+    const ctl = this.ctl;
+    const peers = view.inPeers(i);
+    for (let k = 0; k < peers.length; k++) {
+      const j = peers[k]!;
+      if (view.isOffline(j)) continue;
+      let seen = Atomics.load(this.ready, j);
+      if (seen === stamp) continue;
+      const t0 = now();
+      while (seen !== stamp) {
+        if (Atomics.load(ctl, Ctl.abort) !== 0) { this.waitMs += now() - t0; return false; }
+        Atomics.add(ctl, Ctl.waiters, 1);
+        // Timed, so a lost worker (the main thread raises abort) cannot leave this one waiting.
+        Atomics.wait(this.ready, j, seen, 50);
+        Atomics.sub(ctl, Ctl.waiters, 1);
+        seen = Atomics.load(this.ready, j);
+      }
+      this.waitMs += now() - t0;
+    }
+    return true;
+  }
+
+  /**
+   * One round of a server algorithm in this worker: for each stage (train, server, mix), claim
+   * device chunks (ascending, from the stage's claim counter) until none are left, then wait until
+   * every claimed chunk is done. On an error the worker raises the abort word; the others finish
+   * the chunk they hold (chunks are claimed in ascending order, so the lowest failing device is
+   * among the ones that ran) and return.
+   */
+  private async roundStaged(task: PhaseTask): Promise<void> {
     const ctl = this.ctl;
     const stages: readonly Phase[] = this.algorithm.kind === 'server' ? ['train', 'server', 'mix'] : ['train', 'mix'];
     const n = this.meta.n;
@@ -289,6 +437,7 @@ export class WorkerRuntime {
           else if (stage === 'server') this.server(part);
           else this.mix(part);
         } catch (err) {
+          this.failure = { stage: s, device: this.currentDevice };
           Atomics.store(ctl, Ctl.abort, 1);
           for (let k = 0; k < stages.length; k++) Atomics.notify(ctl, Ctl.done + k);
           throw err;
@@ -313,19 +462,24 @@ export class WorkerRuntime {
     const view = this.roundView(task.round);
     const ctx = new DeviceCtx(this, view);
     for (let i = task.from; i < task.to; i++) {
-      const st = i * STATS;
       this.currentDevice = i;
-      if (view.isOffline(i)) { this.stats[st + Stat.roundTime] = 0; continue; }
-      ctx.reset(i);
-      try {
-        await this.algorithm.local(ctx);
-        this.algorithm.send(ctx);
-      } catch (err) {
-        throw this.deviceError(err, i, task.round, 'local steps / send');
-      }
-      this.stats[st + Stat.roundTime] = this.clock.computeTime(i, ctx.roundFlops) + ctx.maxTransfer;
+      await this.trainDevice(ctx, view, i);
     }
     this.currentDevice = -1;
+  }
+
+  /** Local steps and send of device i (nothing for an offline device but its round time). */
+  private async trainDevice(ctx: DeviceCtx, view: RoundView, i: number): Promise<void> {
+    const st = i * STATS;
+    if (view.isOffline(i)) { this.stats[st + Stat.roundTime] = 0; return; }
+    ctx.reset(i);
+    try {
+      await this.algorithm.local(ctx);
+      this.algorithm.send(ctx);
+    } catch (err) {
+      throw this.deviceError(err, i, view.round, 'local steps / send');
+    }
+    this.stats[st + Stat.roundTime] = this.clock.computeTime(i, ctx.roundFlops) + ctx.maxTransfer;
   }
 
   private server(task: PhaseTask): void {
@@ -338,17 +492,22 @@ export class WorkerRuntime {
     const view = this.roundView(task.round);
     const ctx = new DeviceCtx(this, view);
     for (let i = task.from; i < task.to; i++) {
-      if (view.isOffline(i)) continue;
       this.currentDevice = i;
-      ctx.reset(i);
-      try {
-        this.algorithm.mix(ctx);
-      } catch (err) {
-        throw this.deviceError(err, i, task.round, 'mixing');
-      }
-      this.checkFinite(i, task.round, 'mixing');
+      this.mixDevice(ctx, view, i);
     }
     this.currentDevice = -1;
+  }
+
+  /** Mixing of device i and the finiteness check of its result (nothing for an offline device). */
+  private mixDevice(ctx: DeviceCtx, view: RoundView, i: number): void {
+    if (view.isOffline(i)) return;
+    ctx.reset(i);
+    try {
+      this.algorithm.mix(ctx);
+    } catch (err) {
+      throw this.deviceError(err, i, view.round, 'mixing');
+    }
+    this.checkFinite(i, view.round, 'mixing');
   }
 
   /**

@@ -289,10 +289,11 @@ export class Simulation {
   }
 
   /**
-   * Runs one round as a single `round` task per pool worker: the workers claim device chunks of
-   * train, (server,) mix and meet at in-task barriers (see WorkerRuntime.round), so a round costs
+   * Runs one round as a single `round` task per pool worker: the workers claim device chunks and
+   * mix each device once it and its in-peers have trained (server algorithms: train, server, mix
+   * stages with in-task barriers; see WorkerRuntime.roundPipelined / roundStaged), so a round costs
    * one dispatch and a descheduled worker holds the others up by one chunk at most. Same results
-   * as runPhase('train'), runPhase('server'), runPhase('mix') in turn.
+   * as runPhase('train'), runPhase('server'), runPhase('mix') in turn, for any pool size.
    */
   async runRound(round: number): Promise<PhaseResult[]> {
     const ctl = new Int32Array(this.arena.buffer, this.arena.ptr('ctl'), CTL_WORDS);
@@ -305,6 +306,7 @@ export class Simulation {
     const lost = (): void => {
       Atomics.store(ctl, Ctl.abort, 1);
       for (let k = 0; k < 3; k++) Atomics.notify(ctl, Ctl.done + k);
+      // Workers waiting on `ready` stamps re-check the abort word within their wait timeout.
     };
     const t0 = performance.now();
     const results = await this.executor.run(tasks, lost);
@@ -315,8 +317,8 @@ export class Simulation {
     for (const r of results) {
       learnMs += r.learnMs;
       busyMs += r.busyMs;
-      // The error a sequential run would have met first: non-device errors, then the lowest device.
-      if (r.error && (!failed || (r.errorDevice ?? -1) < (failed.errorDevice ?? -1))) failed = r;
+      // The error a sequential run would have met first: non-device errors, then the earliest stage, then the lowest device.
+      if (r.error && (!failed || before(r, failed))) failed = r;
     }
     if (failed) throw reviveError(failed.error!);
     this.lastTimings.push({ phase: 'round', wallMs, learnMs, busyMs });
@@ -410,6 +412,14 @@ export class Simulation {
   async close(): Promise<void> {
     await this.executor.close();
   }
+}
+
+/** Error order of a round: errors outside device hooks first, then by stage, then by device. */
+function before(a: PhaseResult, b: PhaseResult): boolean {
+  const sa = a.errorDevice === undefined ? -1 : (a.errorStage ?? 0);
+  const sb = b.errorDevice === undefined ? -1 : (b.errorStage ?? 0);
+  if (sa !== sb) return sa < sb;
+  return (a.errorDevice ?? -1) < (b.errorDevice ?? -1);
 }
 
 function dataFractionsOf(parts: Partition, n: number): Float64Array {
