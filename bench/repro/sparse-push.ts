@@ -31,7 +31,7 @@
  */
 import {
   firstReaching, fmtBits, fmtNum, fmtRatio, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study,
-  type RunResult, type RunSpec, type Table,
+  type RunResult, type RunSpec, type SetValue, type Table,
 } from './common.js';
 
 const HELP = `bench/repro/sparse-push.ts: SGP vs Sparse-Push vs Skew-Compensated Sparse-Push
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         const gamma = v.gamma ?? GAMMA;
         if (gamma !== GAMMA && seed > 1) continue;
         // SGP has no consensus step (push-sum mixing, gamma unused) and no memory form.
-        const own = v.algorithm === 'sgp' ? {} : { 'algorithm.memory': memory, 'algorithm.gamma': gamma };
+        const own: Record<string, SetValue> = v.algorithm === 'sgp' ? {} : { 'algorithm.memory': memory, 'algorithm.gamma': gamma };
         specs.push({
           id: `${slug(partition)}-${v.algorithm}${memory === 'ef' ? '-ef' : ''}${gamma !== GAMMA ? `-g${gamma}` : ''}-${slug(v.compressor)}-s${seed}`,
           sets: { ...base, seed, 'data.partition': partition, 'algorithm.name': v.algorithm, ...own, compressor: v.compressor },
