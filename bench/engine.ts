@@ -102,6 +102,8 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
   const config: RunConfig = {
     ...DEFAULT_CONFIG,
     devices: n, rounds: 1_000_000, evalEvery: 1_000_000, model: 'logistic', topology: 'exponential:1',
+    // 16 samples per device from 4096 devices on: batches of 32 span two reshuffled epochs.
+    data: { ...DEFAULT_CONFIG.data, smallShards: 'wrap' },
     algorithm: { ...DEFAULT_CONFIG.algorithm, name: 'sgp', lr: 0.01, momentum: 0.9, batchSize: 32, localSteps: 1 },
     compressor: 'none', workers,
   };
