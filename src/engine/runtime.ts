@@ -97,8 +97,8 @@ export class WorkerRuntime {
   private readonly ready: Int32Array;
   /** Devices of a pipelined round waiting for their in-peers (re-used). */
   private readonly pending: number[] = [];
-  /** Processing order of a round graph's devices (see deviceOrder), per out-peer table. */
-  private readonly orderCache = new WeakMap<readonly (readonly number[])[], Int32Array>();
+  /** Processing order of a round graph's devices (see deviceOrder), per out-peer table and chunk size. */
+  private readonly orderCache = new WeakMap<readonly (readonly number[])[], { chunk: number; order: Int32Array }>();
 
   private constructor(init: WorkerInit, kernels: EngineKernels, slot: number, learner: Learner, topology: Topology | null) {
     this.arena = Arena.attach(init.memory, init.layout);
@@ -278,12 +278,13 @@ export class WorkerRuntime {
 
   /**
    * One round of a decentralized algorithm in this worker, without a barrier between train and
-   * mix: claim device chunks (ascending) and train each device; mix a device as soon as it and its
-   * online in-peers have trained this round (`ready` stamps), which for most devices is right after
-   * its own local steps, while x_i is still in cache; the others wait in `pending` and are mixed
-   * when their in-peers are done (at the latest after this worker's last chunk). Mixing device i
-   * reads only its own state and its in-peers' outboxes, which nothing writes again this round, so
-   * the result is the same as train-everything-then-mix-everything, for any pool size.
+   * mix: claim chunks of the round's device order (deviceOrder) and train each device; mix a
+   * device as soon as it and its online in-peers have trained this round (`ready` stamps), which
+   * for most devices is right after its own local steps, while x_i and the in-message are still in
+   * cache; the others wait in `pending` and are mixed when their in-peers are done (at the latest
+   * after this worker's last chunk). Mixing device i reads only its own state and its in-peers'
+   * outboxes, which nothing writes again this round, so the result is the same as
+   * train-everything-then-mix-everything, for any pool size and order.
    *
    * Errors do not stop the round: every device is trained, and every device whose own training
    * succeeded is mixed, so the error reported (earliest stage, then lowest device, over all
@@ -297,7 +298,7 @@ export class WorkerRuntime {
     const n = this.meta.n;
     const chunk = Math.max(1, task.chunk ?? n);
     const chunks = Math.ceil(n / chunk);
-    const order = this.deviceOrder(view);
+    const order = this.deviceOrder(view, chunk);
     const trainCtx = new DeviceCtx(this, view);
     const mixCtx = new DeviceCtx(this, view);
     const pending = this.pending;
@@ -336,6 +337,14 @@ export class WorkerRuntime {
         }
         while (head < pending.length && this.inputsReady(view, pending[head]!, stamp)) mixOne(pending[head++]!);
       }
+      // After each chunk: mix every waiting device whose in-peers are done by now (keeps the rest in order).
+      let kept = head;
+      for (let k = head; k < pending.length; k++) {
+        const i = pending[k]!;
+        if (this.inputsReady(view, i, stamp)) mixOne(i);
+        else pending[kept++] = i;
+      }
+      pending.length = kept;
     }
     for (; head < pending.length; head++) {
       const i = pending[head]!;
@@ -346,35 +355,42 @@ export class WorkerRuntime {
   }
 
   /**
-   * The order a pipelined round trains devices in: walks that follow each device's first not yet
-   * visited out-peer (the device its message feeds), started from the lowest unvisited device.
-   * Along a walk each device's in-peer was trained just before it, so its mixing finds both x_i and
-   * the message in cache: a one-peer exponential round (a permutation) becomes its cycles, a ring
-   * stays in ascending order. Null (ascending order) without a topology. The order never changes
-   * results, only where the bytes are when they are read.
+   * The order a pipelined round trains devices in. Chunks stay contiguous device ranges (so two
+   * workers never write neighbouring devices' small per-device state, which shares cache lines);
+   * inside a chunk, walks follow each device's first not yet visited out-peer in the chunk (the
+   * device its message feeds), started from the lowest unvisited device. Along a walk each
+   * device's in-peer was trained just before it, so its mixing finds both x_i and the message in
+   * cache: with one worker (one chunk) a one-peer exponential round (a permutation) becomes its
+   * cycles, a ring stays ascending. Null (ascending order) without a topology. The order never
+   * changes results, only where the bytes are when they are read.
    */
-  private deviceOrder(view: RoundView): Int32Array | null {
+  private deviceOrder(view: RoundView, chunk: number): Int32Array | null {
     const table = view.outPeerTable();
     if (!table) return null;
-    let order = this.orderCache.get(table);
-    if (!order) {
-      const n = table.length;
-      order = new Int32Array(n);
-      const visited = new Uint8Array(n);
-      let k = 0;
-      for (let start = 0; start < n; start++) {
+    const cached = this.orderCache.get(table);
+    if (cached && cached.chunk === chunk) return cached.order;
+    const n = table.length;
+    const order = new Int32Array(n);
+    const visited = new Uint8Array(n);
+    let k = 0;
+    for (let lo = 0; lo < n; lo += chunk) {
+      const hi = Math.min(n, lo + chunk);
+      for (let start = lo; start < hi; start++) {
         let cur = start;
         while (cur >= 0 && !visited[cur]) {
           visited[cur] = 1;
           order[k++] = cur;
           const out = table[cur]!;
           let next = -1;
-          for (let q = 0; q < out.length; q++) if (!visited[out[q]!]) { next = out[q]!; break; }
+          for (let q = 0; q < out.length; q++) {
+            const j = out[q]!;
+            if (j >= lo && j < hi && !visited[j]) { next = j; break; }
+          }
           cur = next;
         }
       }
-      this.orderCache.set(table, order);
     }
+    this.orderCache.set(table, { chunk, order });
     return order;
   }
 
@@ -420,7 +436,7 @@ export class WorkerRuntime {
    */
   private async roundStaged(task: PhaseTask): Promise<void> {
     const ctl = this.ctl;
-    const stages: readonly Phase[] = this.algorithm.kind === 'server' ? ['train', 'server', 'mix'] : ['train', 'mix'];
+    const stages: readonly Phase[] = ['train', 'server', 'mix'];
     const n = this.meta.n;
     const chunk = Math.max(1, task.chunk ?? n);
     const chunks = Math.ceil(n / chunk);

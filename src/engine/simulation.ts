@@ -300,8 +300,7 @@ export class Simulation {
     for (let k = Ctl.slot + 1; k < CTL_WORDS; k++) Atomics.store(ctl, k, 0);
     const size = this.executor.size;
     const n = this.meta.n;
-    // ~16 chunks per worker (a chunk is a few ms of work at most), none with a pool of one.
-    const chunk = size === 1 ? n : Math.max(1, Math.min(64, Math.ceil(n / (16 * size))));
+    const chunk = roundChunk(n, size);
     const tasks: PhaseTask[] = Array.from({ length: size }, () => ({ phase: 'round' as const, round, from: 0, to: n, chunk }));
     const lost = (): void => {
       Atomics.store(ctl, Ctl.abort, 1);
@@ -412,6 +411,19 @@ export class Simulation {
   async close(): Promise<void> {
     await this.executor.close();
   }
+}
+
+/**
+ * Devices per claimed chunk of a round: all of them with a pool of one; else ~8 chunks per worker
+ * (balance when a worker is descheduled) of at most 256 devices. Chunks of 8 or more devices are
+ * rounded up to a multiple of 16, so their boundaries fall on cache-line boundaries of every
+ * per-device region (w, cursor, ready, stats: 16 devices = 2, 2, 1 and 24 lines) and two workers
+ * do not write the same line.
+ */
+export function roundChunk(n: number, workers: number): number {
+  if (workers <= 1) return n;
+  const raw = Math.max(1, Math.min(256, Math.ceil(n / (8 * workers))));
+  return raw >= 8 ? Math.ceil(raw / 16) * 16 : raw;
 }
 
 /** Error order of a round: errors outside device hooks first, then by stage, then by device. */
