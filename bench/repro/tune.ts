@@ -1,0 +1,190 @@
+/**
+ * Tuning study behind the per-algorithm defaults (src/algorithms/defaults.ts) for issue #5:
+ * SGP vs Sparse-Push (top-1% + int8) on logistic and LeNet-5, then the defaults checked on
+ * IID (aggressive compression) and skew:1 (Skew-Compensated Sparse-Push).
+ *
+ *   node --import tsx bench/repro/tune.ts [--quick] [--grid-only] [--workers N] [--out DIR] [--dry-run]
+ *
+ * Setting (fixed before any run): 16 devices, exponential:1, Fashion-MNIST (60k / 10k), IID,
+ * momentum 0.9, batch 32, one local step, 300 rounds (the config default), evaluated every 50,
+ * seed 1, Sparse-Push memory `choco`.
+ *
+ * What is tuned, with the same grid of learning rates for every algorithm:
+ *   SGP:                  lr in {0.02, 0.05, 0.1}                         (3 runs per model)
+ *   Sparse-Push topk:0.01+int8: lr in {0.02, 0.05, 0.1} x gamma in {0.05, 0.1, 0.2} (9 runs per model)
+ * SGP has no consensus step (gamma unused), so its budget is the lr axis only; Sparse-Push gets
+ * the same lr axis and, in addition, the gamma axis it needs. Nothing else is tuned; momentum,
+ * batch size and rounds are the config defaults. sc-sparse-push is NOT tuned here: on skew:1 it
+ * runs at its default gamma with the same compressor as Sparse-Push (same bits).
+ *
+ * Checks at the defaults (lr = config default, gamma = DEFAULT_GAMMA of each algorithm, read from
+ * src/algorithms/defaults.ts and recorded explicitly in every run):
+ *   IID: Sparse-Push topk:0.001+int8 and topk:0.003+int8 (the most aggressive setting within 1.5
+ *        points of SGP), both models.
+ *   skew:1: SGP, Sparse-Push and sc-sparse-push with topk:0.01+int8, both models (logistic with
+ *        3 seeds; LeNet seed 1 only, for cost).
+ * Quick mode: logistic only (grid and checks, seed 1).
+ *
+ * Budget and measured runtime (2-core machine shared with two other agents, --workers 1):
+ * LeNet ~0.38 s per round of 16 devices plus ~8 s per evaluation (10k test images for the
+ * average model and for every device's model), i.e. ~3-4 minutes per 300-round run; the LeNet
+ * grid (12 runs) is about 45 minutes, which is why it has 3 x 3 points and one seed. Logistic
+ * runs take seconds. Full: about 1.2 hours; quick: a few minutes.
+ */
+import { DEFAULT_GAMMA } from '../../src/algorithms/defaults.js';
+import {
+  fmtBits, fmtNum, fmtRatio, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study,
+  type RunResult, type RunSpec, type SetValue, type Table,
+} from './common.js';
+
+const HELP = `bench/repro/tune.ts: lr / gamma grid for SGP and Sparse-Push (top-1%+int8) on logistic and
+LeNet-5 (16 devices, exponential:1, Fashion-MNIST, IID), then the defaults on IID and skew:1.`;
+
+const LRS = [0.02, 0.05, 0.1] as const;
+const GAMMAS = [0.05, 0.1, 0.2] as const;
+/** The config default learning rate (src/config/schema.ts); the checks run at it. */
+const DEFAULT_LR = 0.05;
+const ROUNDS = 300;
+const EVAL_EVERY = 50;
+const MAIN_COMPRESSOR = 'topk:0.01+int8';
+const AGGRESSIVE = ['topk:0.003+int8', 'topk:0.001+int8'] as const;
+
+type Algo = 'sgp' | 'sparse-push' | 'sc-sparse-push';
+
+function slug(s: string): string {
+  return s.replace(/:/g, '').replace(/\+/g, '-').replace(/[^\w.-]/g, '_');
+}
+
+function gammaOf(a: Algo): number {
+  const g = DEFAULT_GAMMA[a];
+  if (g === undefined) throw new Error(`no default gamma for ${a}`);
+  return g;
+}
+
+async function main(): Promise<void> {
+  const opts = parseStudyArgs('tune', { seeds: { quick: 1, full: 3 }, help: HELP, flags: { 'grid-only': 'run the lr / gamma grid only (the checks need the defaults it chooses)' } });
+  const study = new Study(opts);
+  const models = opts.quick ? ['logistic'] : ['logistic', 'lenet'];
+  const base = {
+    devices: 16, rounds: ROUNDS, evalEvery: EVAL_EVERY, topology: 'exponential:1',
+    'data.train': 'fashion-mnist', 'data.test': 'fashion-mnist:test', 'data.volume': 'equal',
+    'algorithm.momentum': 0.9, 'algorithm.batchSize': 32, 'algorithm.localSteps': 1,
+  };
+  const spec = (kind: 'grid' | 'check', model: string, partition: string, algorithm: Algo, compressor: string, lr: number, gamma: number | null, seed: number): RunSpec => {
+    // SGP has no consensus step and no memory form.
+    const own: Record<string, SetValue> = gamma === null ? {} : { 'algorithm.memory': 'choco', 'algorithm.gamma': gamma };
+    return {
+      id: `${model}-${slug(partition)}-${algorithm}-${slug(compressor)}-lr${lr}${gamma === null ? '' : `-g${gamma}`}-s${seed}`,
+      sets: { ...base, model, seed, 'data.partition': partition, 'algorithm.name': algorithm, 'algorithm.lr': lr, ...own, compressor },
+      tags: { kind, model, partition, algorithm, compressor, lr, gamma: gamma ?? '–', seed },
+    };
+  };
+
+  const specs: RunSpec[] = [];
+  const seen = new Set<string>();
+  const add = (s: RunSpec): void => { if (!seen.has(s.id)) { seen.add(s.id); specs.push(s); } };
+  for (const model of models) {
+    // The default-lr column first: it is the one the defaults are judged on.
+    for (const lr of [DEFAULT_LR, ...LRS.filter((x) => x !== DEFAULT_LR)]) {
+      add(spec('grid', model, 'iid', 'sgp', 'none', lr, null, 1));
+      for (const g of GAMMAS) add(spec('grid', model, 'iid', 'sparse-push', MAIN_COMPRESSOR, lr, g, 1));
+    }
+  }
+  const checkSeeds = (model: string): number => (model === 'logistic' ? opts.seeds : 1);
+  for (const model of opts.flags.has('grid-only') ? [] : models) {
+    for (const c of AGGRESSIVE) add(spec('check', model, 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push'), 1));
+    for (let seed = 1; seed <= checkSeeds(model); seed++) {
+      add(spec('check', model, 'iid', 'sgp', 'none', DEFAULT_LR, null, seed));
+      add(spec('check', model, 'iid', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
+      add(spec('check', model, 'skew:1', 'sgp', 'none', DEFAULT_LR, null, seed));
+      add(spec('check', model, 'skew:1', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
+      add(spec('check', model, 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed));
+    }
+  }
+
+  const results = await study.runAll(specs);
+  if (results.length === 0) { study.finish({ tables: [] }); return; }
+  const tables: Table[] = [];
+  const data: Record<string, unknown>[] = [];
+  const acc = (r: RunResult): number => r.summary.final.accuracy ?? 0;
+  const bits = (r: RunResult): number => r.summary.final.bitsSent ?? 0;
+  // Mean of the last two evaluations: a less noisy companion to the final accuracy.
+  const tail2 = (r: RunResult): number => {
+    const a = r.metrics.map((m) => m.accuracy).filter((x): x is number => typeof x === 'number').slice(-2);
+    return mean(a);
+  };
+
+  // 1. The grids, per model. Δ is against SGP at the same lr and against the best SGP of the grid.
+  for (const model of models) {
+    const grid = results.filter((r) => r.spec.tags['model'] === model && r.spec.tags['partition'] === 'iid' && r.spec.tags['seed'] === 1
+      && (r.spec.tags['algorithm'] === 'sgp' ? r.spec.tags['compressor'] === 'none' : r.spec.tags['compressor'] === MAIN_COMPRESSOR));
+    const sgpAt = new Map(grid.filter((r) => r.spec.tags['algorithm'] === 'sgp').map((r) => [Number(r.spec.tags['lr']), r]));
+    if (sgpAt.size === 0) continue;
+    const bestSgp = Math.max(...[...sgpAt.values()].map(acc));
+    const rows = grid
+      .sort((a, b) => Number(a.spec.tags['lr']) - Number(b.spec.tags['lr']) || String(a.spec.tags['algorithm']).localeCompare(String(b.spec.tags['algorithm'])) || Number(a.spec.tags['gamma']) - Number(b.spec.tags['gamma']))
+      .map((r) => {
+        const lr = Number(r.spec.tags['lr']);
+        const sgp = sgpAt.get(lr);
+        const row = {
+          model, algorithm: String(r.spec.tags['algorithm']), compressor: String(r.spec.tags['compressor']), lr, gamma: r.spec.tags['gamma'],
+          accuracy: acc(r), tail2: tail2(r), consensus: r.summary.final.consensusDistance ?? NaN, bits: bits(r),
+          wire: r.summary.final.compressionRatio ?? 1, fewerBits: sgp ? bits(sgp) / bits(r) : NaN,
+          deltaSameLr: sgp ? 100 * (acc(r) - acc(sgp)) : NaN, deltaBest: 100 * (acc(r) - bestSgp), paramsHash: r.summary.paramsHash,
+        };
+        data.push({ table: 'grid', ...row, accuracy: round(row.accuracy, 5), tail2: round(row.tail2, 5) });
+        return [
+          row.algorithm, row.compressor, String(lr), String(row.gamma), pctMeanStd([row.accuracy]), pctMeanStd([row.tail2]),
+          signed(row.deltaSameLr), signed(row.deltaBest), fmtNum(row.consensus), fmtBits(row.bits), fmtRatio(row.wire), fmtRatio(row.fewerBits),
+        ];
+      });
+    tables.push({
+      title: `Grid: ${model}, IID, 16 devices, exponential:1, ${ROUNDS} rounds, seed 1`,
+      headers: ['Algorithm', 'Compressor', 'lr', 'γ', 'Final acc. %', 'Mean of last 2 evals %', 'Δ vs SGP same lr (pts)', 'Δ vs best SGP (pts)', 'Consensus dist.', 'Bits sent', 'Wire ratio', 'Fewer bits than SGP'],
+      rows,
+      caption: 'Final acc.: test accuracy of the network-average model at the last round. Wire ratio: 32·d per message / bits the codec emitted. Fewer bits: SGP\'s total bits at the same lr and rounds / this run\'s.',
+    });
+  }
+
+  // 2. The defaults: IID (main and aggressive compressors) and skew:1 (loss and recovery).
+  const checks = results.filter((r) => r.spec.tags['kind'] === 'check' || (r.spec.tags['lr'] === DEFAULT_LR && r.spec.tags['partition'] === 'iid'
+    && (r.spec.tags['algorithm'] === 'sgp' || r.spec.tags['gamma'] === gammaOf('sparse-push'))));
+  const rows: string[][] = [];
+  const byMP = groupBy(checks, (r) => `${r.spec.tags['model']}|${r.spec.tags['partition']}`);
+  for (const [key, group] of byMP) {
+    const [model, partition] = key.split('|') as [string, string];
+    const byVariant = groupBy(group, (r) => `${r.spec.tags['algorithm']}|${r.spec.tags['compressor']}|${r.spec.tags['gamma']}`);
+    // Same seeds for every variant of a row group: compare on the seeds SGP has.
+    const sgpRuns = byVariant.get('sgp|none|–') ?? [];
+    const sgpAcc = mean(sgpRuns.map(acc));
+    const sgpBits = mean(sgpRuns.map(bits));
+    const spMain = byVariant.get(`sparse-push|${MAIN_COMPRESSOR}|${gammaOf('sparse-push')}`) ?? [];
+    const spAcc = mean(spMain.map(acc));
+    for (const [vk, runs] of byVariant) {
+      const [algorithm, compressor, gamma] = vk.split('|') as [string, string, string];
+      const a = mean(runs.map(acc));
+      const recovered = algorithm === 'sc-sparse-push' && compressor === MAIN_COMPRESSOR && sgpAcc > spAcc ? (a - spAcc) / (sgpAcc - spAcc) : null;
+      const wire = mean(runs.map((r) => r.summary.final.compressionRatio ?? 1));
+      rows.push([
+        model, partition, algorithm, compressor, String(DEFAULT_LR), gamma, String(runs.length), pctMeanStd(runs.map(acc)),
+        sgpRuns.length > 0 ? signed(100 * (a - sgpAcc)) : '–', fmtRatio(wire), fmtRatio(sgpBits / mean(runs.map(bits))),
+        recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%`,
+      ]);
+      data.push({ table: 'defaults', model, partition, algorithm, compressor, lr: DEFAULT_LR, gamma, seeds: runs.length, accuracies: runs.map(acc), accuracy: round(a, 5), deltaVsSgpPts: round(100 * (a - sgpAcc), 3), wireRatio: round(wire, 2), fewerBits: round(sgpBits / mean(runs.map(bits)), 2), recovered, paramsHash: runs.map((r) => r.summary.paramsHash) });
+    }
+  }
+  tables.push({
+    title: `At the defaults (lr ${DEFAULT_LR}, γ sparse-push ${gammaOf('sparse-push')}, sc-sparse-push ${gammaOf('sc-sparse-push')}; ${ROUNDS} rounds)`,
+    headers: ['Model', 'Partition', 'Algorithm', 'Compressor', 'lr', 'γ', 'Seeds', 'Final acc. %', 'Δ vs SGP (pts)', 'Wire ratio', 'Fewer bits than SGP', 'Loss recovered by SC'],
+    rows,
+    caption: `Loss recovered = (SC − SP) / (SGP − SP) with SP = Sparse-Push ${MAIN_COMPRESSOR} at the same seeds and bits budget (same compressor). Accuracies are means over seeds (± std when more than one).`,
+  });
+  study.finish({ tables, data, notes: [`Tuned: SGP lr ∈ {${LRS.join(', ')}}; Sparse-Push (${MAIN_COMPRESSOR}) lr ∈ {${LRS.join(', ')}} × γ ∈ {${GAMMAS.join(', ')}}. Nothing else.`] });
+}
+
+function signed(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+}
+
+runMain(main);
