@@ -36,6 +36,38 @@ export function axpby(n: u32, a: f32, x: usize, b: f32, y: usize): void {
   }
 }
 
+/**
+ * y = a x + b y (the same bits as axpby), returning how many results are NaN or +-Inf: the
+ * finiteness check of a mix fused into the pass that writes it.
+ */
+export function axpby_nonfinite(n: u32, a: f32, x: usize, b: f32, y: usize): u32 {
+  let i: u32 = 0;
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const va = f32x4.splat(a), vb = f32x4.splat(b);
+    const e = i32x4.splat(0x7f800000);
+    let c0 = i32x4.splat(0), c1 = i32x4.splat(0);
+    for (; i + 8 <= n; i += 8) {
+      const px = x + (<usize>i << 2), py = y + (<usize>i << 2);
+      const r0 = f32x4.add(f32x4.mul(va, v128.load(px)), f32x4.mul(vb, v128.load(py)));
+      const r1 = f32x4.add(f32x4.mul(va, v128.load(px, 16)), f32x4.mul(vb, v128.load(py, 16)));
+      v128.store(py, r0);
+      v128.store(py, r1, 16);
+      c0 = i32x4.sub(c0, i32x4.eq(v128.and(r0, e), e));
+      c1 = i32x4.sub(c1, i32x4.eq(v128.and(r1, e), e));
+    }
+    const t = i32x4.add(c0, c1);
+    c = <u32>(i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1) + i32x4.extract_lane(t, 2) + i32x4.extract_lane(t, 3));
+  }
+  for (; i < n; i++) {
+    const py = y + (<usize>i << 2);
+    const r = a * load<f32>(x + (<usize>i << 2)) + b * load<f32>(py);
+    store<f32>(py, r);
+    c += u32((reinterpret<u32>(r) & 0x7f800000) == 0x7f800000);
+  }
+  return c;
+}
+
 /** x *= a */
 export function scale(n: u32, a: f32, x: usize): void {
   let i: u32 = 0;

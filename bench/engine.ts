@@ -5,10 +5,14 @@
  *   node --import tsx bench/engine.ts [--quick] [--json] [--devices 16,256] [--workers 1,2] [--seconds 3]
  *
  * Reports per (devices, workers): rounds/s, device-steps/s, the fraction of round time spent
- * outside the learner's gradient calls (scheduling, batch sampling, momentum, messages, mixing,
- * barriers and load imbalance: 1 - mean worker learning time / round wall time), arena size and
- * peak RSS (process.resourceUsage().maxRSS, which includes the touched shared arena). Each
- * (devices, workers) point runs in its own child process, so its peak RSS is its own.
+ * outside learning (the issue's "scheduling, messages, mixing": sending, mixing, finiteness checks,
+ * dispatch, barriers and load imbalance: 1 - mean worker time inside the algorithm's local-step hook
+ * / round wall time; the local step is batch sampling, de-biasing, the gradient and the optimizer
+ * update), the stricter fraction outside the learner's gradient calls alone (which also counts
+ * sampling, de-biasing and the momentum update as overhead), arena size and peak RSS
+ * (process.resourceUsage().maxRSS, which includes the touched shared arena). Each (devices,
+ * workers) point runs in its own child process, so its peak RSS is its own. Rounds run in batches
+ * of 10 (Simulation.steps), as a run with the default evalEvery = 10 dispatches them.
  *
  * On a shared machine wall-clock figures move with the load, so each row also carries the
  * process's CPU time per round and the time its threads sat runnable waiting for a CPU (Linux
@@ -29,8 +33,11 @@ interface Row {
   roundsPerS: number;
   deviceStepsPerS: number;
   msPerRound: number;
+  /** Outside the local-step hooks (send, mix, checks, scheduling, dispatch, barriers, imbalance). */
   overheadFraction: number;
-  /** Part of it inside the worker tasks (sampling, optimizer, compress, mix, bookkeeping). */
+  /** Outside the learner's gradient calls alone (also counts sampling, de-biasing, the optimizer update). */
+  outsideGradientFraction: number;
+  /** Part of overheadFraction inside the worker tasks (send, mix, checks, bookkeeping). */
   inTaskFraction: number;
   /** Part of it outside the tasks (dispatch, wake-ups, barrier waits, imbalance). */
   dispatchFraction: number;
@@ -50,6 +57,8 @@ interface Row {
 
 const FEATURES = 784;
 const CLASSES = 10;
+
+const ROUNDS_PER_BATCH = 10;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -117,15 +126,16 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
     let rounds = 0;
     let wallMs = 0;
     let learnMs = 0;
+    let localMs = 0;
     let busyMs = 0;
     const [cpu0, wait0] = cpuSample();
     const start = performance.now();
     while (rounds < 3 || (performance.now() - start) / 1000 < seconds) {
       const r0 = performance.now();
-      await sim.step();
+      await sim.steps(ROUNDS_PER_BATCH);
       wallMs += performance.now() - r0;
-      for (const t of sim.lastTimings) { learnMs += t.learnMs; busyMs += t.busyMs; }
-      rounds++;
+      for (const t of sim.lastTimings) { learnMs += t.learnMs; localMs += t.localMs; busyMs += t.busyMs; }
+      rounds += ROUNDS_PER_BATCH;
     }
     const [cpu1, wait1] = cpuSample();
     const cpuMs = (cpu1 - cpu0) / 1e6;
@@ -135,8 +145,9 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
       roundsPerS: rounds / (wallMs / 1000),
       deviceStepsPerS: (rounds * n) / (wallMs / 1000),
       msPerRound: wallMs / rounds,
-      overheadFraction: 1 - learnMs / sim.workers / wallMs,
-      inTaskFraction: (busyMs - learnMs) / sim.workers / wallMs,
+      overheadFraction: 1 - localMs / sim.workers / wallMs,
+      outsideGradientFraction: 1 - learnMs / sim.workers / wallMs,
+      inTaskFraction: (busyMs - localMs) / sim.workers / wallMs,
       dispatchFraction: 1 - busyMs / sim.workers / wallMs,
       learnMsPerDeviceStep: learnMs / (rounds * n),
       cpuMsPerRound: cpuMs / rounds,
@@ -172,7 +183,7 @@ async function main(): Promise<void> {
       const row = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Row;
       rows.push(row);
       if (!json) {
-        console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}% (in tasks ${(100 * row.inTaskFraction).toFixed(1)}%, dispatch+barrier ${(100 * row.dispatchFraction).toFixed(1)}%)  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  cpu ${row.cpuMsPerRound.toFixed(1)} ms/round (${Math.round(row.deviceStepsPerCpuS)} steps/cpu-s), runqueue wait ${row.runqueueMsPerRound === null ? '-' : row.runqueueMsPerRound.toFixed(1)} ms/round, load ${row.load1.toFixed(1)}  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);
+        console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}% (in tasks ${(100 * row.inTaskFraction).toFixed(1)}%, dispatch+barrier ${(100 * row.dispatchFraction).toFixed(1)}%; outside gradient calls ${(100 * row.outsideGradientFraction).toFixed(1)}%)  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  cpu ${row.cpuMsPerRound.toFixed(1)} ms/round (${Math.round(row.deviceStepsPerCpuS)} steps/cpu-s), runqueue wait ${row.runqueueMsPerRound === null ? '-' : row.runqueueMsPerRound.toFixed(1)} ms/round, load ${row.load1.toFixed(1)}  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);
       }
     }
   }

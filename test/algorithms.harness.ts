@@ -261,6 +261,7 @@ export class Harness {
         return list;
       },
       serverMessage: () => null,
+      xCheckedFinite: () => {},
     };
   }
 }

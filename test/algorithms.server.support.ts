@@ -164,6 +164,7 @@ export class HookBench {
       gradient: async (params: Vec, g: Vec) => { g.view.set(grad(params.view.slice(), h++)); return 0; },
       inbox: () => [] as InMessage[],
       serverMessage: () => null,
+      xCheckedFinite: () => {},
     };
     return ctx as unknown as DeviceContext;
   }

@@ -62,6 +62,29 @@ for (const [name, compressor, topology] of [
       await reference.close();
     }
   });
+
+  test(`${name}: steps(k) (up to 16 rounds per dispatch, a barrier between rounds) = k x step(), virtual clock included, for 1, 2 and 3 workers`, async () => {
+    const rounds = 21; // crosses a task boundary (16 rounds per task)
+    const reference = await Simulation.create(config(name, compressor, topology), { inline: true, data: { train, test: test_ }, partition: shards });
+    try {
+      for (let t = 0; t < rounds; t++) await reference.step();
+      const want = state(reference);
+      for (const workers of [1, 2, 3]) {
+        const sim = await Simulation.create(config(name, compressor, topology), { workers, inline: workers === 1, data: { train, test: test_ }, partition: shards });
+        try {
+          await sim.steps(3);
+          await sim.steps(rounds - 3);
+          assert.equal(sim.round, rounds);
+          assert.deepEqual(state(sim), want, `${workers} workers`);
+          assert.equal(sim.simTimeS, reference.simTimeS, `${workers} workers: virtual clock`);
+        } finally {
+          await sim.close();
+        }
+      }
+    } finally {
+      await reference.close();
+    }
+  });
 }
 
 test('a failing round reports the lowest failing device, whatever the pool size', async () => {
@@ -80,6 +103,17 @@ test('a failing round reports the lowest failing device, whatever the pool size'
         assert.match(err.message, /NaN\/Inf in device 13's parameters at round 0/);
         return true;
       }, `${workers} workers`);
+    } finally {
+      await sim.close();
+    }
+    // The same from a multi-round dispatch: every worker stops after the failing round.
+    const multi = await Simulation.create(failing, { workers, inline: workers === 1, data: { train: poisoned, test: test_ }, partition: shards });
+    try {
+      await assert.rejects(multi.steps(12), (err: unknown) => {
+        assert.ok(err instanceof RunError, String(err));
+        assert.match(err.message, /NaN\/Inf in device 13's parameters at round 0/);
+        return true;
+      }, `${workers} workers, steps(12)`);
     } finally {
       await sim.close();
     }

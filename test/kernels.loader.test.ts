@@ -15,7 +15,7 @@ const ABI_FUNCTIONS: ReadonlyArray<Exclude<keyof KernelExports, 'memory'>> = [
   'rng_key', 'rng_u32', 'rng_fill_uniform',
   'quant_int8', 'dequant_int8', 'quant_int4', 'dequant_int4', 'qsgd_quant', 'qsgd_dequant', 'sign_pack', 'sign_unpack',
   'gather', 'scatter', 'scatter_add', 'varint_encode_deltas', 'varint_decode_deltas', 'bitmap_encode', 'bitmap_decode',
-  'axpy', 'axpby', 'scale', 'copy', 'fill', 'sub', 'dot', 'norm2sq', 'absmax', 'sum', 'count_nonfinite',
+  'axpy', 'axpby', 'axpby_nonfinite', 'scale', 'copy', 'fill', 'sub', 'dot', 'norm2sq', 'absmax', 'sum', 'count_nonfinite',
 ];
 
 test('simdSupported() is true on Node 20', () => {

@@ -46,6 +46,11 @@ for (const m of builds) {
         k.axpby(n, a, px, b, py);
         assertSameF32(m.f32(py, n), ey, `axpby ${what}`);
 
+        m.f32(py, n).set(y); ey = y.slice();
+        const enf = ref.axpbyNonfinite(a, x, b, ey);
+        assert.equal(k.axpby_nonfinite(n, a, px, b, py) >>> 0, enf, `axpby_nonfinite count ${what}`);
+        assertSameF32(m.f32(py, n), ey, `axpby_nonfinite ${what}`);
+
         const ex = x.slice();
         ref.scale(a, ex);
         k.scale(n, a, px);

@@ -15,6 +15,6 @@ export default async function phase(task: PhaseTask): Promise<PhaseResult> {
     runtime ??= WorkerRuntime.create(Piscina.workerData as WorkerInit);
     return await (await runtime).run(task);
   } catch (err) {
-    return { learnMs: 0, busyMs: 0, error: serializeError(err) };
+    return { learnMs: 0, localMs: 0, busyMs: 0, error: serializeError(err) };
   }
 }

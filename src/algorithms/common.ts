@@ -54,10 +54,12 @@ export function pushSumMix(dev: DeviceContext): void {
   // The own share a x_i is taken inside the first accumulate (one pass over x_i, same bits).
   if (inbox.length === 0) dev.kernels.scale(dev.d, a, dev.x.ptr);
   let w = a * dev.w[0]!;
+  let nonfinite = -1;
   for (let k = 0; k < inbox.length; k++) {
     const msg = inbox[k]!;
-    dev.compressor.accumulate(msg.bytes, dev.d, msg.selfWeight, dev.x.view, k === 0 ? a : 1);
+    nonfinite = dev.compressor.accumulate(msg.bytes, dev.d, msg.selfWeight, dev.x.view, k === 0 ? a : 1);
     w += msg.selfWeight * msg.weight;
   }
   dev.w[0] = w;
+  if (nonfinite === 0) dev.xCheckedFinite();
 }

@@ -134,6 +134,11 @@ export interface DeviceContext extends NodeContext {
   inbox(): InMessage[];
   /** Mix phase of server algorithms: the server's broadcast this round (null if it posted none). */
   serverMessage(): InMessage | null;
+  /**
+   * Mix phase: x_i's last write counted no NaN/Inf (an accumulate returned 0), so the engine's
+   * finiteness check after the hook can skip its own pass over x_i.
+   */
+  xCheckedFinite(): void;
 }
 
 export interface ServerContext extends NodeContext {

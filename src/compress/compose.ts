@@ -104,8 +104,11 @@ export class ComposedCompressor implements KernelCompressor {
     return length;
   }
 
-  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta = 1): void {
-    if (this.denseF32 && this.denseAccumulate(bytes, d, alpha, target, beta)) return;
+  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta = 1): number {
+    if (this.denseF32) {
+      const nonfinite = this.denseAccumulate(bytes, d, alpha, target, beta);
+      if (nonfinite >= 0) return nonfinite;
+    }
     checkD(this.spec, d);
     if (!(target instanceof Float32Array) || target.length !== d) {
       throw new InputError(`${this.spec}: accumulate target has length ${target?.length}, expected d=${d}`);
@@ -130,6 +133,7 @@ export class ComposedCompressor implements KernelCompressor {
       if (h.k > 0) ctx.kx.scatter_add(body.idx, body.vals, h.k, alpha, tp);
     }
     ctx.copyOut(tp, target);
+    return -1;
   }
 
   // ---- dense f32 fast path (`none`: what SGP / D-PSGD send every round) ----
@@ -162,17 +166,18 @@ export class ComposedCompressor implements KernelCompressor {
    * pass over it and one axpy straight from it. Returns false when it does not apply (the general
    * path then validates, decodes and reports whatever is wrong).
    */
-  private denseAccumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta: number): boolean {
+  /** The dense fast path: the count of NaN/Inf entries of target afterwards, or -1 when not taken. */
+  private denseAccumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta: number): number {
     const ctx = this.ctx;
     const mem = ctx.fixedBytes;
-    if (!(bytes instanceof Uint8Array) || !(target instanceof Float32Array) || bytes.buffer !== mem.buffer || target.buffer !== mem.buffer) return false;
-    if (!Number.isInteger(d) || d < 1 || d > MAX_D || target.length !== d || !Number.isFinite(alpha) || !Number.isFinite(beta)) return false;
+    if (!(bytes instanceof Uint8Array) || !(target instanceof Float32Array) || bytes.buffer !== mem.buffer || target.buffer !== mem.buffer) return -1;
+    if (!Number.isInteger(d) || d < 1 || d > MAX_D || target.length !== d || !Number.isFinite(alpha) || !Number.isFinite(beta)) return -1;
     const length = HEADER_BYTES + 4 * d;
     const bp = bytes.byteOffset;
     const tp = target.byteOffset;
-    if (bytes.length !== length || overlaps(bp, length, tp, 4 * d) || ctx.touchesScratch(bp, length) || ctx.touchesScratch(tp, 4 * d)) return false;
+    if (bytes.length !== length || overlaps(bp, length, tp, 4 * d) || ctx.touchesScratch(bp, length) || ctx.touchesScratch(tp, 4 * d)) return -1;
     const header = this.denseHeaderFor(d);
-    for (let i = 0; i < HEADER_BYTES; i++) if (mem[bp + i] !== header[i]) return false;
+    for (let i = 0; i < HEADER_BYTES; i++) if (mem[bp + i] !== header[i]) return -1;
     const vp = bp + HEADER_BYTES;
     const kx = ctx.kx;
     if (kx.count_nonfinite(d, vp) !== 0) {
@@ -181,9 +186,8 @@ export class ComposedCompressor implements KernelCompressor {
       while (Number.isFinite(dv.getFloat32(4 * i, true))) i++;
       throw new WireError(`${this.spec}: value ${i} decodes to ${dv.getFloat32(4 * i, true)} (scale or value out of range)`);
     }
-    if (beta === 1) kx.axpy(d, alpha, vp, tp);
-    else kx.axpby(d, alpha, vp, beta, tp);
-    return true;
+    // axpby with beta 1 has the bits of axpy (fl(a v) + t = t + fl(a v)); counting rides along.
+    return kx.axpby_nonfinite(d, alpha, vp, beta, tp) >>> 0;
   }
 
   private denseHeaderFor(d: number): Uint8Array {

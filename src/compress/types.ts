@@ -44,8 +44,10 @@ export interface WireCompressor extends Compressor {
    * With `beta` (default 1; an addition for fused mixing): target = beta * target first, over all d
    * coordinates, in the same call and only once the bytes passed validation; the result is bit-equal
    * to scaling target by beta and then accumulating.
+   * Returns the number of NaN/Inf entries of target afterwards when the pass that wrote target
+   * could count them at no extra cost (dense messages into arena memory), else -1 (not counted).
    */
-  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta?: number): void;
+  accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta?: number): number;
 }
 
 // ---- Added by the compressors part (additive): the validated structured form of a spec string. ----

@@ -3,7 +3,7 @@
  * thread and posted to workers as offsets (src/arena/arena.ts).
  *
  * Regions (n devices, model dimension d; all 64-byte aligned):
- *   ctl          u32[16]            worker slot counter and the round's stage counters (Atomics; see Ctl)
+ *   ctl          u32[16]            worker slot counter, the round's stage counters, the between-rounds barrier (Atomics; see Ctl)
  *   x            f32[n*d]           push-sum numerators / models x_i                  (persistent)
  *   w            f64[n]             push-sum weights w_i                               (persistent)
  *   m            f32[n*d]           momentum buffers                                   (persistent)
@@ -23,6 +23,7 @@
  *   reduce       f64[blocks*d]      per-block sums of z_i (blocks of REDUCE_BLOCK devices)
  *   zavg         f32[d]             network-average de-biased model
  *   testPart     f64[chunks*2]      per-test-chunk (loss sum, correct) of z_avg
+ *   slowest      f64[R*slots]       per (round of a multi-round task, worker): the slowest round time among its devices
  *   scratch      u8[slots*slotBytes] per-worker scratch (d-vectors, batch rows, learner, compressor)
  *
  * One outbox per sender, read by each of its out-peers, carries what per-edge mailboxes would for
@@ -52,8 +53,11 @@ export const DEVICE_EVAL_MIN = 200;
  * server, mix as stages and count finished chunks in each stage's done counter (the barrier between
  * stages). Decentralized algorithms need no barrier inside the round: a device is mixed as soon as
  * it and its in-peers have trained this round (their `ready` stamps), mostly right after its own
- * local steps while its vectors are still in cache. The main thread zeroes the words (but the slot
- * counter) before each round (no task is running then).
+ * local steps while its vectors are still in cache. One decentralized task runs up to
+ * ROUNDS_PER_TASK rounds (one dispatch, not one per round: a dispatch costs a few hundred us of
+ * thread wake-ups here); between two rounds the workers meet at a barrier (arrive / gen words),
+ * whose last arriver re-arms the claim counter. The main thread zeroes the words (but the slot
+ * counter) before each task (no task is running then).
  */
 export const Ctl = {
   /** Scratch slot counter (workers claim a slot at start-up; never reset). */
@@ -66,7 +70,15 @@ export const Ctl = {
   abort: 7,
   /** Workers waiting on a `ready` stamp (trainers notify only when some are). */
   waiters: 8,
+  /** Workers arrived at the between-rounds barrier of a multi-round task. */
+  arrive: 9,
+  /** Barrier generation: bumped (and notified) by the last arriver. */
+  gen: 10,
+  /** Non-zero: a device failed in this round; after the barrier every worker returns. */
+  stop: 11,
 } as const;
+/** Most rounds one decentralized task runs (bounds the `slowest` region and the time between progress updates). */
+export const ROUNDS_PER_TASK = 16;
 export const CTL_WORDS = 16;
 
 /** Per-device counters in `stats` (f64). */
@@ -193,6 +205,7 @@ export function planArena(p: LayoutInput): ArenaLayout {
   a.add('reduce', 'f64', reduceBlocks(p.n) * p.d);
   a.add('zavg', 'f32', p.d);
   a.add('testPart', 'f64', testChunks(p.testCount) * 2);
+  a.add('slowest', 'f64', ROUNDS_PER_TASK * p.slots);
   a.add('scratch', 'u8', p.slots * p.slot.bytes);
   return a.layout();
 }

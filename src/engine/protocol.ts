@@ -56,6 +56,10 @@ export interface PhaseTask {
   readonly chunkTo?: number;
   /** Devices per claimed chunk (`round`). */
   readonly chunk?: number;
+  /** Rounds a `round` task runs, from `round` on (decentralized algorithms; 1 when absent). */
+  readonly rounds?: number;
+  /** Tasks of this dispatch (the parties of the between-rounds barrier). */
+  readonly parties?: number;
 }
 
 export interface SerializedError {
@@ -71,6 +75,8 @@ export interface SerializedError {
 export interface PhaseResult {
   /** Milliseconds inside the learner's gradient calls. */
   readonly learnMs: number;
+  /** Milliseconds inside the algorithms' local-step hooks (batch sampling, de-biasing, gradients, optimizer updates): the local learning. */
+  readonly localMs: number;
   /** Milliseconds the task ran (from the worker's point of view), less its waits at in-task barriers. */
   readonly busyMs: number;
   readonly error?: SerializedError;

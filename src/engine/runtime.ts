@@ -22,7 +22,7 @@ import { Purpose, RandomStream, rngKey, rngU32 } from '../kernels/rng.js';
 import { NativeLogisticLearner, type NativeKernels } from '../models/logistic.js';
 import type { Learner } from '../models/types.js';
 import { VirtualClock } from './clock.js';
-import { Ctl, CTL_WORDS, OUTBOX_HEADER_BYTES, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK } from './layout.js';
+import { Ctl, CTL_WORDS, OUTBOX_HEADER_BYTES, REDUCE_BLOCK, ROUNDS_PER_TASK, Stat, STATS, TEST_CHUNK } from './layout.js';
 import type { EngineMeta, Phase, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
 import { serializeError } from './protocol.js';
 import { RoundView } from './round.js';
@@ -87,6 +87,7 @@ export class WorkerRuntime {
 
   // Per-task accounting.
   learnMs = 0;
+  localMs = 0;
   /** Milliseconds this task waited at in-task barriers (`round`). */
   private waitMs = 0;
   /** Device whose hooks run now (-1 outside device loops): errors report it. */
@@ -95,6 +96,12 @@ export class WorkerRuntime {
   private failure: { stage: number; device: number } | null = null;
   private readonly ctl: Int32Array;
   private readonly ready: Int32Array;
+  /** This worker's scratch slot (also its column of `slowest`). */
+  private readonly slotIndex: number;
+  /** Per (round of the task, worker slot): slowest round time among the devices the worker trained. */
+  private readonly slowest: Float64Array;
+  /** Slowest round time among the devices trained so far in the current round. */
+  private roundMax = 0;
   /** Devices of a pipelined round waiting for their in-peers (re-used). */
   private readonly pending: number[] = [];
   /** Processing order of a round graph's devices (see deviceOrder), per out-peer table and chunk size. */
@@ -107,6 +114,7 @@ export class WorkerRuntime {
     this.meta = init.meta;
     this.topology = topology;
     this.slotBase = this.arena.ptr('scratch') + slot * init.meta.slot.bytes;
+    this.slotIndex = slot;
     this.learner = learner;
     this.native = learner instanceof NativeLogisticLearner ? learner : null;
     this.algorithm = createAlgorithm(init.config.algorithm.name);
@@ -114,6 +122,7 @@ export class WorkerRuntime {
     this.buffer = a.buffer;
     this.ctl = new Int32Array(this.buffer, a.ptr('ctl'), CTL_WORDS);
     this.ready = a.i32('ready');
+    this.slowest = a.f64('slowest');
     this.stats = a.f64('stats');
     this.w = a.f64('w');
     this.cursor = a.u32('cursor');
@@ -250,6 +259,7 @@ export class WorkerRuntime {
   async run(task: PhaseTask): Promise<PhaseResult> {
     const t0 = now();
     this.learnMs = 0;
+    this.localMs = 0;
     this.waitMs = 0;
     this.currentDevice = -1;
     this.failure = null;
@@ -262,15 +272,15 @@ export class WorkerRuntime {
         case 'evalGlobal': await this.evalGlobal(task); break;
         case 'round':
           if (this.algorithm.kind === 'server') await this.roundStaged(task);
-          else await this.roundPipelined(task);
+          else await this.roundsPipelined(task);
           break;
       }
-      return { learnMs: this.learnMs, busyMs: now() - t0 - this.waitMs };
+      return { learnMs: this.learnMs, localMs: this.localMs, busyMs: now() - t0 - this.waitMs };
     } catch (err) {
       const failure = this.failure as { stage: number; device: number } | null;
       const where = failure ? { errorStage: failure.stage, errorDevice: failure.device }
         : this.currentDevice >= 0 ? { errorDevice: this.currentDevice } : {};
-      return { learnMs: this.learnMs, busyMs: now() - t0 - this.waitMs, error: serializeError(err), ...where };
+      return { learnMs: this.learnMs, localMs: this.localMs, busyMs: now() - t0 - this.waitMs, error: serializeError(err), ...where };
     }
   }
 
@@ -290,13 +300,12 @@ export class WorkerRuntime {
    * succeeded is mixed, so the error reported (earliest stage, then lowest device, over all
    * workers) is the one a sequential run would have met first.
    */
-  private async roundPipelined(task: PhaseTask): Promise<void> {
+  private async roundPipelined(round: number, chunk: number): Promise<{ error: unknown } | null> {
     const ctl = this.ctl;
     const ready = this.ready;
-    const view = this.roundView(task.round);
-    const stamp = task.round + 1;
+    const view = this.roundView(round);
+    const stamp = round + 1;
     const n = this.meta.n;
-    const chunk = Math.max(1, task.chunk ?? n);
     const chunks = Math.ceil(n / chunk);
     const order = this.deviceOrder(view, chunk);
     const trainCtx = new DeviceCtx(this, view);
@@ -315,8 +324,9 @@ export class WorkerRuntime {
     const mixOne = (i: number): void => {
       try { this.mixDevice(mixCtx, view, i); } catch (err) { record(err, 2, i); }
     };
+    this.roundMax = 0;
     for (;;) {
-      if (Atomics.load(ctl, Ctl.abort) !== 0) return;
+      if (Atomics.load(ctl, Ctl.abort) !== 0) return error !== null ? { error } : null;
       const c = Atomics.add(ctl, Ctl.claim, 1);
       if (c >= chunks) break;
       const to = Math.min(n, (c + 1) * chunk);
@@ -329,6 +339,7 @@ export class WorkerRuntime {
           record(err, 0, i);
           trained = false;
         }
+        if (trained || view.isOffline(i)) this.roundMax = Math.max(this.roundMax, this.stats[i * STATS + Stat.roundTime]!);
         Atomics.store(ready, i, stamp);
         if (Atomics.load(ctl, Ctl.waiters) !== 0) Atomics.notify(ready, i);
         if (trained) {
@@ -348,10 +359,57 @@ export class WorkerRuntime {
     }
     for (; head < pending.length; head++) {
       const i = pending[head]!;
-      if (!this.awaitInputs(view, i, stamp)) return;
+      if (!this.awaitInputs(view, i, stamp)) break;
       mixOne(i);
     }
-    if (error !== null) throw error;
+    return error !== null ? { error } : null;
+  }
+
+  /**
+   * The rounds of a decentralized `round` task: pipelined rounds separated by a barrier of the
+   * task's parties (a device's next local step overwrites its outbox, which its out-peers read
+   * while mixing this round). Each round's slowest device time goes to `slowest` for the main
+   * thread's virtual clock. A device error ends the task after the round it happened in, for every
+   * worker (the `stop` word), so the error reported is the one a sequential run meets first.
+   */
+  private async roundsPipelined(task: PhaseTask): Promise<void> {
+    const ctl = this.ctl;
+    const count = task.rounds ?? 1;
+    const parties = task.parties ?? 1;
+    const chunk = Math.max(1, task.chunk ?? this.meta.n);
+    const slots = this.meta.slots;
+    if (!Number.isInteger(count) || count < 1 || count > ROUNDS_PER_TASK) throw new RunError(`a round task of ${count} rounds (1..${ROUNDS_PER_TASK})`);
+    for (let k = 0; k < count; k++) {
+      const failed = await this.roundPipelined(task.round + k, chunk);
+      this.slowest[k * slots + this.slotIndex] = this.roundMax;
+      if (failed) Atomics.store(ctl, Ctl.stop, 1);
+      const last = k + 1 === count;
+      const aborted = Atomics.load(ctl, Ctl.abort) !== 0 || (!last && !this.barrier(parties));
+      if (failed) throw failed.error;
+      if (aborted || Atomics.load(ctl, Ctl.stop) !== 0) return;
+    }
+  }
+
+  /** Waits until `parties` workers have arrived; the last re-arms the claim counter. False when aborted. */
+  private barrier(parties: number): boolean {
+    const ctl = this.ctl;
+    if (parties === 1) { Atomics.store(ctl, Ctl.claim, 0); return true; }
+    const gen = Atomics.load(ctl, Ctl.gen);
+    if (Atomics.add(ctl, Ctl.arrive, 1) + 1 === parties) {
+      Atomics.store(ctl, Ctl.arrive, 0);
+      Atomics.store(ctl, Ctl.claim, 0);
+      Atomics.add(ctl, Ctl.gen, 1);
+      Atomics.notify(ctl, Ctl.gen);
+      return true;
+    }
+    const t0 = now();
+    while (Atomics.load(ctl, Ctl.gen) === gen) {
+      if (Atomics.load(ctl, Ctl.abort) !== 0) { this.waitMs += now() - t0; return false; }
+      // Timed, so a lost worker (the main thread raises abort) cannot leave this one waiting.
+      Atomics.wait(ctl, Ctl.gen, gen, 50);
+    }
+    this.waitMs += now() - t0;
+    return true;
   }
 
   /**
@@ -490,7 +548,9 @@ export class WorkerRuntime {
     if (view.isOffline(i)) { this.stats[st + Stat.roundTime] = 0; return; }
     ctx.reset(i);
     try {
+      const t0 = now();
       await this.algorithm.local(ctx);
+      this.localMs += now() - t0;
       this.algorithm.send(ctx);
     } catch (err) {
       throw this.deviceError(err, i, view.round, 'local steps / send');
@@ -523,7 +583,7 @@ export class WorkerRuntime {
     } catch (err) {
       throw this.deviceError(err, i, view.round, 'mixing');
     }
-    this.checkFinite(i, view.round, 'mixing');
+    this.checkFinite(i, view.round, 'mixing', ctx.xChecked);
   }
 
   /**
@@ -539,8 +599,8 @@ export class WorkerRuntime {
   }
 
   /** NaN/Inf anywhere in x_i or w_i stops the run (count_nonfinite: one pass over d floats). */
-  private checkFinite(i: number, round: number, when: string): void {
-    const bad = this.kernels.count_nonfinite(this.meta.d, this.cachedDeviceVec('x', i).ptr);
+  private checkFinite(i: number, round: number, when: string, xChecked = false): void {
+    const bad = xChecked ? 0 : this.kernels.count_nonfinite(this.meta.d, this.cachedDeviceVec('x', i).ptr);
     const w = this.w[i]!;
     if (bad > 0 || !Number.isFinite(w)) {
       throw new RunError(`NaN/Inf in device ${i}'s parameters at round ${round} after ${when} (${bad} non-finite entries in x, w = ${w}); lower algorithm.lr or check the data`);
@@ -767,6 +827,8 @@ const EMPTY_BYTES = new Uint8Array(0);
 /** DeviceContext over the arena; one object per task, re-pointed at each device. */
 class DeviceCtx implements DeviceContext {
   device = 0;
+  /** Set by the mix hook when x_i's last write counted no NaN/Inf (xCheckedFinite). */
+  xChecked = false;
   roundFlops = 0;
   maxTransfer = 0;
   /** This device's in-messages once read (inboxReady); the array and message objects are re-used for the next device. */
@@ -798,6 +860,7 @@ class DeviceCtx implements DeviceContext {
 
   reset(i: number): void {
     this.device = i;
+    this.xChecked = false;
     this.roundFlops = 0;
     this.maxTransfer = 0;
     this.inboxReady = false;
@@ -869,6 +932,10 @@ class DeviceCtx implements DeviceContext {
     rt.stats[st + Stat.trainLoss] = loss;
     this.roundFlops += flops;
     return loss;
+  }
+
+  xCheckedFinite(): void {
+    this.xChecked = true;
   }
 
   inbox(): InMessage[] {

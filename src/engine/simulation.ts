@@ -28,7 +28,7 @@ import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from
 import type { Learner } from '../models/types.js';
 import { deviceEnergy } from './clock.js';
 import {
-  Ctl, CTL_WORDS, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot, reduceBlocks, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK, testChunks,
+  Ctl, CTL_WORDS, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot, reduceBlocks, REDUCE_BLOCK, ROUNDS_PER_TASK, Stat, STATS, TEST_CHUNK, testChunks,
 } from './layout.js';
 import { InlineExecutor, PiscinaExecutor, type PhaseExecutor } from './pool.js';
 import type { EngineMeta, Phase, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
@@ -81,6 +81,7 @@ export interface PhaseTiming {
   phase: Phase;
   wallMs: number;
   learnMs: number;
+  localMs: number;
   busyMs: number;
 }
 
@@ -278,13 +279,15 @@ export class Simulation {
     const results = await this.executor.run(tasks);
     const wallMs = performance.now() - t0;
     let learnMs = 0;
+    let localMs = 0;
     let busyMs = 0;
     for (const r of results) {
       if (r.error) throw reviveError(r.error);
       learnMs += r.learnMs;
+      localMs += r.localMs;
       busyMs += r.busyMs;
     }
-    this.lastTimings.push({ phase, wallMs, learnMs, busyMs });
+    this.lastTimings.push({ phase, wallMs, learnMs, localMs, busyMs });
     return results;
   }
 
@@ -295,45 +298,77 @@ export class Simulation {
    * one dispatch and a descheduled worker holds the others up by one chunk at most. Same results
    * as runPhase('train'), runPhase('server'), runPhase('mix') in turn, for any pool size.
    */
-  async runRound(round: number): Promise<PhaseResult[]> {
+  async runRound(round: number, rounds = 1): Promise<PhaseResult[]> {
     const ctl = new Int32Array(this.arena.buffer, this.arena.ptr('ctl'), CTL_WORDS);
     for (let k = Ctl.slot + 1; k < CTL_WORDS; k++) Atomics.store(ctl, k, 0);
     const size = this.executor.size;
     const n = this.meta.n;
     const chunk = roundChunk(n, size);
-    const tasks: PhaseTask[] = Array.from({ length: size }, () => ({ phase: 'round' as const, round, from: 0, to: n, chunk }));
+    const tasks: PhaseTask[] = Array.from({ length: size }, () => ({ phase: 'round' as const, round, from: 0, to: n, chunk, rounds, parties: size }));
     const lost = (): void => {
       Atomics.store(ctl, Ctl.abort, 1);
       for (let k = 0; k < 3; k++) Atomics.notify(ctl, Ctl.done + k);
+      Atomics.notify(ctl, Ctl.gen);
       // Workers waiting on `ready` stamps re-check the abort word within their wait timeout.
     };
     const t0 = performance.now();
     const results = await this.executor.run(tasks, lost);
     const wallMs = performance.now() - t0;
     let learnMs = 0;
+    let localMs = 0;
     let busyMs = 0;
     let failed: PhaseResult | undefined;
     for (const r of results) {
       learnMs += r.learnMs;
+      localMs += r.localMs;
       busyMs += r.busyMs;
       // The error a sequential run would have met first: non-device errors, then the earliest stage, then the lowest device.
       if (r.error && (!failed || before(r, failed))) failed = r;
     }
     if (failed) throw reviveError(failed.error!);
-    this.lastTimings.push({ phase: 'round', wallMs, learnMs, busyMs });
+    this.lastTimings.push({ phase: 'round', wallMs, learnMs, localMs, busyMs });
     return results;
   }
 
   /** Runs round `this.round` (train, server, mix) and advances the virtual clock. */
   async step(): Promise<void> {
-    const t = this.round;
+    await this.steps(1);
+  }
+
+  /**
+   * Runs `count` rounds from `this.round` on and advances the virtual clock by each round's
+   * slowest device. Decentralized algorithms run up to ROUNDS_PER_TASK rounds per dispatch (same
+   * results as one step() per round: the workers meet at a barrier between rounds); server
+   * algorithms dispatch every round.
+   */
+  async steps(count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 0) throw new RunError(`steps(${count}): expected a non-negative integer`);
     this.lastTimings = [];
-    await this.runRound(t);
     const stats = this.arena.f64('stats');
-    let slowest = 0;
-    for (let i = 0; i < this.meta.n; i++) slowest = Math.max(slowest, stats[i * STATS + Stat.roundTime]!);
-    this.simTimeS += slowest;
-    this.round = t + 1;
+    const slowest = this.arena.f64('slowest');
+    const slots = this.meta.slots;
+    let left = count;
+    while (left > 0) {
+      const t = this.round;
+      if (this.algorithm.kind === 'server') {
+        await this.runRound(t);
+        let max = 0;
+        for (let i = 0; i < this.meta.n; i++) max = Math.max(max, stats[i * STATS + Stat.roundTime]!);
+        this.simTimeS += max;
+        this.round = t + 1;
+        left--;
+        continue;
+      }
+      const k = Math.min(left, ROUNDS_PER_TASK);
+      await this.runRound(t, k);
+      for (let r = 0; r < k; r++) {
+        let max = 0;
+        for (let w = 0; w < this.executor.size; w++) max = Math.max(max, slowest[r * slots + w]!);
+        this.simTimeS += max;
+      }
+      this.round = t + k;
+      left -= k;
+    }
   }
 
   /** Evaluates the current state (after this.round rounds). */

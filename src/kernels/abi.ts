@@ -88,6 +88,8 @@ export interface KernelExports {
   // and the reference return bit-identical results.
   axpy(n: number, a: number, x: number, y: number): void;        // y += a x
   axpby(n: number, a: number, x: number, b: number, y: number): void; // y = a x + b y
+  /** y = a x + b y (same bits as axpby); returns how many results are NaN or +-Inf. */
+  axpby_nonfinite(n: number, a: number, x: number, b: number, y: number): number;
   scale(n: number, a: number, x: number): void;                   // x *= a
   /** memmove semantics: overlapping ranges are fine. */
   copy(n: number, src: number, dst: number): void;

@@ -84,6 +84,14 @@ export function axpby(a: number, x: Float32Array, b: number, y: Float32Array): v
   for (let i = 0; i < n; i++) y[i] = f32(af * x[i]!) + f32(bf * y[i]!);
 }
 
+/** y = a x + b y (as axpby); returns how many results are NaN or +-Inf. */
+export function axpbyNonfinite(a: number, x: Float32Array, b: number, y: Float32Array): number {
+  axpby(a, x, b, y);
+  let c = 0;
+  for (let i = 0; i < y.length; i++) if (!Number.isFinite(y[i]!)) c++;
+  return c;
+}
+
 /** x *= a */
 export function scale(a: number, x: Float32Array): void {
   const af = f32(a);
