@@ -114,3 +114,16 @@ test('aborting stops between rounds with a RunError, error.json and no summary.j
   assert.equal(existsSync(join(dir, 'summary.json')), false);
   assert.equal(JSON.parse(readFileSync(join(dir, 'error.json'), 'utf8')).round, stoppedAt);
 }));
+
+test('identical device models are evaluated once and score exactly like the network-average model (server algorithm)', () => withDir(async (dir) => {
+  // EF-SGD workers all hold the broadcast model after each round; 300 test samples <= the per-device
+  // evaluation budget, so every device is scored on the whole test set, as z_avg is.
+  const cfg: RunConfig = { ...base, name: 'ef-sgd', topology: 'star', compressor: 'topk:0.2', algorithm: { ...base.algorithm, name: 'ef-sgd' } };
+  await runExperiment(cfg, { outDir: dir, inline: true, data });
+  const evaluated = lines(dir).filter((m) => m['round']! > 0);
+  assert.ok(evaluated.length >= 2);
+  for (const m of evaluated) {
+    assert.equal(m['meanDeviceAccuracy'], m['accuracy'], `round ${m['round']}`);
+    assert.equal(m['consensusDistance'], 0, `round ${m['round']}`);
+  }
+}));

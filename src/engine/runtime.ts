@@ -633,6 +633,7 @@ export class WorkerRuntime {
   private async evalDevices(task: PhaseTask): Promise<void> {
     const d = this.meta.d;
     const reduce = this.arena.f64('reduce');
+    let last: { device: number; correct: number; lossSum: number } | null = null;
     for (let i = task.from; i < task.to; i++) {
       const z = this.deBiased(i);
       const zv = z.view;
@@ -642,12 +643,27 @@ export class WorkerRuntime {
       } else {
         for (let k = 0; k < d; k++) reduce[base + k] += zv[k]!;
       }
-      const r = await this.evaluate(z, this.datasets.evalSet, 0, this.meta.evalCount);
+      // A model bit-identical to the previous device's scores the same: server algorithms give every
+      // worker the broadcast model, so one evaluation serves them all.
+      const r: { correct: number; lossSum: number } = last !== null && this.sameModel(last.device, i) ? last : await this.evaluate(z, this.datasets.evalSet, 0, this.meta.evalCount);
+      last = { device: i, correct: r.correct, lossSum: r.lossSum };
       const st = i * STATS;
       this.stats[st + Stat.massX] = this.kernels.sum(d, this.arena.ptr('x', i * d));
       this.stats[st + Stat.evalCorrect] = r.correct;
       this.stats[st + Stat.evalLoss] = r.lossSum;
     }
+  }
+
+  /** Devices j and i evaluate the same model: w = 1 for both (z = x), x and learner state equal bit for bit. */
+  private sameModel(j: number, i: number): boolean {
+    if (this.w[j] !== 1 || this.w[i] !== 1) return false;
+    const { d, stateCount } = this.meta;
+    const bits = (region: string, len: number, k: number): Uint32Array => new Uint32Array(this.buffer, this.arena.ptr(region, k * len), len);
+    const same = (a: Uint32Array, b: Uint32Array): boolean => {
+      for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+      return true;
+    };
+    return same(bits('x', d, j), bits('x', d, i)) && (stateCount === 0 || same(bits('state', stateCount, j), bits('state', stateCount, i)));
   }
 
   /** Consensus distance terms for a device range and z_avg's test loss/accuracy for a chunk range. */
