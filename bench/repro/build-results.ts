@@ -27,6 +27,7 @@ const STUDIES: ReadonlyArray<{ id: string; title: string; script: string }> = [
   { id: 'sparse-push', title: 'Sparse-Push and Skew-Compensated Sparse-Push (arXiv 2102.05715)', script: 'bench/repro/sparse-push.ts' },
   { id: 'dagc', title: 'DAGC-R and DAGC-A (arXiv 2311.07324)', script: 'bench/repro/dagc.ts' },
   { id: 'scale', title: 'Scale: 10,000 devices on one box', script: 'bench/repro/scale.ts' },
+  { id: 'tune', title: 'Tuning behind the defaults: lr and gamma for SGP and Sparse-Push (issue #5)', script: 'bench/repro/tune.ts' },
 ];
 const MODES = ['full', 'quick'] as const;
 /** Per-device arrays longer than this are summarised in the committed copies (size). */

@@ -46,6 +46,8 @@ const GAMMAS = [0.05, 0.1, 0.2] as const;
 const DEFAULT_LR = 0.05;
 const ROUNDS = 300;
 const EVAL_EVERY = 50;
+/** Length of the logistic stability checks. */
+const LONG_ROUNDS = 1000;
 const MAIN_COMPRESSOR = 'topk:0.01+int8';
 const AGGRESSIVE = ['topk:0.003+int8', 'topk:0.001+int8'] as const;
 
@@ -70,13 +72,13 @@ async function main(): Promise<void> {
     'data.train': 'fashion-mnist', 'data.test': 'fashion-mnist:test', 'data.volume': 'equal',
     'algorithm.momentum': 0.9, 'algorithm.batchSize': 32, 'algorithm.localSteps': 1,
   };
-  const spec = (kind: 'grid' | 'check', model: string, partition: string, algorithm: Algo, compressor: string, lr: number, gamma: number | null, seed: number): RunSpec => {
+  const spec = (kind: 'grid' | 'check', model: string, partition: string, algorithm: Algo, compressor: string, lr: number, gamma: number | null, seed: number, rounds = ROUNDS): RunSpec => {
     // SGP has no consensus step and no memory form.
     const own: Record<string, SetValue> = gamma === null ? {} : { 'algorithm.memory': 'choco', 'algorithm.gamma': gamma };
     return {
-      id: `${model}-${slug(partition)}-${algorithm}-${slug(compressor)}-lr${lr}${gamma === null ? '' : `-g${gamma}`}-s${seed}`,
-      sets: { ...base, model, seed, 'data.partition': partition, 'algorithm.name': algorithm, 'algorithm.lr': lr, ...own, compressor },
-      tags: { kind, model, partition, algorithm, compressor, lr, gamma: gamma ?? '–', seed },
+      id: `${model}-${slug(partition)}-${algorithm}-${slug(compressor)}-lr${lr}${gamma === null ? '' : `-g${gamma}`}${rounds === ROUNDS ? '' : `-r${rounds}`}-s${seed}`,
+      sets: { ...base, rounds, evalEvery: rounds === ROUNDS ? EVAL_EVERY : 50, model, seed, 'data.partition': partition, 'algorithm.name': algorithm, 'algorithm.lr': lr, ...own, compressor },
+      tags: { kind, model, partition, algorithm, compressor, lr, gamma: gamma ?? '–', seed, rounds },
     };
   };
 
@@ -99,6 +101,17 @@ async function main(): Promise<void> {
       add(spec('check', model, 'skew:1', 'sgp', 'none', DEFAULT_LR, null, seed));
       add(spec('check', model, 'skew:1', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
       add(spec('check', model, 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed));
+    }
+  }
+  // Logistic is cheap: the same checks over 1,000 rounds show whether the consensus distance at the
+  // chosen gamma stays bounded (gamma 0.5 did not, defaults.ts) and how the skew:1 gap evolves.
+  if (!opts.flags.has('grid-only')) {
+    for (let seed = 1; seed <= opts.seeds; seed++) {
+      for (const partition of ['iid', 'skew:1']) {
+        add(spec('check', 'logistic', partition, 'sgp', 'none', DEFAULT_LR, null, seed, LONG_ROUNDS));
+        add(spec('check', 'logistic', partition, 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed, LONG_ROUNDS));
+        if (partition !== 'iid') add(spec('check', 'logistic', partition, 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed, LONG_ROUNDS));
+      }
     }
   }
 
@@ -150,9 +163,9 @@ async function main(): Promise<void> {
   const checks = results.filter((r) => r.spec.tags['kind'] === 'check' || (r.spec.tags['lr'] === DEFAULT_LR && r.spec.tags['partition'] === 'iid'
     && (r.spec.tags['algorithm'] === 'sgp' || r.spec.tags['gamma'] === gammaOf('sparse-push'))));
   const rows: string[][] = [];
-  const byMP = groupBy(checks, (r) => `${r.spec.tags['model']}|${r.spec.tags['partition']}`);
+  const byMP = groupBy(checks, (r) => `${r.spec.tags['model']}|${r.spec.tags['partition']}|${r.spec.tags['rounds']}`);
   for (const [key, group] of byMP) {
-    const [model, partition] = key.split('|') as [string, string];
+    const [model, partition, rounds] = key.split('|') as [string, string, string];
     const byVariant = groupBy(group, (r) => `${r.spec.tags['algorithm']}|${r.spec.tags['compressor']}|${r.spec.tags['gamma']}`);
     // Same seeds for every variant of a row group: compare on the seeds SGP has.
     const sgpRuns = byVariant.get('sgp|none|–') ?? [];
@@ -166,20 +179,28 @@ async function main(): Promise<void> {
       const recovered = algorithm === 'sc-sparse-push' && compressor === MAIN_COMPRESSOR && sgpAcc > spAcc ? (a - spAcc) / (sgpAcc - spAcc) : null;
       const wire = mean(runs.map((r) => r.summary.final.compressionRatio ?? 1));
       rows.push([
-        model, partition, algorithm, compressor, String(DEFAULT_LR), gamma, String(runs.length), pctMeanStd(runs.map(acc)),
+        model, partition, rounds, algorithm, compressor, String(DEFAULT_LR), gamma, String(runs.length), pctMeanStd(runs.map(acc)),
         sgpRuns.length > 0 ? signed(100 * (a - sgpAcc)) : '–', fmtRatio(wire), fmtRatio(sgpBits / mean(runs.map(bits))),
-        recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%`,
+        recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%`, consensusTrend(runs[0]!),
       ]);
-      data.push({ table: 'defaults', model, partition, algorithm, compressor, lr: DEFAULT_LR, gamma, seeds: runs.length, accuracies: runs.map(acc), accuracy: round(a, 5), deltaVsSgpPts: round(100 * (a - sgpAcc), 3), wireRatio: round(wire, 2), fewerBits: round(sgpBits / mean(runs.map(bits)), 2), recovered, paramsHash: runs.map((r) => r.summary.paramsHash) });
+      data.push({ table: 'defaults', model, partition, rounds: Number(rounds), algorithm, compressor, lr: DEFAULT_LR, gamma, seeds: runs.length, accuracies: runs.map(acc), accuracy: round(a, 5), deltaVsSgpPts: round(100 * (a - sgpAcc), 3), wireRatio: round(wire, 2), fewerBits: round(sgpBits / mean(runs.map(bits)), 2), recovered, paramsHash: runs.map((r) => r.summary.paramsHash) });
     }
   }
   tables.push({
-    title: `At the defaults (lr ${DEFAULT_LR}, γ sparse-push ${gammaOf('sparse-push')}, sc-sparse-push ${gammaOf('sc-sparse-push')}; ${ROUNDS} rounds)`,
-    headers: ['Model', 'Partition', 'Algorithm', 'Compressor', 'lr', 'γ', 'Seeds', 'Final acc. %', 'Δ vs SGP (pts)', 'Wire ratio', 'Fewer bits than SGP', 'Loss recovered by SC'],
+    title: `At the defaults (lr ${DEFAULT_LR}, γ sparse-push ${gammaOf('sparse-push')}, sc-sparse-push ${gammaOf('sc-sparse-push')})`,
+    headers: ['Model', 'Partition', 'Rounds', 'Algorithm', 'Compressor', 'lr', 'γ', 'Seeds', 'Final acc. %', 'Δ vs SGP (pts)', 'Wire ratio', 'Fewer bits than SGP', 'Loss recovered by SC', 'Consensus dist. (⅓, ⅔, end; seed 1)'],
     rows,
     caption: `Loss recovered = (SC − SP) / (SGP − SP) with SP = Sparse-Push ${MAIN_COMPRESSOR} at the same seeds and bits budget (same compressor). Accuracies are means over seeds (± std when more than one).`,
   });
   study.finish({ tables, data, notes: [`Tuned: SGP lr ∈ {${LRS.join(', ')}}; Sparse-Push (${MAIN_COMPRESSOR}) lr ∈ {${LRS.join(', ')}} × γ ∈ {${GAMMAS.join(', ')}}. Nothing else.`] });
+}
+
+/** Consensus distance at a third, two thirds and the end of the run: flat or growing. */
+function consensusTrend(r: RunResult): string {
+  const c = r.metrics.filter((m) => typeof m.accuracy === 'number' && m.round > 0).map((m) => m.consensusDistance ?? NaN);
+  if (c.length === 0) return '–';
+  const at = (f: number): number => c[Math.min(c.length - 1, Math.max(0, Math.round(f * c.length) - 1))]!;
+  return `${fmtNum(at(1 / 3))}, ${fmtNum(at(2 / 3))}, ${fmtNum(at(1))}`;
 }
 
 function signed(x: number): string {
