@@ -9,8 +9,10 @@
  * docs/results/<study>/<mode>/, and writes docs/RESULTS.md: per study the tables (quick-mode and
  * full-mode numbers clearly apart), the exact commands, the machine, the runtime, and the
  * hand-written discussion in docs/results/<study>/discussion.md (how our numbers compare with the
- * papers' and why we think they differ). When <check>/<study>/quick exists (a second run of a
- * quick study into another directory), it also tabulates whether every run's paramsHash repeated.
+ * papers' and why we think they differ). A study mode missing from <runs> keeps its committed
+ * copy in docs/results/<study>/<mode>/ (tables from its results.json). When <check>/<study>/quick
+ * exists (a second run of a quick study into another directory), it also tabulates whether every
+ * run's paramsHash repeated.
  *
  * Takes a few seconds: it trains nothing; it runs `sparsepush compare` to re-make each study's
  * reports from the thinned copies, so the committed reports stay small.
@@ -161,10 +163,22 @@ async function main(): Promise<void> {
     const records: Array<[string, StudyRecord]> = [];
     for (const mode of MODES) {
       const r = readStudyRecord(join(runsRoot, study.id), mode);
-      if (!r) continue;
+      const dst = join(docsDir, 'results', study.id, mode);
+      if (!r) {
+        // Not in <runs> (e.g. a fresh checkout: runs/ is not committed): keep the committed copy
+        // in docs/results/ as it is, and its tables in RESULTS.md.
+        const kept = readStudyRecord(join(docsDir, 'results', study.id), mode);
+        if (kept) {
+          records.push([mode, kept]);
+          const plots = mode === 'full' || !records.some(([m]) => m === 'full') ? kept.reports.filter((f) => existsSync(join(dst, f))) : [];
+          plotted.set(`${study.id}/${mode}`, plots);
+          runtimes.push([study.id, mode, kept.runsWallS !== undefined ? fmtDuration(kept.runsWallS) : '–', `${fmtDuration(kept.wallS)}${kept.runsReused > 0 ? ` (${kept.runsReused} of ${kept.runsExecuted + kept.runsReused} runs reused)` : ''}`, String(kept.runsExecuted + kept.runsReused), String(kept.seeds), `\`${kept.invocation}\``]);
+          console.log(`${study.id} ${mode}: not in ${displayPath(join(runsRoot, study.id, mode))}; kept the committed ${displayPath(dst)}`);
+        }
+        continue;
+      }
       records.push([mode, r]);
       const src = join(runsRoot, study.id, mode);
-      const dst = join(docsDir, 'results', study.id, mode);
       rmSync(dst, { recursive: true, force: true });
       mkdirSync(dst, { recursive: true });
       // Size: every run's summary, metrics of seed 1 only, plots of one mode (full when it exists).

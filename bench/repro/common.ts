@@ -381,7 +381,7 @@ export interface Machine {
 function gitState(): { commit: string; modified: string[] } {
   const run = (args: string[]): string => {
     const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
-    return r.status === 0 ? r.stdout.trim() : '';
+    return r.status === 0 ? r.stdout.trimEnd() : '';
   };
   const modified = run(['status', '--porcelain', '--untracked-files=no', '--', 'src', 'workers', 'assembly'])
     .split('\n').filter((l) => l.trim() !== '').map((l) => l.slice(3));

@@ -22,8 +22,17 @@
  * Thresholds act on the lr-scaled error-feedback vectors (e_i + lr g_i, src/algorithms/server-common.ts),
  * as in the hard-threshold compressor DAGC-A builds on: at lr 0.01, λ̄ = 0.05 keeps well under 1% of
  * the coordinates.
- * Full: 5,000 iterations, evaluated every 20 (evaluation dominates the run time), seeds 1-3 (39
- * runs per seed).
+ * Full: 5,000 iterations, evaluated every 40, seeds 1-3 (39 runs per seed). Why 40 and not 20:
+ * when the full study was re-run (2026-12-04) the engine still scored every worker's copy of the
+ * server model on the 10,000 test images besides the server model itself (11 passes, ~0.2 s per
+ * evaluation against ~2.5 ms of training per iteration), so at every 20 the 117 runs needed
+ * ~2.3 h on the one core available. Every 40 halves the evaluations; iterations-to-target are
+ * then resolved to 40 iterations (8-13% of the ~300-480 iterations to 70%, rather than 4-7%),
+ * as the tables and the discussion say. (The engine stopped re-scoring identical worker models
+ * in commit 0ce402f, which landed during that re-run, from its ~13th run on: evaluation is now
+ * ~10x cheaper and every 20 would cost only ~+20% run time.) Training does not depend on
+ * evalEvery: the quick runs (every 20) and the first 1,000 iterations of the full runs of seed 1
+ * give identical accuracy, loss and bits at every common evaluation.
  * Quick: 1,000 iterations, evaluated every 20, seed 1, SR in {10, 1000}, δ̄ = 0.1% and λ̄ = 0.05
  * only (10 runs).
  *
@@ -31,12 +40,14 @@
  * at or above), the change of iterations-to-target of DAGC against uniform compression (paired by
  * seed), uplink bits and the uplink wire compression ratio.
  *
- * Measured runtime on the 2-core shared machine (load average 4-9 from other agents):
- *   --quick: about 4 minutes; full: about 2.5 hours.
+ * Measured runtime on the 2-core shared machine (one core free for it, load average 2.5-4), at
+ * commit 0ce402f (server evaluation once per round, not per worker):
+ *   --quick: under 1 minute (10 runs); full: 31.5 minutes (117 runs, ~11-15 s each; the first
+ *   dozen, made before 0ce402f, took ~25-35 s). Before 0ce402f and at load 4-9: ~4 min / ~2.5 h.
  */
 import { volumeSizes } from '../../src/data/partition/volume.js';
 import {
-  firstReaching, fmtBits, fmtNum, fmtRatio, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study,
+  firstReaching, fmtBits, fmtNum, fmtRatio, mean, parseStudyArgs, pctMeanStd, round, runMain, std, Study,
   type RunResult, type RunSpec, type Table,
 } from './common.js';
 
@@ -59,7 +70,8 @@ async function main(): Promise<void> {
   const study = new Study(opts);
   const q = opts.quick;
   const rounds = q ? 1000 : 5000;
-  const evalEvery = 20;
+  // Full mode evaluates every 40 (not 20): see the header (evaluation is ~80% of a run's time).
+  const evalEvery = q ? 20 : 40;
   const ratios = q ? [10, 1000] : [10, 100, 1000];
   const topks = q ? ['0.001'] : ['0.1', '0.01', '0.001'];
   const thresholds = q ? ['0.05'] : ['0.0005', '0.005', '0.05'];
@@ -118,7 +130,7 @@ async function main(): Promise<void> {
       rows.push(rowCells(`${p.uniform} (uniform ${p.family})`, compressor, uni, null));
       rows.push(rowCells(p.adaptive, compressor, ada, uni));
       data.push(rowData(sr, p.uniform, compressor, uni, null), rowData(sr, p.adaptive, compressor, ada, uni));
-      const ch = TARGETS.map((t) => pairedChange(ada, uni, t));
+      const ch = TARGETS.map((t) => pairedChanges(ada, uni, t));
       headline.push([
         String(sr), p.adaptive, compressor, pctMeanStd(uni.map(acc)), pctMeanStd(ada.map(acc)),
         ...ch.map(fmtChange),
@@ -128,7 +140,7 @@ async function main(): Promise<void> {
       title: `Volume skew SR = ${sr} (${new Set(none.map((r) => r.spec.tags['seed'])).size} seed(s), ${rounds} iterations)`,
       headers: ['Algorithm', 'Compressor', 'Final acc. %', ...TARGETS.map((t) => `Iter. to ${100 * t}%`), ...TARGETS.map((t) => `Δ iter. vs uniform to ${100 * t}%`), 'Uplink bits', 'Uplink ratio'],
       rows,
-      caption: 'Iter. to X%: first evaluation at or above X% test accuracy, mean over seeds that reached it ((k/n) otherwise). Δ iter.: change of DAGC against the uniform compressor with the same budget, paired by seed (negative = DAGC needs fewer iterations). Uplink ratio: 32·d per upload / bits encoded, over all uploads.',
+      caption: 'Iter. to X%: first evaluation at or above X% test accuracy, mean over seeds that reached it ((k/n) otherwise). Δ iter.: change of DAGC against the uniform compressor with the same budget, paired by seed, mean ± std over seeds (negative = DAGC needs fewer iterations). Uplink ratio: 32·d per upload / bits encoded, over all uploads.',
     });
     const seed1 = (alg: string, comp: string): RunResult | undefined => find(sr, alg, comp).find((r) => r.spec.tags['seed'] === 1);
     if (sr === ratios[ratios.length - 1]) {
@@ -141,7 +153,7 @@ async function main(): Promise<void> {
     title: 'Headline: change of iterations-to-target, DAGC against uniform compression at the same budget',
     headers: ['SR', 'DAGC', 'Budget', 'Uniform final acc. %', 'DAGC final acc. %', ...TARGETS.map((t) => `Δ iter. to ${100 * t}%`)],
     rows: headline,
-    caption: 'Paper (15 workers, real-world split, iterations to 70%): DAGC-R −16.65% vs uniform top-k at δ̄ = 0.1%; DAGC-A −25.43% vs uniform threshold at λ̄ = 0.05. Negative = fewer iterations. "–" = a side did not reach the target in some seed.',
+    caption: 'Paper (15 workers, real-world split, iterations to 70%): DAGC-R −16.65% vs uniform top-k at δ̄ = 0.1%; DAGC-A −25.43% vs uniform threshold at λ̄ = 0.05. Δ: mean ± std over seeds of the per-seed change; negative = fewer iterations. "–" = a side did not reach the target in some seed.',
   });
 
   // What the planner gives each worker (no training): the per-worker ratios / thresholds.
@@ -180,8 +192,8 @@ function reach(runs: readonly RunResult[], t: number): { reached: number; runs: 
   return { reached: hits.length, runs: runs.length, iterations: hits.length > 0 ? mean(hits.map((m) => m.round)) : NaN };
 }
 
-/** Mean over seeds of (it_adaptive - it_uniform) / it_uniform, or null unless both reached it in every seed. */
-function pairedChange(adaptive: readonly RunResult[], uniform: readonly RunResult[], t: number): number | null {
+/** Per seed (it_adaptive - it_uniform) / it_uniform, or null unless both reached it in every seed. */
+function pairedChanges(adaptive: readonly RunResult[], uniform: readonly RunResult[], t: number): number[] | null {
   const changes: number[] = [];
   for (const a of adaptive) {
     const u = uniform.find((r) => r.spec.tags['seed'] === a.spec.tags['seed']);
@@ -190,11 +202,21 @@ function pairedChange(adaptive: readonly RunResult[], uniform: readonly RunResul
     if (!ha || !hu) return null;
     changes.push((ha.round - hu.round) / hu.round);
   }
-  return changes.length > 0 ? mean(changes) : null;
+  return changes.length > 0 ? changes : null;
 }
 
-function fmtChange(c: number | null): string {
-  return c === null ? '–' : `${c > 0 ? '+' : c < 0 ? '−' : ''}${Math.abs(100 * c).toFixed(1)}%`;
+/** Mean over seeds of the paired change (null as pairedChanges). */
+function pairedChange(adaptive: readonly RunResult[], uniform: readonly RunResult[], t: number): number | null {
+  const c = pairedChanges(adaptive, uniform, t);
+  return c === null ? null : mean(c);
+}
+
+/** "−11.4%" (one seed) or "−11.4 ± 4.8%" (mean ± std over seeds). */
+function fmtChange(cs: readonly number[] | null): string {
+  if (cs === null) return '–';
+  const m = mean(cs);
+  const sign = m > 0 ? '+' : m < 0 ? '−' : '';
+  return cs.length > 1 ? `${sign}${Math.abs(100 * m).toFixed(1)} ± ${(100 * std(cs)).toFixed(1)}%` : `${sign}${Math.abs(100 * m).toFixed(1)}%`;
 }
 
 function rowCells(label: string, compressor: string, runs: readonly RunResult[], uniform: readonly RunResult[] | null): string[] {
@@ -206,7 +228,7 @@ function rowCells(label: string, compressor: string, runs: readonly RunResult[],
       const s = reach(runs, t);
       return s.reached === 0 ? `– (0/${s.runs})` : `${fmtNum(s.iterations, 4)}${s.reached < s.runs ? ` (${s.reached}/${s.runs})` : ''}`;
     }),
-    ...TARGETS.map((t) => (uniform ? fmtChange(pairedChange(runs, uniform, t)) : '')),
+    ...TARGETS.map((t) => (uniform ? fmtChange(pairedChanges(runs, uniform, t)) : '')),
     fmtBits(bits), fmtRatio(ratio),
   ];
 }
@@ -214,7 +236,7 @@ function rowCells(label: string, compressor: string, runs: readonly RunResult[],
 function rowData(sr: number, algorithm: string, compressor: string, runs: readonly RunResult[], uniform: readonly RunResult[] | null): Record<string, unknown> {
   return {
     sr, algorithm, compressor, seeds: runs.length, accuracies: runs.map(acc),
-    toTarget: TARGETS.map((t) => ({ target: t, ...reach(runs, t), changeVsUniform: uniform ? pairedChange(runs, uniform, t) : null })),
+    toTarget: TARGETS.map((t) => ({ target: t, ...reach(runs, t), changeVsUniform: uniform ? pairedChange(runs, uniform, t) : null, changesPerSeed: uniform ? pairedChanges(runs, uniform, t) : null })),
     uplinkBits: mean(runs.map((r) => r.summary.final.bitsSent ?? 0)), uplinkRatio: round(mean(runs.map((r) => r.summary.final.compressionRatio ?? 1)), 2),
     paramsHash: runs.map((r) => r.summary.paramsHash),
   };
