@@ -18,18 +18,20 @@
  * runs at its default gamma with the same compressor as Sparse-Push (same bits).
  *
  * Checks at the defaults (lr = config default, gamma = DEFAULT_GAMMA of each algorithm, read from
- * src/algorithms/defaults.ts and recorded explicitly in every run):
+ * src/algorithms/defaults.ts and recorded explicitly in every run; sc-sparse-push also at its
+ * previous default 0.1 for comparison):
  *   IID: Sparse-Push topk:0.001+int8 and topk:0.003+int8 (the most aggressive setting within 1.5
  *        points of SGP), both models.
  *   skew:1: SGP, Sparse-Push and sc-sparse-push with topk:0.01+int8, both models (logistic with
- *        3 seeds; LeNet seed 1 only, for cost).
+ *        3 seeds; LeNet seed 1 only, for cost; LeNet IID SGP and Sparse-Push also seed 2).
  * Quick mode: logistic only (grid and checks, seed 1).
  *
- * Budget and measured runtime (2-core machine shared with two other agents, --workers 1):
- * LeNet ~0.38 s per round of 16 devices plus ~8 s per evaluation (10k test images for the
- * average model and for every device's model), i.e. ~3-4 minutes per 300-round run; the LeNet
- * grid (12 runs) is about 45 minutes, which is why it has 3 x 3 points and one seed. Logistic
- * runs take seconds. Full: about 1.2 hours; quick: a few minutes.
+ * Budget and measured runtime (2-core machine shared with two other agents, load 2-5, --workers 1):
+ * LeNet 114-200 s per 300-round run of 16 devices (~0.38 s per round plus ~8 s per evaluation:
+ * 10k test images for the average model and for every device's model); logistic 3-9 s (1,000
+ * rounds: 6-9 s). Sum of run wall times from scratch: 41 min for the 18 LeNet runs, 4 min for the
+ * 45 logistic runs; the LeNet grid (12 runs) is why it has 3 x 3 points and one seed (about an
+ * hour of the ~2 h single-core budget this study had). Full: about 50 minutes; quick: ~2 minutes.
  */
 import { DEFAULT_GAMMA } from '../../src/algorithms/defaults.js';
 import {
@@ -48,6 +50,8 @@ const ROUNDS = 300;
 const EVAL_EVERY = 50;
 /** Length of the logistic stability checks. */
 const LONG_ROUNDS = 1000;
+/** sc-sparse-push's gamma default before this study (defaults.ts history). */
+const PREVIOUS_SC_GAMMA = 0.1;
 const MAIN_COMPRESSOR = 'topk:0.01+int8';
 const AGGRESSIVE = ['topk:0.003+int8', 'topk:0.001+int8'] as const;
 
@@ -101,7 +105,14 @@ async function main(): Promise<void> {
       add(spec('check', model, 'skew:1', 'sgp', 'none', DEFAULT_LR, null, seed));
       add(spec('check', model, 'skew:1', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
       add(spec('check', model, 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed));
+      // The previous sc-sparse-push default, for comparison (not used to choose the default).
+      if (gammaOf('sc-sparse-push') !== PREVIOUS_SC_GAMMA) add(spec('check', model, 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, PREVIOUS_SC_GAMMA, seed));
     }
+  }
+  // The LeNet IID margin is the tightest claim: a second seed for SGP and Sparse-Push there.
+  if (!opts.flags.has('grid-only') && !opts.quick) {
+    add(spec('check', 'lenet', 'iid', 'sgp', 'none', DEFAULT_LR, null, 2));
+    add(spec('check', 'lenet', 'iid', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), 2));
   }
   // Logistic is cheap: the same checks over 1,000 rounds show whether the consensus distance at the
   // chosen gamma stays bounded (gamma 0.5 did not, defaults.ts) and how the skew:1 gap evolves.
@@ -129,7 +140,7 @@ async function main(): Promise<void> {
 
   // 1. The grids, per model. Δ is against SGP at the same lr and against the best SGP of the grid.
   for (const model of models) {
-    const grid = results.filter((r) => r.spec.tags['model'] === model && r.spec.tags['partition'] === 'iid' && r.spec.tags['seed'] === 1
+    const grid = results.filter((r) => r.spec.tags['model'] === model && r.spec.tags['partition'] === 'iid' && r.spec.tags['seed'] === 1 && r.spec.tags['rounds'] === ROUNDS
       && (r.spec.tags['algorithm'] === 'sgp' ? r.spec.tags['compressor'] === 'none' : r.spec.tags['compressor'] === MAIN_COMPRESSOR));
     const sgpAt = new Map(grid.filter((r) => r.spec.tags['algorithm'] === 'sgp').map((r) => [Number(r.spec.tags['lr']), r]));
     if (sgpAt.size === 0) continue;
@@ -160,7 +171,7 @@ async function main(): Promise<void> {
   }
 
   // 2. The defaults: IID (main and aggressive compressors) and skew:1 (loss and recovery).
-  const checks = results.filter((r) => r.spec.tags['kind'] === 'check' || (r.spec.tags['lr'] === DEFAULT_LR && r.spec.tags['partition'] === 'iid'
+  const checks = results.filter((r) => r.spec.tags['kind'] === 'check' || (r.spec.tags['lr'] === DEFAULT_LR && r.spec.tags['partition'] === 'iid' && r.spec.tags['rounds'] === ROUNDS
     && (r.spec.tags['algorithm'] === 'sgp' || r.spec.tags['gamma'] === gammaOf('sparse-push'))));
   const rows: string[][] = [];
   const byMP = groupBy(checks, (r) => `${r.spec.tags['model']}|${r.spec.tags['partition']}|${r.spec.tags['rounds']}`);
@@ -181,7 +192,7 @@ async function main(): Promise<void> {
       rows.push([
         model, partition, rounds, algorithm, compressor, String(DEFAULT_LR), gamma, String(runs.length), pctMeanStd(runs.map(acc)),
         sgpRuns.length > 0 ? signed(100 * (a - sgpAcc)) : '–', fmtRatio(wire), fmtRatio(sgpBits / mean(runs.map(bits))),
-        recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%`, consensusTrend(runs[0]!),
+        recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%${recovered < 0 ? ' (SC worse than SP)' : ''}`, consensusTrend(runs[0]!),
       ]);
       data.push({ table: 'defaults', model, partition, rounds: Number(rounds), algorithm, compressor, lr: DEFAULT_LR, gamma, seeds: runs.length, accuracies: runs.map(acc), accuracy: round(a, 5), deltaVsSgpPts: round(100 * (a - sgpAcc), 3), wireRatio: round(wire, 2), fewerBits: round(sgpBits / mean(runs.map(bits)), 2), recovered, paramsHash: runs.map((r) => r.summary.paramsHash) });
     }
