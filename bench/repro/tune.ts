@@ -178,14 +178,17 @@ async function main(): Promise<void> {
   for (const [key, group] of byMP) {
     const [model, partition, rounds] = key.split('|') as [string, string, string];
     const byVariant = groupBy(group, (r) => `${r.spec.tags['algorithm']}|${r.spec.tags['compressor']}|${r.spec.tags['gamma']}`);
-    // Same seeds for every variant of a row group: compare on the seeds SGP has.
-    const sgpRuns = byVariant.get('sgp|none|–') ?? [];
-    const sgpAcc = mean(sgpRuns.map(acc));
-    const sgpBits = mean(sgpRuns.map(bits));
-    const spMain = byVariant.get(`sparse-push|${MAIN_COMPRESSOR}|${gammaOf('sparse-push')}`) ?? [];
-    const spAcc = mean(spMain.map(acc));
+    // Every comparison is on the seeds both sides have (some variants run fewer seeds than SGP).
+    const sgpAll = byVariant.get('sgp|none|–') ?? [];
+    const spAll = byVariant.get(`sparse-push|${MAIN_COMPRESSOR}|${gammaOf('sparse-push')}`) ?? [];
+    const onSeeds = (rs: readonly RunResult[], seeds: ReadonlySet<unknown>): RunResult[] => rs.filter((r) => seeds.has(r.spec.tags['seed']));
     for (const [vk, runs] of byVariant) {
       const [algorithm, compressor, gamma] = vk.split('|') as [string, string, string];
+      const seeds = new Set(runs.map((r) => r.spec.tags['seed']));
+      const sgpRuns = onSeeds(sgpAll, seeds);
+      const sgpAcc = mean(sgpRuns.map(acc));
+      const sgpBits = mean(sgpRuns.map(bits));
+      const spAcc = mean(onSeeds(spAll, seeds).map(acc));
       const a = mean(runs.map(acc));
       const recovered = algorithm === 'sc-sparse-push' && compressor === MAIN_COMPRESSOR && sgpAcc > spAcc ? (a - spAcc) / (sgpAcc - spAcc) : null;
       const wire = mean(runs.map((r) => r.summary.final.compressionRatio ?? 1));
