@@ -10,24 +10,28 @@
  * Setting (fixed before any run; not tuned toward the papers' numbers): 16 devices on the
  * time-varying directed exponential graph (exponential:1, one peer per round), Fashion-MNIST
  * (60k train / 10k test), softmax regression (`logistic`, d = 7,850), lr 0.05, momentum 0.9,
- * batch 32, one local step per round, consensus step gamma 0.05 (the project default for
- * sparse-push, src/algorithms/defaults.ts), Sparse-Push memory `choco`.
+ * batch 32, one local step per round, consensus step gamma 0.2 for sparse-push and for
+ * sc-sparse-push (the project defaults since commit 9a4cce4, src/algorithms/defaults.ts, chosen by
+ * bench/repro/tune.ts on LeNet IID top-1%+int8; until then the study used 0.05, the earlier
+ * default), Sparse-Push memory `choco`.
  * Partitions: iid, skew:0.5, skew:1 (fraction of each class dealt label-sorted).
  * Compared: SGP (uncompressed) vs Sparse-Push with topk 10% / 1% / 0.1%, each also +int8 values,
  * and Skew-Compensated Sparse-Push with the same compressors on the skewed partitions.
  * Quick mode: 250 rounds (evaluated every 25), 1 seed, topk 1% / 0.1% / 0.1%+int8 (SC: 0.1%).
  * Full mode: 1,000 rounds (evaluated every 20), 3 seeds, all six compressors, plus Sparse-Push with
- * memory `ef` at 0.1%, plus (seed 1) gamma 0.5 and 0.005 for topk 10% / 1% / 0.1% on iid and skew:1
- * (Sparse-Push, and SC on skew:1) to show the sensitivity to the consensus step.
+ * memory `ef` at 0.1%, then (seed 1) gamma 0.05 and 0.5 for topk 10% / 1% / 0.1% on iid and
+ * skew:1 (Sparse-Push, and SC on skew:1) to show the sensitivity to the consensus step.
  * --lenet adds LeNet-5 runs (IID and skew:1; SGP, Sparse-Push 1% and 0.1%, SC 0.1% on skew:1),
- * 300 rounds, seed 1 only (tfjs in workers: ~minutes per run on this machine, see RESULTS.md).
+ * 200 rounds (evaluated every 50), seed 1 only (tfjs in workers, one thread: ~1.5 min per run).
  *
  * Reported per run group: final test accuracy, change against SGP, rounds / bits / energy to
  * 75% and 80% test accuracy (first evaluation at or above), the wire compression ratio (32·d per
  * message / bits actually encoded) and the reduction of bits-to-target against SGP.
  *
- * Measured runtime on the 2-core shared machine (load average 4-9 from other agents):
- *   --quick: about 4 minutes (16 runs); full: about 1.5 hours (3 seeds x 36 runs).
+ * Measured runtime on the 2-core shared machine (one core free for it, load average 2.5-3), at
+ * commit 9a4cce4: --quick: about 1.5 minutes (14 runs); full: about 30 minutes for 3 seeds x 36
+ * main-grid runs + 18 sensitivity runs (~13-20 s each), plus ~9 minutes for the 6 --lenet runs
+ * (~1.5 min each). (At load 4-9 and before the engine's round pipelining: ~4 min / ~1.5 h.)
  */
 import {
   firstReaching, fmtBits, fmtNum, fmtRatio, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study,
@@ -46,16 +50,19 @@ function slug(s: string): string {
 }
 
 function variantLabel(v: Variant): string {
-  const extra = [v.memory === 'ef' ? 'ef' : '', v.gamma !== undefined && v.gamma !== GAMMA ? `γ=${v.gamma}` : ''].filter((x) => x !== '');
+  const extra = [v.memory === 'ef' ? 'ef' : '', v.gamma !== undefined && v.algorithm !== 'sgp' && v.gamma !== GAMMA[v.algorithm] ? `γ=${v.gamma}` : ''].filter((x) => x !== '');
   return extra.length > 0 ? `${v.algorithm} (${extra.join(', ')})` : v.algorithm;
 }
 
 /**
- * The consensus step of the main grid: the project default for sparse-push / sc-sparse-push
- * (src/algorithms/defaults.ts), measured there on this same setting with top-1% messages. It is
- * set explicitly so that a later change of the default cannot change this study silently.
+ * The consensus step of the main grid, per algorithm: the project defaults
+ * (src/algorithms/defaults.ts, measured by bench/repro/tune.ts on LeNet and logistic, IID,
+ * top-1%+int8). Set explicitly so that a later change of the defaults cannot change this study
+ * silently.
  */
-const GAMMA = 0.05;
+const GAMMA: Readonly<Record<'sparse-push' | 'sc-sparse-push', number>> = { 'sparse-push': 0.2, 'sc-sparse-push': 0.2 };
+/** Consensus steps of the sensitivity rows (full mode, seed 1), besides each algorithm's main one. */
+const SENSITIVITY_GAMMAS = [0.05, 0.5] as const;
 
 async function main(): Promise<void> {
   const opts = parseStudyArgs('sparse-push', {
@@ -82,36 +89,40 @@ async function main(): Promise<void> {
     for (const c of spCompressors) vs.push({ algorithm: 'sparse-push', compressor: c, memory: 'choco' });
     if (!q) vs.push({ algorithm: 'sparse-push', compressor: 'topk:0.001', memory: 'ef' });
     if (partition !== 'iid') for (const c of scCompressors) vs.push({ algorithm: 'sc-sparse-push', compressor: c });
-    // Sensitivity to the consensus step (full mode, seed 1): src/algorithms/sparse-push.ts notes that
-    // CHOCO-style gossip needs gamma to shrink with the kept fraction.
-    if (!q && partition !== 'skew:0.5') {
-      for (const gamma of [0.5, 0.005]) {
-        for (const c of ['topk:0.1', 'topk:0.01', 'topk:0.001']) {
-          vs.push({ algorithm: 'sparse-push', compressor: c, memory: 'choco', gamma });
-          if (partition !== 'iid') vs.push({ algorithm: 'sc-sparse-push', compressor: c, gamma });
-        }
+    return vs;
+  };
+  // Sensitivity to the consensus step (full mode, seed 1, iid and skew:1): src/algorithms/sparse-push.ts
+  // notes that CHOCO-style gossip needs gamma to shrink with the kept fraction.
+  const sensitivityFor = (partition: string): Variant[] => {
+    const vs: Variant[] = [];
+    if (q || partition === 'skew:0.5') return vs;
+    for (const gamma of SENSITIVITY_GAMMAS) {
+      for (const c of ['topk:0.1', 'topk:0.01', 'topk:0.001']) {
+        if (gamma !== GAMMA['sparse-push']) vs.push({ algorithm: 'sparse-push', compressor: c, memory: 'choco', gamma });
+        if (partition !== 'iid' && gamma !== GAMMA['sc-sparse-push']) vs.push({ algorithm: 'sc-sparse-push', compressor: c, gamma });
       }
     }
     return vs;
   };
 
   const specs: RunSpec[] = [];
-  for (let seed = 1; seed <= opts.seeds; seed++) {
-    for (const partition of partitions) {
-      for (const v of variantsFor(partition)) {
-        const memory = v.memory ?? 'choco';
-        const gamma = v.gamma ?? GAMMA;
-        if (gamma !== GAMMA && seed > 1) continue;
-        // SGP has no consensus step (push-sum mixing, gamma unused) and no memory form.
-        const own: Record<string, SetValue> = v.algorithm === 'sgp' ? {} : { 'algorithm.memory': memory, 'algorithm.gamma': gamma };
-        specs.push({
-          id: `${slug(partition)}-${v.algorithm}${memory === 'ef' ? '-ef' : ''}${gamma !== GAMMA ? `-g${gamma}` : ''}-${slug(v.compressor)}-s${seed}`,
-          sets: { ...base, seed, 'data.partition': partition, 'algorithm.name': v.algorithm, ...own, compressor: v.compressor },
-          tags: { model: 'logistic', partition, algorithm: variantLabel(v), compressor: v.compressor, seed },
-        });
-      }
-    }
-  }
+  const add = (partition: string, v: Variant, seed: number): void => {
+    const memory = v.memory ?? 'choco';
+    const main = v.algorithm === 'sgp' ? undefined : GAMMA[v.algorithm];
+    const gamma = v.gamma ?? main;
+    const off = gamma !== main;
+    // SGP has no consensus step (push-sum mixing, gamma unused) and no memory form.
+    const own: Record<string, SetValue> = v.algorithm === 'sgp' || gamma === undefined ? {} : { 'algorithm.memory': memory, 'algorithm.gamma': gamma };
+    specs.push({
+      id: `${slug(partition)}-${v.algorithm}${memory === 'ef' ? '-ef' : ''}${off ? `-g${gamma}` : ''}-${slug(v.compressor)}-s${seed}`,
+      sets: { ...base, seed, 'data.partition': partition, 'algorithm.name': v.algorithm, ...own, compressor: v.compressor },
+      tags: { model: 'logistic', partition, algorithm: variantLabel(v), compressor: v.compressor, seed },
+    });
+  };
+  // Main grid for every seed first, then the seed-1 sensitivity rows (an interrupted study then has
+  // its main grid complete).
+  for (let seed = 1; seed <= opts.seeds; seed++) for (const partition of partitions) for (const v of variantsFor(partition)) add(partition, v, seed);
+  for (const partition of partitions) for (const v of sensitivityFor(partition)) add(partition, v, 1);
   if (opts.flags.has('lenet')) {
     const lenetVariants: Array<[string, Variant]> = [
       ['iid', { algorithm: 'sgp', compressor: 'none' }], ['iid', { algorithm: 'sparse-push', compressor: 'topk:0.01' }],
@@ -122,7 +133,7 @@ async function main(): Promise<void> {
     for (const [partition, v] of lenetVariants) {
       specs.push({
         id: `lenet-${slug(partition)}-${v.algorithm}-${slug(v.compressor)}-s1`,
-        sets: { ...base, rounds: 200, evalEvery: 50, model: 'lenet', seed: 1, 'data.partition': partition, 'algorithm.name': v.algorithm, ...(v.algorithm === 'sgp' ? {} : { 'algorithm.memory': 'choco', 'algorithm.gamma': GAMMA }), compressor: v.compressor },
+        sets: { ...base, rounds: 200, evalEvery: 50, model: 'lenet', seed: 1, 'data.partition': partition, 'algorithm.name': v.algorithm, ...(v.algorithm === 'sgp' ? {} : { 'algorithm.memory': 'choco', 'algorithm.gamma': GAMMA[v.algorithm] }), compressor: v.compressor },
         tags: { model: 'lenet', partition, algorithm: variantLabel(v), compressor: v.compressor, seed: 1 },
       });
     }
