@@ -22,7 +22,8 @@
  * memory `ef` at 0.1%, then (seed 1) gamma 0.05 and 0.5 for topk 10% / 1% / 0.1% on iid and
  * skew:1 (Sparse-Push, and SC on skew:1) to show the sensitivity to the consensus step.
  * --lenet adds LeNet-5 runs (IID and skew:1; SGP, Sparse-Push 1% and 0.1%, SC 0.1% on skew:1),
- * 200 rounds (evaluated every 50), seed 1 only (tfjs in workers, one thread: ~1.5 min per run).
+ * 200 rounds (evaluated every 50), as many seeds as the main grid (tfjs in workers, one thread:
+ * ~1.5 min per run).
  *
  * Reported per run group: final test accuracy, change against SGP, rounds / bits / energy to
  * 75% and 80% test accuracy (first evaluation at or above), the wire compression ratio (32·d per
@@ -30,8 +31,8 @@
  *
  * Measured runtime on the 2-core shared machine (one core free for it, load average 2.5-3), at
  * commit 9a4cce4: --quick: about 1.5 minutes (14 runs); full: about 30 minutes for 3 seeds x 36
- * main-grid runs + 18 sensitivity runs (~13-20 s each), plus ~9 minutes for the 6 --lenet runs
- * (~1.5 min each). (At load 4-9 and before the engine's round pipelining: ~4 min / ~1.5 h.)
+ * main-grid runs + 18 sensitivity runs (~13-20 s each), plus ~9 minutes per seed for the 6 --lenet
+ * runs (~1.5 min each). (At load 4-9 and before the engine's round pipelining: ~4 min / ~1.5 h.)
  */
 import {
   firstReaching, fmtBits, fmtNum, fmtRatio, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study,
@@ -130,12 +131,14 @@ async function main(): Promise<void> {
       ['skew:1', { algorithm: 'sgp', compressor: 'none' }], ['skew:1', { algorithm: 'sparse-push', compressor: 'topk:0.001' }],
       ['skew:1', { algorithm: 'sc-sparse-push', compressor: 'topk:0.001' }],
     ];
-    for (const [partition, v] of lenetVariants) {
-      specs.push({
-        id: `lenet-${slug(partition)}-${v.algorithm}-${slug(v.compressor)}-s1`,
-        sets: { ...base, rounds: 200, evalEvery: 50, model: 'lenet', seed: 1, 'data.partition': partition, 'algorithm.name': v.algorithm, ...(v.algorithm === 'sgp' ? {} : { 'algorithm.memory': 'choco', 'algorithm.gamma': GAMMA[v.algorithm] }), compressor: v.compressor },
-        tags: { model: 'lenet', partition, algorithm: variantLabel(v), compressor: v.compressor, seed: 1 },
-      });
+    for (let seed = 1; seed <= opts.seeds; seed++) {
+      for (const [partition, v] of lenetVariants) {
+        specs.push({
+          id: `lenet-${slug(partition)}-${v.algorithm}-${slug(v.compressor)}-s${seed}`,
+          sets: { ...base, rounds: 200, evalEvery: 50, model: 'lenet', seed, 'data.partition': partition, 'algorithm.name': v.algorithm, ...(v.algorithm === 'sgp' ? {} : { 'algorithm.memory': 'choco', 'algorithm.gamma': GAMMA[v.algorithm] }), compressor: v.compressor },
+          tags: { model: 'lenet', partition, algorithm: variantLabel(v), compressor: v.compressor, seed },
+        });
+      }
     }
   }
 
