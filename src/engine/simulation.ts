@@ -278,16 +278,8 @@ export class Simulation {
     const t0 = performance.now();
     const results = await this.executor.run(tasks);
     const wallMs = performance.now() - t0;
-    let learnMs = 0;
-    let localMs = 0;
-    let busyMs = 0;
-    for (const r of results) {
-      if (r.error) throw reviveError(r.error);
-      learnMs += r.learnMs;
-      localMs += r.localMs;
-      busyMs += r.busyMs;
-    }
-    this.lastTimings.push({ phase, wallMs, learnMs, localMs, busyMs });
+    for (const r of results) if (r.error) throw reviveError(r.error);
+    this.lastTimings.push({ phase, wallMs, ...sumTimings(results) });
     return results;
   }
 
@@ -314,19 +306,13 @@ export class Simulation {
     const t0 = performance.now();
     const results = await this.executor.run(tasks, lost);
     const wallMs = performance.now() - t0;
-    let learnMs = 0;
-    let localMs = 0;
-    let busyMs = 0;
     let failed: PhaseResult | undefined;
     for (const r of results) {
-      learnMs += r.learnMs;
-      localMs += r.localMs;
-      busyMs += r.busyMs;
       // The error a sequential run would have met first: non-device errors, then the earliest stage, then the lowest device.
       if (r.error && (!failed || before(r, failed))) failed = r;
     }
     if (failed) throw reviveError(failed.error!);
-    this.lastTimings.push({ phase: 'round', wallMs, learnMs, localMs, busyMs });
+    this.lastTimings.push({ phase: 'round', wallMs, ...sumTimings(results) });
     return results;
   }
 
@@ -459,6 +445,13 @@ export function roundChunk(n: number, workers: number): number {
   if (workers <= 1) return n;
   const raw = Math.max(1, Math.min(256, Math.ceil(n / (8 * workers))));
   return raw >= 8 ? Math.ceil(raw / 16) * 16 : raw;
+}
+
+/** Worker times of one dispatch, summed over its tasks. */
+function sumTimings(results: readonly PhaseResult[]): Omit<PhaseTiming, 'phase' | 'wallMs'> {
+  let learnMs = 0, localMs = 0, busyMs = 0;
+  for (const r of results) { learnMs += r.learnMs; localMs += r.localMs; busyMs += r.busyMs; }
+  return { learnMs, localMs, busyMs };
 }
 
 /** Error order of a round: errors outside device hooks first, then by stage, then by device. */
