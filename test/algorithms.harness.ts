@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAlgorithm } from '../src/algorithms/registry.js';
+import { fillInitialVector } from '../src/algorithms/common.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext, InMessage, Vec } from '../src/algorithms/types.js';
 import { createCompressorSync } from '../src/compress/registry.js';
 import type { KernelCompressor } from '../src/compress/types.js';
@@ -37,6 +38,11 @@ export interface HarnessOptions {
   seed?: number;
   /** Initial x_i (default 0). */
   init?: (i: number, x: Float32Array) => void;
+  /**
+   * The common initial model x(0) that init-'x' state vectors start from, as the engine's learner
+   * init (default 0; devices may still start elsewhere through `init`).
+   */
+  model0?: Float32Array;
   /** Targets b_i of the quadratic loss (default 0). */
   targets?: (i: number, b: Float32Array) => void;
   /** Offline devices per round (default none). */
@@ -118,9 +124,7 @@ export class Harness {
     w.fill(1);
     for (let i = 0; i < n; i++) {
       opts.init?.(i, h.x(i));
-      for (const v of vectors) {
-        if (v.init === 'x') h.vec(`dev.${v.name}`, i, v.length ?? d).set(h.x(i));
-      }
+      for (const v of vectors) fillInitialVector(v, i, opts.model0 ?? new Float32Array(d), h.vec(`dev.${v.name}`, i, v.length ?? d));
     }
     return h;
   }

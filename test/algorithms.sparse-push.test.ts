@@ -13,7 +13,7 @@ import { PeriodicTopology, roundGraphFromOutPeers } from '../src/graph/build.js'
 import { createTopology } from '../src/graph/registry.js';
 import type { Topology } from '../src/graph/types.js';
 import {
-  ALL_SPECS, Harness, type HarnessOptions, assertDeterministic, assertSumsConserved, badInputChecks, compareX, engineConfig, fill, randomOffline,
+  ALL_SPECS, Harness, type HarnessOptions, assertDeterministic, assertSumsConserved, badInputChecks, compareX, engineConfig, fill, maxAbs, randomOffline,
 } from './algorithms.harness.js';
 
 /** A periodic directed schedule whose out-degrees change from phase to phase (n = 8). */
@@ -76,6 +76,63 @@ test('choco form: sums conserved for a periodic schedule whose out-degrees chang
   const cd0 = h.consensusDistance();
   await h.run(600);
   assert.ok(h.consensusDistance() < 1e-4 * cd0, `offline devices: consensus distance ${cd0} -> ${h.consensusDistance()}`);
+});
+
+test('choco form: public copies start at the common initial model x(0), so devices that start there at consensus stay there and messages carry progress only', async () => {
+  const d = 60;
+  const model0 = new Float32Array(d);
+  fill(17)(0, model0);
+  const atModel0 = (_i: number, x: Float32Array): void => x.set(model0);
+  // exponential:1 (every delta_i^k = 0) and a schedule whose in- and out-weights differ (delta != 0).
+  for (const topology of ['exponential:1', varyingDegreeSchedule()] as const) {
+    const label = typeof topology === 'string' ? topology : 'varying degrees';
+    const h = await Harness.create({ algorithm: 'sparse-push', n: typeof topology === 'string' ? 16 : 8, d, topology, compressor: 'topk:0.05+int8', gamma: 0.3, lr: 0, init: atModel0, model0 });
+    // On exponential nothing moves at all; where delta != 0, x_i and w_i both grow by gamma delta_i
+    // in round 0 (z unchanged), after which x_i - x(0) is compressed, w_i is not (z then converges).
+    const exact = typeof topology === 'string' ? 12 : 1;
+    for (let t = 0; t < exact; t++) {
+      await h.step();
+      for (let i = 0; i < h.n; i++) {
+        const z = h.z(i);
+        for (let k = 0; k < d; k++) {
+          assert.ok(Math.abs(z[k]! - model0[k]!) <= 1e-5 * (1 + Math.abs(model0[k]!)), `${label}, round ${t}: z_${i}[${k}] = ${z[k]}, x(0) = ${model0[k]}`);
+        }
+      }
+    }
+    // Training from that start: after one round, each device's phase-0 copy is within its
+    // compressed progress of x_i; copies at 0 would still lack x(0) minus its top 5%.
+    const train = { algorithm: 'sparse-push', n: h.n, d, topology, compressor: 'topk:0.05+int8', gamma: 0.3, lr: 0.05, init: atModel0, targets: fill(19, 4) };
+    const lag = (g: Harness): number => {
+      let worst = 0;
+      for (let i = 0; i < g.n; i++) {
+        const x = g.x(i);
+        const copy = g.vec('dev.xhat-0', i);
+        for (let k = 0; k < d; k++) worst = Math.max(worst, Math.abs(x[k]! - copy[k]!));
+      }
+      return worst;
+    };
+    const warm = await Harness.create({ ...train, model0 });
+    const cold = await Harness.create(train);
+    await warm.step();
+    await cold.step();
+    assert.ok(lag(warm) < 0.2 * lag(cold) && lag(cold) > 0.5 * maxAbs(model0), `${label}: max |x_i - copy_i| after round 0: ${lag(warm)} (copies at x(0)) vs ${lag(cold)} (copies at 0), max |x(0)| ${maxAbs(model0)}`);
+  }
+  // With lr > 0 and devices that start elsewhere, the sums stay conserved and, uncompressed with
+  // gamma = 1, it is SGP round for round on the varying-degree schedule (the accumulators' start
+  // delta_i^k x(0) included).
+  await assertSumsConserved({
+    algorithm: 'sparse-push', n: 8, d, topology: varyingDegreeSchedule(), compressor: 'topk:0.1+int8', gamma: 0.5, lr: 0.05,
+    init: fill(18), targets: fill(19, 4), model0,
+  }, 30, 'varying degrees, copies start at x(0)');
+  const base: HarnessOptions = { algorithm: 'sgp', n: 8, d, topology: varyingDegreeSchedule(), lr: 0.1, momentum: 0.9, init: fill(18), targets: fill(19, 4), model0 };
+  const sgp = await Harness.create(base);
+  const sp = await Harness.create({ ...base, algorithm: 'sparse-push', compressor: 'none', gamma: 1 });
+  for (let t = 0; t < 20; t++) {
+    await sgp.step();
+    await sp.step();
+    const { diff, scale } = compareX(sgp, sp);
+    assert.ok(diff <= 1e-5 * (1 + scale), `round ${t}: max |x_sgp - x_sp| = ${diff} (scale ${scale})`);
+  }
 });
 
 test('ef form: sums conserved on erdos-renyi resampled every round (any degree sequence), with offline devices, every compressor', async () => {

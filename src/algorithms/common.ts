@@ -3,7 +3,20 @@
  * (uncompressed) push-sum mixing. All vector arithmetic runs as kernels on the arena.
  */
 import { RunError } from '../errors.js';
-import type { DeviceContext, Vec } from './types.js';
+import type { DeviceContext, StateVector, Vec } from './types.js';
+
+/**
+ * Device `device`'s initial contents of a state vector, written into `out` (its slice of the
+ * region, zeros on entry): nothing for init 'zero', initScale(device) * x0 for init 'x'.
+ */
+export function fillInitialVector(v: StateVector, device: number, x0: Float32Array, out: Float32Array): void {
+  if (v.init !== 'x') return;
+  const scale = v.initScale ? v.initScale(device) : 1;
+  if (scale === 0) return;
+  const src = x0.subarray(0, out.length);
+  if (scale === 1) out.set(src);
+  else for (let j = 0; j < out.length; j++) out[j] = scale * src[j]!;
+}
 
 /**
  * The de-biased model z = x_i / w_i: x itself when w = 1 (no copy; callers must not write it),

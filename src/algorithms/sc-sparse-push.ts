@@ -52,9 +52,9 @@
  * - Choco form only: the 'ef' form keeps no public copies and its messages carry C(x_j + e_j), not
  *   increments, so there is no neighbour velocity to read (ConfigError on algorithm.memory).
  * - Before a phase's first exchange its weight copies are 0 and N_i is undefined: m̂ is not updated.
- * - The public copies start at 0 (sparse-push.ts): with a non-zero initial model, a phase's first
- *   increments carry the initial model (catch-up), not movement, and m̂ sees them as velocity. The
- *   logistic model starts at 0; for others this is a start-up transient (not measured).
+ * - The public copies start at the common initial model x(0) (sparse-push.ts), so a phase's first
+ *   increments are movement, not a catch-up on x(0) that m̂ would take for velocity (with copies at
+ *   0, LeNet on skew:1 ended at 20% against Sparse-Push's 34%; see docs/results/tune/discussion.md).
  * - With faults (changing a_i, offline peers) N_i is the in-neighbours' average only approximately.
  */
 import { ConfigError } from '../errors.js';

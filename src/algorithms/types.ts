@@ -49,8 +49,10 @@ export interface StateVector {
   readonly name: string;
   /** Element count; default d (the model dimension). */
   readonly length?: number;
-  /** Initial contents: zeros (default) or a copy of the initial model x. */
+  /** Initial contents: zeros (default) or the initial model x(0), which every device starts from. */
   readonly init?: 'zero' | 'x';
+  /** With init 'x': device i's vector starts at initScale(i) * x(0) (default 1). Main thread only. */
+  readonly initScale?: (device: number) => number;
 }
 
 /** What the engine tells an algorithm at setup (main thread and every worker see the same values). */

@@ -13,7 +13,8 @@
 import { availableParallelism } from 'node:os';
 import { Arena, KERNEL_RESERVED_BYTES, ScratchAllocator, type ArenaLayout } from '../arena/arena.js';
 import { createAlgorithm } from '../algorithms/registry.js';
-import type { Algorithm, AlgorithmSetup } from '../algorithms/types.js';
+import type { Algorithm, AlgorithmSetup, StateVector } from '../algorithms/types.js';
+import { fillInitialVector } from '../algorithms/common.js';
 import { createCompressorSync } from '../compress/registry.js';
 import type { RunConfig } from '../config/types.js';
 import { loadTrainTest, partition } from '../data/index.js';
@@ -472,8 +473,8 @@ function dataFractionsOf(parts: Partition, n: number): Float64Array {
 function fillArena(
   arena: Arena, meta: EngineMeta, train: Dataset, test: Dataset, parts: Partition,
   init: { params: Float32Array; state: Float32Array },
-  deviceVectors: readonly { name: string; length?: number; init?: 'zero' | 'x' }[],
-  serverVectors: readonly { name: string; length?: number; init?: 'zero' | 'x' }[],
+  deviceVectors: readonly StateVector[],
+  serverVectors: readonly StateVector[],
 ): void {
   const { n, d, features, stateCount } = meta;
   arena.f32('trainX').set(train.x.subarray(0, train.count * features));
@@ -513,8 +514,9 @@ function fillArena(
   for (const v of deviceVectors) {
     if (v.init !== 'x') continue;
     const r = arena.f32(`dev.${v.name}`);
-    for (let i = 0; i < n; i++) r.set(init.params.subarray(0, v.length ?? d), i * (v.length ?? d));
+    const len = v.length ?? d;
+    for (let i = 0; i < n; i++) fillInitialVector(v, i, init.params, r.subarray(i * len, (i + 1) * len));
   }
   if (arena.has('srv.x')) arena.f32('srv.x').set(init.params);
-  for (const v of serverVectors) if (v.init === 'x') arena.f32(`srv.${v.name}`).set(init.params.subarray(0, v.length ?? d));
+  for (const v of serverVectors) fillInitialVector(v, 0, init.params, arena.f32(`srv.${v.name}`).subarray(0, v.length ?? d));
 }
