@@ -81,6 +81,10 @@ test('gamma defaults per algorithm (null = the algorithm\'s measured default); a
   assert.equal(resolveConfig({ algorithm: { name: 'sc-sparse-push' } }).algorithm.gamma, 0.2);
   assert.equal(resolveConfig({ algorithm: { name: 'dagc-r' } }).algorithm.gamma, 1);
   assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', gamma: null } }).algorithm.gamma, 0.2);
+  // memory ef (no public copies) has its own, much smaller default; an explicit value still wins.
+  assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', memory: 'ef' } }).algorithm.gamma, 0.01);
+  assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', memory: 'ef', gamma: 0.3 } }).algorithm.gamma, 0.3);
+  assert.equal(resolveConfig({ algorithm: { name: 'sc-sparse-push', memory: 'ef' } }).algorithm.gamma, 0.2);
   assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', gamma: 0.5 } }).algorithm.gamma, 0.5);
 });
 

@@ -13,7 +13,9 @@
  * batch 32, one local step per round, consensus step gamma 0.2 for sparse-push and for
  * sc-sparse-push (the project defaults since commit 9a4cce4, src/algorithms/defaults.ts, chosen by
  * bench/repro/tune.ts on LeNet IID top-1%+int8; until then the study used 0.05, the earlier
- * default), Sparse-Push memory `choco`.
+ * default), Sparse-Push memory `choco`; memory `ef` runs at its own default 0.01 (0.2 diverges there;
+ * defaults.ts DEFAULT_GAMMA_EF). The choco-form public copies start at the initial model x(0) (since
+ * 2026-12-04; the same as starting at 0 for logistic, which starts at 0, so only LeNet rows changed).
  * Partitions: iid, skew:0.5, skew:1 (fraction of each class dealt label-sorted).
  * Compared: SGP (uncompressed) vs Sparse-Push with topk 10% / 1% / 0.1%, each also +int8 values,
  * and Skew-Compensated Sparse-Push with the same compressors on the skewed partitions.
@@ -51,7 +53,7 @@ function slug(s: string): string {
 }
 
 function variantLabel(v: Variant): string {
-  const extra = [v.memory === 'ef' ? 'ef' : '', v.gamma !== undefined && v.algorithm !== 'sgp' && v.gamma !== GAMMA[v.algorithm] ? `γ=${v.gamma}` : ''].filter((x) => x !== '');
+  const extra = [v.memory === 'ef' ? 'ef' : '', v.gamma !== undefined && v.algorithm !== 'sgp' && v.gamma !== mainGamma(v) ? `γ=${v.gamma}` : ''].filter((x) => x !== '');
   return extra.length > 0 ? `${v.algorithm} (${extra.join(', ')})` : v.algorithm;
 }
 
@@ -62,6 +64,14 @@ function variantLabel(v: Variant): string {
  * silently.
  */
 const GAMMA: Readonly<Record<'sparse-push' | 'sc-sparse-push', number>> = { 'sparse-push': 0.2, 'sc-sparse-push': 0.2 };
+/** Sparse-Push's default with memory `ef` (DEFAULT_GAMMA_EF in src/algorithms/defaults.ts; 0.2 diverges there). */
+const GAMMA_EF = 0.01;
+
+/** The consensus step a variant runs at unless it sets its own: its algorithm's (and memory form's) default. */
+function mainGamma(v: Variant): number | undefined {
+  if (v.algorithm === 'sgp') return undefined;
+  return v.memory === 'ef' ? GAMMA_EF : GAMMA[v.algorithm];
+}
 /** Consensus steps of the sensitivity rows (full mode, seed 1), besides each algorithm's main one. */
 const SENSITIVITY_GAMMAS = [0.05, 0.5] as const;
 
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
   const specs: RunSpec[] = [];
   const add = (partition: string, v: Variant, seed: number): void => {
     const memory = v.memory ?? 'choco';
-    const main = v.algorithm === 'sgp' ? undefined : GAMMA[v.algorithm];
+    const main = mainGamma(v);
     const gamma = v.gamma ?? main;
     const off = gamma !== main;
     // SGP has no consensus step (push-sum mixing, gamma unused) and no memory form.

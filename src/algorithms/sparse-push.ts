@@ -82,7 +82,8 @@
  * and the deferred mass arrives as one step of m rounds' size: the consensus distance stalls at a
  * level proportional to gamma / (kept fraction) instead of going to 0. With `none` the form is the
  * lazy SGP above (gamma = 1: SGP); with dense quantizers (int8, qsgd) the residual is small. Use it
- * for non-periodic schedules or when 2 L copies do not fit; prefer 'choco' otherwise.
+ * for non-periodic schedules or when 2 L copies do not fit; prefer 'choco' otherwise. For the same
+ * reason its default gamma is much smaller (0.01, defaults.ts DEFAULT_GAMMA_EF; 0.2 diverges).
  *
  * Stochastic compressors (randk, qsgd) get the stream (seed, device, round, Purpose.randk or
  * Purpose.qsgd). Unbiased ones (qsgd, randk:scaled) are damped into contractions (messageRule).
