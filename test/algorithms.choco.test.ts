@@ -3,6 +3,7 @@
 // - network sum of x conserved every round (lr = 0 and lr > 0) on regular and irregular (star)
 //   graphs for every compressor, and with offline devices;
 // - lr = 0: consensus at the initial average with top-k;
+// - public copies start at the common initial model x(0) (messages carry progress, not x(0));
 // - directed or time-varying graphs, bad gamma, bad compressor specs: ConfigErrors naming the key;
 // - identical results for 1, 2 and 4 workers with faults on.
 import { test } from 'node:test';
@@ -12,7 +13,7 @@ import { PeriodicTopology, roundGraphFromOutPeers } from '../src/graph/build.js'
 import { createTopology } from '../src/graph/registry.js';
 import { ConfigError } from '../src/errors.js';
 import {
-  ALL_SPECS, Harness, assertDeterministic, assertSumsConserved, badInputChecks, compareX, engineConfig, fill, randomOffline, harnessConfig,
+  ALL_SPECS, Harness, assertDeterministic, assertSumsConserved, badInputChecks, compareX, engineConfig, fill, maxAbs, randomOffline, harnessConfig,
 } from './algorithms.harness.js';
 
 test('compressor none, gamma = 1, lr = 0: choco mixes exactly like D-PSGD (Metropolis-Hastings W) on ring, torus and star', async () => {
@@ -70,6 +71,32 @@ test('lr = 0: consensus at the initial average with top-k (ring, torus, star)', 
     assert.ok(cd < 1e-3 * cd0, `${topology} ${compressor}: consensus distance ${cd0} -> ${cd}`);
     const x = h.x(5);
     for (let k = 0; k < d; k++) assert.ok(Math.abs(x[k]! - avg0[k]!) < 1e-2, `${topology}: x_5[${k}] = ${x[k]}, average ${avg0[k]}`);
+  }
+});
+
+test('public copies start at the common initial model x(0): after a training round each copy is within the compressed progress of x_i (torus, star)', async () => {
+  const d = 60;
+  const model0 = new Float32Array(d);
+  fill(18)(0, model0);
+  const atModel0 = (_i: number, x: Float32Array): void => x.set(model0);
+  for (const topology of ['torus', 'star']) {
+    const train = { algorithm: 'choco', n: 12, d, topology, compressor: 'topk:0.05+int8', gamma: 0.2, lr: 0.05, init: atModel0, targets: fill(19, 4) };
+    const lag = (g: Harness): number => {
+      let worst = 0;
+      for (let i = 0; i < g.n; i++) {
+        const x = g.x(i);
+        const copy = g.vec('dev.xhat', i);
+        for (let k = 0; k < d; k++) worst = Math.max(worst, Math.abs(x[k]! - copy[k]!));
+      }
+      return worst;
+    };
+    const warm = await Harness.create({ ...train, model0 });
+    const cold = await Harness.create(train);
+    await warm.step();
+    await cold.step();
+    assert.ok(lag(warm) < 0.2 * lag(cold) && lag(cold) > 0.5 * maxAbs(model0), `${topology}: max |x_i - copy_i| after round 0: ${lag(warm)} (copies at x(0)) vs ${lag(cold)} (copies at 0)`);
+    // Devices that start elsewhere still conserve the sum of x with copies at x(0).
+    await assertSumsConserved({ ...train, init: fill(20), model0 }, 20, `${topology}, copies start at x(0), devices elsewhere`);
   }
 });
 

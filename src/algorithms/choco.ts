@@ -30,6 +30,8 @@
  * Unbiased compressors (qsgd, randk:scaled) are damped into contractions as in sparse-push.ts
  * (messageRule: C = Q / (1 + omega), Koloskova et al.'s rescaling).
  * No push-sum weight: w_i stays 1 and the de-biased model is x_i.
+ * Koloskova et al. start x̂ at 0; here x̂_i and ŝ_i start at the initial model x(0) every device
+ * starts from (the same iteration when x(0) = 0, as for logistic; see sparse-push.ts for why).
  */
 import { ConfigError } from '../errors.js';
 import type { Topology } from '../graph/types.js';
@@ -88,7 +90,9 @@ export function createChoco(): Algorithm {
       validateGamma(setup, name);
       validateCompressor(setup, name);
     },
-    deviceVectors: () => [{ name: COPY }, { name: AGGREGATE }, { name: MIXED_NAME, length: 1 }],
+    // x̂_i and ŝ_i start at the common initial model x(0) (ŝ_i = sum_j W_ij x(0) = x(0)), as in
+    // sparse-push.ts: with x̂ = 0 the first messages would carry x(0) rather than progress.
+    deviceVectors: () => [{ name: COPY, init: 'x' }, { name: AGGREGATE, init: 'x' }, { name: MIXED_NAME, length: 1 }],
     serverVectors: () => [],
     compressorSpec: (setup: AlgorithmSetup) => setup.config.compressor,
     local: (dev: DeviceContext) => localStepsOnX(dev),
