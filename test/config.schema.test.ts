@@ -85,6 +85,18 @@ test('gamma defaults per algorithm (null = the algorithm\'s measured default); a
   assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', memory: 'ef' } }).algorithm.gamma, 0.01);
   assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', memory: 'ef', gamma: 0.3 } }).algorithm.gamma, 0.3);
   assert.equal(resolveConfig({ algorithm: { name: 'sc-sparse-push', memory: 'ef' } }).algorithm.gamma, 0.2);
+  // choco form: tuned at top-1%; 4x smaller per 10x sparser below (CHOCO: gamma shrinks with the kept fraction).
+  const at = (name: string, compressor: string): number => resolveConfig({ compressor, algorithm: { name } }).algorithm.gamma;
+  assert.equal(at('sparse-push', 'topk:0.1'), 0.2);
+  assert.equal(at('sparse-push', 'topk:0.01+int8'), 0.2);
+  assert.equal(at('sparse-push', 'topk:0.001'), 0.05);
+  assert.equal(at('sc-sparse-push', 'topk:0.001+int8'), 0.05);
+  assert.equal(at('sparse-push', 'topk:0.003+int8'), 0.097);
+  assert.equal(at('sparse-push', 'randk:0.0001'), 0.013);
+  assert.equal(at('sparse-push', 'int8'), 0.2);
+  assert.equal(at('sparse-push', 'threshold:0.01'), 0.2);
+  assert.equal(at('choco', 'topk:0.001'), 0.05);
+  assert.equal(resolveConfig({ compressor: 'topk:0.001', algorithm: { name: 'sparse-push', gamma: 0.2 } }).algorithm.gamma, 0.2);
   assert.equal(resolveConfig({ algorithm: { name: 'sparse-push', gamma: 0.5 } }).algorithm.gamma, 0.5);
 });
 

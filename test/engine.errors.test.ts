@@ -77,7 +77,7 @@ for (const inline of [true, false]) {
   test(`NaN/Inf in the parameters -> RunError naming the device and the round (${inline ? 'in-process' : 'worker pool'})`, async () => {
     const rec = await expectFailure({ ...base, algorithm: { ...base.algorithm, lr: 1e38, momentum: 0 } }, (err) => {
       assert.ok(err instanceof RunError, 'err instanceof RunError');
-      assert.match(err.message, /NaN\/Inf in device \d+'s parameters at round \d+/);
+      assert.match(err.message, /NaN\/Inf in device \d+'s parameters at round \d+.*; lower algorithm\.lr or check the data$/);
       nanMessages.push(err.message);
     }, inline);
     assert.equal(rec['code'], 'E_RUN');
@@ -85,6 +85,13 @@ for (const inline of [true, false]) {
     if (nanMessages.length === 2) assert.equal(nanMessages[1], nanMessages[0]);
   });
 }
+
+test('NaN/Inf under compressed gossip: the error names algorithm.gamma first (its consensus step), plain SGP names lr', async () => {
+  await expectFailure({ ...base, compressor: 'topk:0.1', algorithm: { ...base.algorithm, name: 'sparse-push', gamma: 0.5, lr: 1e38, momentum: 0 } }, (err) => {
+    assert.ok(err instanceof RunError, 'err instanceof RunError');
+    assert.match(err.message, /NaN\/Inf in device \d+'s parameters at round \d+.*lower algorithm\.gamma \(now 0\.5;.*\) or algorithm\.lr/);
+  }, true);
+});
 
 test('a shard smaller than one batch -> DataError naming the device (unless data.smallShards = wrap)', async () => {
   // 200 samples over 4 devices: 50 each; a batch of 64 does not fit any shard.

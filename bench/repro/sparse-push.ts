@@ -36,6 +36,7 @@
  * main-grid runs + 18 sensitivity runs (~13-20 s each), plus ~9 minutes per seed for the 6 --lenet
  * runs (~1.5 min each). (At load 4-9 and before the engine's round pipelining: ~4 min / ~1.5 h.)
  */
+import { defaultGamma } from '../../src/algorithms/defaults.js';
 import {
   firstReaching, fmtBits, fmtNum, fmtRatio, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study,
   type RunResult, type RunSpec, type SetValue, type Table,
@@ -67,19 +68,37 @@ const GAMMA: Readonly<Record<'sparse-push' | 'sc-sparse-push', number>> = { 'spa
 /** Sparse-Push's default with memory `ef` (DEFAULT_GAMMA_EF in src/algorithms/defaults.ts; 0.2 diverges there). */
 const GAMMA_EF = 0.01;
 
-/** The consensus step a variant runs at unless it sets its own: its algorithm's (and memory form's) default. */
+/**
+ * The consensus step a variant runs at unless it sets its own: its algorithm's default for its
+ * memory form and compressor (GAMMA at top-1% and denser, 4x smaller per 10x sparser: 0.05 at
+ * top-0.1%; defaultGamma in src/algorithms/defaults.ts, checked against the pinned values here).
+ */
 function mainGamma(v: Variant): number | undefined {
   if (v.algorithm === 'sgp') return undefined;
-  return v.memory === 'ef' ? GAMMA_EF : GAMMA[v.algorithm];
+  if (v.memory === 'ef') return GAMMA_EF;
+  return defaultGamma(v.algorithm, 'choco', v.compressor);
+}
+
+/** The study pins the defaults it was run at: a later change of them must be a visible change here. */
+function checkPinnedDefaults(): void {
+  const pinned: Array<[string, 'choco' | 'ef', string, number]> = [
+    ['sparse-push', 'choco', 'topk:0.01', GAMMA['sparse-push']], ['sc-sparse-push', 'choco', 'topk:0.01', GAMMA['sc-sparse-push']],
+    ['sparse-push', 'choco', 'topk:0.001', 0.05], ['sparse-push', 'ef', 'topk:0.001', GAMMA_EF],
+  ];
+  for (const [a, memory, c, g] of pinned) {
+    const now = defaultGamma(a, memory, c);
+    if (now !== g) throw new Error(`src/algorithms/defaults.ts now gives gamma ${now} for ${a} (${memory}, ${c}); this study was made at ${g}: update bench/repro/sparse-push.ts and re-run it`);
+  }
 }
 /** Consensus steps of the sensitivity rows (full mode, seed 1), besides each algorithm's main one. */
-const SENSITIVITY_GAMMAS = [0.05, 0.5] as const;
+const SENSITIVITY_GAMMAS = [0.05, 0.2, 0.5] as const;
 
 async function main(): Promise<void> {
   const opts = parseStudyArgs('sparse-push', {
     seeds: { quick: 1, full: 3 }, help: HELP,
     flags: { lenet: 'also run LeNet-5 (slow: tfjs in workers)' },
   });
+  checkPinnedDefaults();
   const study = new Study(opts);
   const q = opts.quick;
   const rounds = q ? 250 : 1000;
@@ -109,8 +128,10 @@ async function main(): Promise<void> {
     if (q || partition === 'skew:0.5') return vs;
     for (const gamma of SENSITIVITY_GAMMAS) {
       for (const c of ['topk:0.1', 'topk:0.01', 'topk:0.001']) {
-        if (gamma !== GAMMA['sparse-push']) vs.push({ algorithm: 'sparse-push', compressor: c, memory: 'choco', gamma });
-        if (partition !== 'iid' && gamma !== GAMMA['sc-sparse-push']) vs.push({ algorithm: 'sc-sparse-push', compressor: c, gamma });
+        const sp: Variant = { algorithm: 'sparse-push', compressor: c, memory: 'choco' };
+        const sc: Variant = { algorithm: 'sc-sparse-push', compressor: c };
+        if (gamma !== mainGamma(sp)) vs.push({ ...sp, gamma });
+        if (partition !== 'iid' && gamma !== mainGamma(sc)) vs.push({ ...sc, gamma });
       }
     }
     return vs;
@@ -145,7 +166,7 @@ async function main(): Promise<void> {
       for (const [partition, v] of lenetVariants) {
         specs.push({
           id: `lenet-${slug(partition)}-${v.algorithm}-${slug(v.compressor)}-s${seed}`,
-          sets: { ...base, rounds: 200, evalEvery: 50, model: 'lenet', seed, 'data.partition': partition, 'algorithm.name': v.algorithm, ...(v.algorithm === 'sgp' ? {} : { 'algorithm.memory': 'choco', 'algorithm.gamma': GAMMA[v.algorithm] }), compressor: v.compressor },
+          sets: { ...base, rounds: 200, evalEvery: 50, model: 'lenet', seed, 'data.partition': partition, 'algorithm.name': v.algorithm, ...(v.algorithm === 'sgp' ? {} : { 'algorithm.memory': 'choco', 'algorithm.gamma': mainGamma(v)! }), compressor: v.compressor },
           tags: { model: 'lenet', partition, algorithm: variantLabel(v), compressor: v.compressor, seed },
         });
       }

@@ -2,6 +2,7 @@
  * Building blocks shared by the algorithms: de-biasing, the momentum-SGD step, plain
  * (uncompressed) push-sum mixing. All vector arithmetic runs as kernels on the arena.
  */
+import type { RunConfig } from '../config/types.js';
 import { RunError } from '../errors.js';
 import type { DeviceContext, StateVector, Vec } from './types.js';
 
@@ -16,6 +17,21 @@ export function fillInitialVector(v: StateVector, device: number, x0: Float32Arr
   const src = x0.subarray(0, out.length);
   if (scale === 1) out.set(src);
   else for (let j = 0; j < out.length; j++) out[j] = scale * src[j]!;
+}
+
+/** Algorithms whose compressed gossip has a consensus step (algorithm.gamma). */
+const GOSSIP_WITH_GAMMA: ReadonlySet<string> = new Set(['sparse-push', 'sc-sparse-push', 'choco']);
+
+/**
+ * What to change when a device's parameters overflow: compressed gossip diverges when its
+ * consensus step is too large for the compressor, so those algorithms name algorithm.gamma first.
+ */
+export function divergenceHint(config: RunConfig): string {
+  const { name, gamma } = config.algorithm;
+  if (config.compressor !== 'none' && GOSSIP_WITH_GAMMA.has(name)) {
+    return `lower algorithm.gamma (now ${gamma}; compressed gossip diverges when it is too large for the compressor) or algorithm.lr, or check the data`;
+  }
+  return 'lower algorithm.lr or check the data';
 }
 
 /**
@@ -37,7 +53,7 @@ export function momentumStep(dev: DeviceContext, params: Vec, grad: Vec, a: numb
   const { momentum, weightDecay } = dev.config.algorithm;
   const bad = dev.kernels.momentum_step(dev.d, momentum, weightDecay, params.ptr, grad.ptr, dev.momentum.ptr, a, target.ptr);
   if (bad > 0) {
-    throw new RunError(`NaN/Inf in device ${dev.device}'s parameters at round ${dev.round} after a local step (${bad} non-finite entries); lower algorithm.lr or check the data`);
+    throw new RunError(`NaN/Inf in device ${dev.device}'s parameters at round ${dev.round} after a local step (${bad} non-finite entries); ${divergenceHint(dev.config)}`);
   }
 }
 

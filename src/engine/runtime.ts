@@ -9,6 +9,7 @@
 import { Arena, ScratchAllocator } from '../arena/arena.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext, EngineKernels, InMessage, ServerContext, Vec } from '../algorithms/types.js';
 import { createAlgorithm } from '../algorithms/registry.js';
+import { divergenceHint } from '../algorithms/common.js';
 import { createCompressorSync } from '../compress/registry.js';
 import type { WireCompressor } from '../compress/types.js';
 import type { RunConfig } from '../config/types.js';
@@ -603,7 +604,7 @@ export class WorkerRuntime {
     const bad = xChecked ? 0 : this.kernels.count_nonfinite(this.meta.d, this.cachedDeviceVec('x', i).ptr);
     const w = this.w[i]!;
     if (bad > 0 || !Number.isFinite(w)) {
-      throw new RunError(`NaN/Inf in device ${i}'s parameters at round ${round} after ${when} (${bad} non-finite entries in x, w = ${w}); lower algorithm.lr or check the data`);
+      throw new RunError(`NaN/Inf in device ${i}'s parameters at round ${round} after ${when} (${bad} non-finite entries in x, w = ${w}); ${divergenceHint(this.config)}`);
     }
   }
 
