@@ -182,4 +182,5 @@ test('bad input: gamma outside (0, 1], compressor specs the wire format cannot c
 
 test('determinism: identical paramsHash and metrics with 1, 2 and 4 workers, faults on (qsgd:4 on exponential:1)', async () => {
   await assertDeterministic(engineConfig('sc-sparse-push', 'exponential:1', 'qsgd:4', 'choco', 0.5), 'sc-sparse-push');
+  await assertDeterministic({ ...engineConfig('sc-sparse-push', 'exponential:1', 'topk:0.1+int8', 'choco', 0.3), model: 'mlp:8' }, 'sc-sparse-push, mlp:8 (non-zero initial model)');
 });

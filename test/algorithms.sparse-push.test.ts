@@ -195,7 +195,9 @@ test('bad input: gamma outside (0, 1], compressor specs the wire format cannot c
   badInputChecks('sparse-push');
 });
 
-test('determinism: identical paramsHash and metrics with 1, 2 and 4 workers, faults on (choco form topk:0.1+int8 on exponential:1; ef form randk:0.2 on erdos-renyi resampled)', async () => {
+test('determinism: identical paramsHash and metrics with 1, 2 and 4 workers, faults on (choco form topk:0.1+int8 on exponential:1, also with an MLP whose initial model is not 0; ef form randk:0.2 on erdos-renyi resampled)', async () => {
   await assertDeterministic(engineConfig('sparse-push', 'exponential:1', 'topk:0.1+int8', 'choco', 0.5), 'choco form');
+  // mlp:8 starts at a seeded random x(0): the engine's copies start there (StateVector init 'x').
+  await assertDeterministic({ ...engineConfig('sparse-push', 'exponential:1', 'topk:0.1+int8', 'choco', 0.3), model: 'mlp:8' }, 'choco form, mlp:8');
   await assertDeterministic(engineConfig('sparse-push', 'erdos-renyi:0.3', 'randk:0.2', 'ef', 0.5), 'ef form');
 });
