@@ -5,16 +5,18 @@ import { parseCompressorSpec } from '../compress/spec.js';
  * null to mean "the algorithm's default"). Measured, not guessed (bench/repro/tune.ts, results in
  * docs/results/tune/; 16 devices, exponential:1, Fashion-MNIST, top-1%+int8, 300 rounds, lr 0.05):
  * - sparse-push 0.2: best of gamma {0.05, 0.1, 0.2} x lr {0.02, 0.05, 0.1} on LeNet IID, and better
- *   than 0.05 and 0.1 at every lr (seed 1: 86.1% against SGP's 87.4% at lr 0.05, 84.5% at gamma
- *   0.05; seed 2: 83.9% against 86.1%, so LeNet stays ~1.7 points short); logistic IID is flat over the grid
- *   (82.6-83.8%) and 0.35 points below SGP at 0.2 (3 seeds). gamma 0.5 is unstable with top-1%
- *   (consensus distance grows without bound on logistic); at 0.2 it still grows roughly linearly
- *   over 1,000 logistic rounds (15 -> 37; 0.05 ends near 9) while accuracy stays within 0.3 points.
+ *   than 0.05 and 0.1 at lr 0.05 and 0.02 (public copies starting at x(0); seed 1: 86.3% against
+ *   SGP's 87.4% at lr 0.05, 85.0% at gamma 0.05; seeds 1-3: -1.12 / -1.52 / -1.75 points against
+ *   SGP, so LeNet stays ~1.5 points short); logistic IID is flat over the grid (82.6-83.8%) and
+ *   0.35 points below SGP at 0.2 (3 seeds). gamma 0.3 and 0.5 are unstable with top-1% (consensus
+ *   distance grows without bound on logistic); at 0.2 it still grows roughly linearly over 1,000
+ *   logistic rounds (15 -> 37; 0.05 ends near 9) while accuracy stays within 0.3 points.
  * - sc-sparse-push 0.2: the same consensus step as sparse-push (same messages and gossip; only the
  *   momentum differs), not tuned separately. Logistic skew:1 (3 seeds) it recovers 73% of
  *   Sparse-Push's loss at 300 rounds (38% at the old 0.1), 55% at 1,000 rounds, but its consensus
- *   distance accelerates over 1,000 rounds (1.5 -> 50). On LeNet skew:1 it is worse than
- *   Sparse-Push at either gamma (public copies start at 0; see docs/results/tune/discussion.md).
+ *   distance accelerates over 1,000 rounds (1.5 -> 50). On LeNet skew:1 it recovers 31% (3 seeds;
+ *   gamma 0.1 / 0.3 no better; docs/results/tune/discussion.md).
+ * Both are scaled down for sparsifiers keeping < 1% (sparsityScale below).
  * CHOCO's analysis needs gamma to shrink with the kept fraction (choco keeps 0.05, not re-tuned).
  * Uncompressed and server algorithms do not use gamma (1 keeps sparse-push's uncompressed limit
  * equal to SGP).
