@@ -327,6 +327,30 @@ export const ALL_SPECS = [
   'topk:0.05+int8', 'randk:0.2+qsgd:2', 'threshold:0.1+int4', 'topk:0.1+sign', 'randk:0.2:scaled+int8',
 ];
 
+/**
+ * Devices that all start at `model0`, trained for one round, once with the public copies starting
+ * at model0 (the engine's init 'x') and once at 0: with the first, every copy in `copyRegion` is
+ * within the compressed progress of x_i; with the second it still lacks most of model0.
+ */
+export async function assertCopiesStartAtModel0(train: HarnessOptions, copyRegion: string, model0: Float32Array, label: string): Promise<void> {
+  const lag = (g: Harness): number => {
+    let worst = 0;
+    for (let i = 0; i < g.n; i++) {
+      const x = g.x(i);
+      const copy = g.vec(copyRegion, i);
+      for (let k = 0; k < g.d; k++) worst = Math.max(worst, Math.abs(x[k]! - copy[k]!));
+    }
+    return worst;
+  };
+  const start = { ...train, init: (_i: number, x: Float32Array): void => x.set(model0) };
+  const warm = await Harness.create({ ...start, model0 });
+  const cold = await Harness.create({ ...start, model0: undefined });
+  await warm.step();
+  await cold.step();
+  assert.ok(lag(warm) < 0.2 * lag(cold) && lag(cold) > 0.5 * maxAbs(model0),
+    `${label}: max |x_i - copy_i| after round 0: ${lag(warm)} (copies at x(0)) vs ${lag(cold)} (copies at 0), max |x(0)| ${maxAbs(model0)}`);
+}
+
 export function maxAbs(v: ArrayLike<number>): number {
   let m = 0;
   for (let k = 0; k < v.length; k++) m = Math.max(m, Math.abs(v[k]!));
