@@ -45,9 +45,9 @@
  * init, which every device can compute), and g_i^k = delta_i^k x(0) to match (phaseDelta).
  * ALGORITHMS.md starts the copies at 0; for a model that starts at a random x(0) (LeNet) that
  * spends each phase's first ~1 / (kept fraction) messages sending x(0) instead of progress, with
- * the devices far from consensus meanwhile (measured on LeNet, 16 devices, top-1%: consensus
- * distance after 300 rounds 49 -> 19, IID accuracy +0.2 and +0.7 points on seeds 1 and 2, skew:1 +17 points). With
- * x(0) = 0 (logistic) both starts are the same. Devices that start elsewhere (tests) still gossip
+ * the devices far from consensus meanwhile (measured on LeNet, 16 devices, top-1%+int8, 300
+ * rounds: consensus distance 49 -> 19, IID accuracy +0.2 / +0.7 points on seeds 1 / 2, skew:1
+ * Sparse-Push +17 points, SC +42). With x(0) = 0 (logistic) both starts are the same. Devices that start elsewhere (tests) still gossip
  * correctly: their messages carry x_i - x(0) first. ŵ^k starts at 0 (w is sent exactly, so its
  * first message r = w_i = 1 carries the matching delta_i^k).
  *
