@@ -4,6 +4,7 @@
  */
 import type { RunConfig } from '../config/types.js';
 import { RunError } from '../errors.js';
+import { hasConsensusStep } from './defaults.js';
 import type { DeviceContext, StateVector, Vec } from './types.js';
 
 /**
@@ -19,16 +20,13 @@ export function fillInitialVector(v: StateVector, device: number, x0: Float32Arr
   else for (let j = 0; j < out.length; j++) out[j] = scale * src[j]!;
 }
 
-/** Algorithms whose compressed gossip has a consensus step (algorithm.gamma). */
-const GOSSIP_WITH_GAMMA: ReadonlySet<string> = new Set(['sparse-push', 'sc-sparse-push', 'choco']);
-
 /**
  * What to change when a device's parameters overflow: compressed gossip diverges when its
  * consensus step is too large for the compressor, so those algorithms name algorithm.gamma first.
  */
 export function divergenceHint(config: RunConfig): string {
   const { name, gamma } = config.algorithm;
-  if (config.compressor !== 'none' && GOSSIP_WITH_GAMMA.has(name)) {
+  if (config.compressor !== 'none' && hasConsensusStep(name)) {
     return `lower algorithm.gamma (now ${gamma}; compressed gossip diverges when it is too large for the compressor) or algorithm.lr, or check the data`;
   }
   return 'lower algorithm.lr or check the data';

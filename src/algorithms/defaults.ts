@@ -46,6 +46,11 @@ export const DEFAULT_GAMMA_EF: Readonly<Record<string, number>> = Object.freeze(
   'sparse-push': 0.01,
 });
 
+/** True for the algorithms whose gossip has a consensus step (a DEFAULT_GAMMA below 1). */
+export function hasConsensusStep(algorithm: string): boolean {
+  return (DEFAULT_GAMMA[algorithm] ?? 1) < 1;
+}
+
 /** Algorithms whose choco-form default shrinks with the kept fraction (sparsityScale). */
 const SCALED_BY_SPARSITY: ReadonlySet<string> = new Set(['sparse-push', 'sc-sparse-push']);
 

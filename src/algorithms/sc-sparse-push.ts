@@ -61,7 +61,7 @@ import { ConfigError } from '../errors.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext, StateVector, Vec } from './types.js';
 import { deBias } from './common.js';
 import {
-  accName, compressedPushMix, compressedPushSend, compressedPushVectors, copyName, validateCompressedPush, WEIGHTS_NAME,
+  accName, compressedPushMix, compressedPushSend, compressedPushVectors, copyName, phaseOf, validateCompressedPush, weightCopies,
 } from './sparse-push.js';
 
 /** N_i before this round's send (d-vector). */
@@ -69,20 +69,9 @@ const NBR_BEFORE = 'nbr-before';
 /** W_i = h^k + (1 - a_i) ŵ^k before this round's send, as one f64 (2 f32 slots). */
 const NBR_WEIGHT = 'nbr-w';
 
-/** [ŵ^0, h^0, ŵ^1, h^1, ...] as f64 (layout of sparse-push.ts). */
-function weightCopies(dev: DeviceContext): Float64Array {
-  const v = dev.vector(WEIGHTS_NAME).view;
-  return new Float64Array(v.buffer, v.byteOffset, v.length >>> 1);
-}
-
 function nbrWeight(dev: DeviceContext): Float64Array {
   const v = dev.vector(NBR_WEIGHT).view;
   return new Float64Array(v.buffer, v.byteOffset, 1);
-}
-
-function phaseOf(dev: DeviceContext): number {
-  const period = dev.setup.topology.period;
-  return period === 1 ? 0 : dev.round % period;
 }
 
 /**

@@ -236,7 +236,8 @@ export function sendsThisRound(dev: DeviceContext): boolean {
   return dev.outPeers.length === scheduled;
 }
 
-function phaseOf(dev: DeviceContext): number {
+/** The schedule phase k = t mod L of this round (choco form). */
+export function phaseOf(dev: DeviceContext): number {
   const period = dev.setup.topology.period;
   return period === 1 ? 0 : dev.round % period;
 }
@@ -248,7 +249,7 @@ export function mixedStamp(dev: DeviceContext): Int32Array {
 }
 
 /** [ŵ^0, h^0, ŵ^1, h^1, ...] as f64 (the vector is 8-byte aligned: 4 L f32 per device). */
-function weightCopies(dev: DeviceContext): Float64Array {
+export function weightCopies(dev: DeviceContext): Float64Array {
   const v = dev.vector(WEIGHTS_NAME).view;
   return new Float64Array(v.buffer, v.byteOffset, v.length >>> 1);
 }
