@@ -32,6 +32,9 @@ export interface HarnessOptions {
   gamma?: number;
   /** May be 0 here (the config schema wants > 0). */
   lr?: number;
+  /** algorithm.lrSchedule (default constant), over `rounds` rounds (default the config's). */
+  lrSchedule?: string;
+  rounds?: number;
   momentum?: number;
   memory?: 'choco' | 'ef';
   localSteps?: number;
@@ -280,6 +283,8 @@ export function harnessConfig(opts: HarnessOptions): RunConfig {
   });
   const config = structuredClone(base) as RunConfig;
   config.algorithm.lr = opts.lr ?? 0.1;
+  if (opts.lrSchedule !== undefined) config.algorithm.lrSchedule = opts.lrSchedule;
+  if (opts.rounds !== undefined) config.rounds = opts.rounds;
   if (opts.gamma !== undefined) config.algorithm.gamma = opts.gamma;
   return config;
 }

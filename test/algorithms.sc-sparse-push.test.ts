@@ -9,6 +9,7 @@
 // - bad input (memory ef rejected) and determinism over 1, 2 and 4 workers with faults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseLrSchedule, scheduledLr } from '../src/algorithms/lr-schedule.js';
 import { createAlgorithm } from '../src/algorithms/registry.js';
 import type { AlgorithmSetup } from '../src/algorithms/types.js';
 import { ConfigError } from '../src/errors.js';
@@ -35,21 +36,30 @@ test('momentum: m̂ = beta m̂ + (1 - beta)(N_before - N_after) / (lr H L) from 
     { localSteps: 2, compressor: 'none', topology: 'exponential:1' },
     // Fixed random digraph: unequal degrees, so w != 1 and N is de-biased by W != 1.
     { localSteps: 1, compressor: 'topk:0.3', topology: 'erdos-renyi:0.3:fixed' },
+    // A decaying step: m̂ divides by the steps of the L rounds its increments span, H sum_s lr(s).
+    { localSteps: 1, compressor: 'topk:0.2+int8', topology: 'exponential:1', lrSchedule: 'cosine' },
+    { localSteps: 2, compressor: 'topk:0.3', topology: 'exponential:1', lrSchedule: 'step:0.3,0.6' },
   ] as const;
-  for (const { localSteps, compressor, topology } of cases) {
+  for (const c of cases) {
+    const { localSteps, compressor, topology } = c;
+    const lrSchedule = 'lrSchedule' in c ? c.lrSchedule : 'constant';
     const lr = 0.1;
     const beta = 0.9;
     const n = 8;
     const d = 30;
     const h = await Harness.create({
-      algorithm: 'sc-sparse-push', n, d, topology, compressor, gamma: 0.5, lr, momentum: beta, localSteps,
+      algorithm: 'sc-sparse-push', n, d, topology, compressor, gamma: 0.5, lr, momentum: beta, localSteps, lrSchedule, rounds: 12,
       init: fill(31), targets: fill(32, 4),
     });
+    const lrOf = (t: number): number => scheduledLr(parseLrSchedule(lrSchedule), lr, Math.max(0, t), 12);
     const period = h.topology.period;
     let wNot1 = false;
     let updates = 0;
     for (let t = 0; t < 12; t++) {
       const phase = t % period;
+      let stepSum = 0;
+      for (let s = t - period + 1; s <= t; s++) stepSum += lrOf(s);
+      stepSum *= localSteps;
       const graph = h.topology.round(t);
       const a = Array.from({ length: n }, (_, i) => 1 / (graph.outPeers[i]!.length + 1));
       const before = Array.from({ length: n }, (_, i) => neighbourhood(h, i, phase, a[i]!));
@@ -65,9 +75,9 @@ test('momentum: m̂ = beta m̂ + (1 - beta)(N_before - N_after) / (lr H L) from 
         const m = h.vec('m', i);
         for (let k = 0; k < d; k++) {
           const expected = defined
-            ? beta * mBefore[i]![k]! + ((1 - beta) * (before[i]!.N[k]! - after.N[k]!)) / (lr * localSteps * period)
+            ? beta * mBefore[i]![k]! + ((1 - beta) * (before[i]!.N[k]! - after.N[k]!)) / stepSum
             : mBefore[i]![k]!;
-          assert.ok(Math.abs(m[k]! - expected) <= 1e-4 * (1 + Math.abs(expected)), `${topology} H=${localSteps} round ${t} device ${i} m̂[${k}] = ${m[k]}, expected ${expected}`);
+          assert.ok(Math.abs(m[k]! - expected) <= 1e-4 * (1 + Math.abs(expected)), `${topology} ${lrSchedule} H=${localSteps} round ${t} device ${i} m̂[${k}] = ${m[k]}, expected ${expected}`);
         }
       }
       // H = 1: the local step is x -= lr (grad(z) + beta m̂_before), grad = z - b, so the change of
@@ -78,7 +88,7 @@ test('momentum: m̂ = beta m̂ + (1 - beta)(N_before - N_after) / (lr H L) from 
           let expected = 0;
           for (let i = 0; i < n; i++) {
             fill(32, 4)(i, b);
-            expected += -lr * ((xBefore[i]![k]! / wBefore[i]!) - b[k]! + beta * mBefore[i]![k]!);
+            expected += -lrOf(t) * ((xBefore[i]![k]! / wBefore[i]!) - b[k]! + beta * mBefore[i]![k]!);
           }
           assert.ok(Math.abs(h.localDelta[k]! - expected) <= 1e-4 * (1 + Math.abs(expected)), `${topology} round ${t}: local change of sum x[${k}] ${h.localDelta[k]} vs ${expected}`);
         }

@@ -32,7 +32,7 @@ test('defaults: every key resolves to the documented value', () => {
     name: 'sparse-push', seed: 1, devices: 16, rounds: 300, evalEvery: 10, targetAccuracy: 0, model: 'lenet',
     data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'iid', volume: 'equal', limit: 0, smallShards: 'error' },
     topology: 'exponential:1',
-    algorithm: { name: 'sparse-push', lr: 0.05, momentum: 0.9, weightDecay: 0, batchSize: 32, localSteps: 1, gamma: 0.2, memory: 'choco', participation: 1 },
+    algorithm: { name: 'sparse-push', lr: 0.05, lrSchedule: 'constant', momentum: 0.9, weightDecay: 0, batchSize: 32, localSteps: 1, gamma: 0.2, memory: 'choco', participation: 1 },
     compressor: 'topk:0.01',
     faults: { linkDrop: 0, offline: 0 },
     clock: { flops: 1e9, flopsSpread: 0.5, bandwidth: 1e7, bandwidthSpread: 0.5, latency: 0.005 },
@@ -135,6 +135,10 @@ test('malformed spec strings are errors naming the key', () => {
   assertConfigError(() => resolveConfig({ data: { train: 'mnist:test', test: null } }), 'data.train', 'test split');
   assert.equal(resolveConfig({ data: { train: 'synthetic:1000,8,3,linear', test: null, volume: 'natural' } }).data.volume, 'natural');
   assertConfigError(() => resolveConfig({ data: { test: 'mnist:validation' } }), 'data.test');
+  assertConfigError(() => resolveConfig({ algorithm: { lrSchedule: 'linear' } }), 'algorithm.lrSchedule', "bad spec 'linear'");
+  assertConfigError(() => resolveConfig({ algorithm: { lrSchedule: 'step:0.7,0.5' } }), 'algorithm.lrSchedule', 'must increase');
+  assertConfigError(() => resolveConfig({ algorithm: { lrSchedule: 'step:1' } }), 'algorithm.lrSchedule', 'in (0, 1)');
+  for (const lrSchedule of ['constant', 'cosine', 'step:0.5', 'step:0.5,0.75']) assert.equal(resolveConfig({ algorithm: { lrSchedule } }).algorithm.lrSchedule, lrSchedule);
   // Valid forms pass.
   for (const compressor of ['topk:0.01+int8', 'randk:0.1:scaled', 'threshold:0.05', 'qsgd:16', 'sign', 'none', 'int4']) {
     assert.equal(resolveConfig({ compressor }).compressor, compressor);

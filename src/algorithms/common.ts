@@ -5,6 +5,7 @@
 import type { RunConfig } from '../config/types.js';
 import { RunError } from '../errors.js';
 import { hasConsensusStep } from './defaults.js';
+import { lrAt } from './lr-schedule.js';
 import type { DeviceContext, StateVector, Vec } from './types.js';
 
 /**
@@ -61,7 +62,8 @@ export function momentumStep(dev: DeviceContext, params: Vec, grad: Vec, a: numb
  * Uses scratch slots 0 (z when w != 1) and 1 (gradient).
  */
 export async function localStepsOnX(dev: DeviceContext): Promise<void> {
-  const { lr, localSteps } = dev.config.algorithm;
+  const { localSteps } = dev.config.algorithm;
+  const lr = lrAt(dev.config, dev.round);
   const zs = dev.scratch(0);
   const g = dev.scratch(1);
   for (let h = 0; h < localSteps; h++) {

@@ -13,6 +13,7 @@
 import { ConfigError } from '../errors.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
 import { momentumStep } from './common.js';
+import { lrAt } from './lr-schedule.js';
 
 export function createDpsgd(): Algorithm {
   return {
@@ -30,7 +31,8 @@ export function createDpsgd(): Algorithm {
     serverVectors: () => [],
     compressorSpec: () => 'none',
     async local(dev: DeviceContext): Promise<void> {
-      const { lr, localSteps } = dev.config.algorithm;
+      const { localSteps } = dev.config.algorithm;
+      const lr = lrAt(dev.config, dev.round);
       const k = dev.kernels;
       const u = dev.vector('update');
       const zs = dev.scratch(0);

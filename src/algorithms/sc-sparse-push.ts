@@ -9,6 +9,7 @@
  *   send, mix:        as Sparse-Push (choco form, phase k = t mod L)
  *   momentum:         N_i = (g_i^k + (1 - a_i) x̂_i^k) / (h_i^k + (1 - a_i) ŵ_i^k)   before send and after mix
  *                     m̂_i = beta m̂_i + (1 - beta) (N_i,before - N_i,after) / (lr H L)
+ *   (with algorithm.lrSchedule, lr L is the sum of the step sizes of the last L rounds)
  *
  * ---- What N_i is ----
  * In the choco form g_i^k = sum_{j in I_i^k} a_j x̂_j^k - (1 - a_i) x̂_i^k and h_i^k likewise for the
@@ -60,6 +61,7 @@
 import { ConfigError } from '../errors.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext, StateVector, Vec } from './types.js';
 import { deBias } from './common.js';
+import { lrAt, lrSum } from './lr-schedule.js';
 import {
   accName, compressedPushMix, compressedPushSend, compressedPushVectors, copyName, phaseOf, validateCompressedPush, weightCopies,
 } from './sparse-push.js';
@@ -92,7 +94,8 @@ function neighbourhoodInto(dev: DeviceContext, out: Vec): number {
 
 /** H steps of x -= lr (grad(z) + wd z + beta m̂). Uses scratch slots 0 (z when w != 1) and 1. */
 async function skewCompensatedLocal(dev: DeviceContext): Promise<void> {
-  const { lr, localSteps, momentum: beta, weightDecay } = dev.config.algorithm;
+  const { localSteps, momentum: beta, weightDecay } = dev.config.algorithm;
+  const lr = lrAt(dev.config, dev.round);
   const k = dev.kernels;
   const d = dev.d;
   const g = dev.scratch(1);
@@ -114,13 +117,15 @@ function skewCompensatedMix(dev: DeviceContext): void {
   compressedPushMix(dev);
   const { lr, localSteps, momentum: beta } = dev.config.algorithm;
   if (beta === 0 || lr === 0) return;
+  const period = dev.setup.topology.period;
+  // The copies' increments span the last `period` rounds of the neighbours' local steps.
+  const stepSum = lrSum(dev.config, dev.round, period) * localSteps;
   const after = dev.scratch(0);
   const wAfter = neighbourhoodInto(dev, after);
   if (nbrWeight(dev)[0] === 0 || wAfter === 0) return;
   const k = dev.kernels;
   k.sub(dev.d, dev.vector(NBR_BEFORE).ptr, after.ptr, after.ptr); // N_before - N_after
-  const period = dev.setup.topology.period;
-  k.axpby(dev.d, (1 - beta) / (lr * localSteps * period), after.ptr, beta, dev.momentum.ptr);
+  k.axpby(dev.d, (1 - beta) / stepSum, after.ptr, beta, dev.momentum.ptr);
 }
 
 export function createScSparsePush(): Algorithm {

@@ -46,6 +46,7 @@ import type { CompressorSpec } from '../compress/types.js';
 import { ConfigError, RunError, SpecError } from '../errors.js';
 import { Purpose, RandomStream, rngKey } from '../kernels/rng.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext, InMessage, ServerContext, Vec } from './types.js';
+import { lrAt } from './lr-schedule.js';
 
 /** Error-feedback memory e_i (per device). */
 export const EF_VECTOR = 'ef';
@@ -163,7 +164,8 @@ export function createServerAlgorithm(parts: ServerAlgorithmParts): Algorithm {
 
     async local(dev: DeviceContext): Promise<void> {
       if (!participates(dev, dev.device)) return;
-      const { lr, localSteps, weightDecay } = dev.config.algorithm;
+      const { localSteps, weightDecay } = dev.config.algorithm;
+      const lr = lrAt(dev.config, dev.round);
       const k = dev.kernels;
       const d = dev.d;
       const e = dev.vector(EF_VECTOR);

@@ -12,7 +12,7 @@ import { ConfigError } from '../errors.js';
 import type { RunConfig } from './types.js';
 import {
   ALGORITHM_NAMES, checkCompressorSpec, checkDataSpec, checkModelSpec, checkPartitionSpec,
-  checkTopologyFor, checkTopologySpec, checkVolumeSpec, compressorHead, dataSplit, SERVER_ALGORITHMS,
+  checkLrScheduleSpec, checkTopologyFor, checkTopologySpec, checkVolumeSpec, compressorHead, dataSplit, SERVER_ALGORITHMS,
 } from './specs.js';
 
 /** Reference metadata of one config key. */
@@ -86,6 +86,7 @@ const dataSchema = section({
 const algorithmSchema = section({
   name: oneOf(ALGORITHM_NAMES, 'Training algorithm: decentralized (sgp, sparse-push, sc-sparse-push, dpsgd, choco) or server-based (ef-sgd, dagc-r, dagc-a).', 'sparse-push'),
   lr: positive('Learning rate η.', 0.05),
+  lrSchedule: specString(checkLrScheduleSpec, 'constant \\| cosine \\| step:f1[,f2,...]', 'Learning-rate schedule over the run\'s rounds: constant, cosine decay (never reaching 0), or step decay (x0.1 at each fraction f of the rounds).', 'constant'),
   momentum: probability('Momentum β (local momentum; quasi-global momentum for sc-sparse-push).', 0.9),
   weightDecay: nonNeg('L2 weight decay.', 0),
   batchSize: positiveInt('Mini-batch size per device and local step.', 32),

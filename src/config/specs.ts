@@ -14,6 +14,7 @@ import { parsePartitionSpec } from '../data/partition/index.js';
 import { parseVolumeSpec } from '../data/partition/volume.js';
 import { createTopology, parseTopologySpec } from '../graph/registry.js';
 import { parseModelSpec } from '../models/spec.js';
+import { parseLrSchedule } from '../algorithms/lr-schedule.js';
 
 export const ALGORITHM_NAMES = [
   'sgp', 'sparse-push', 'sc-sparse-push', 'dpsgd', 'choco', 'ef-sgd', 'dagc-r', 'dagc-a',
@@ -107,4 +108,8 @@ export function checkPartitionSpec(spec: string): string | null {
 
 export function checkVolumeSpec(spec: string): string | null {
   return viaOwner(() => parseVolumeSpec(spec));
+}
+
+export function checkLrScheduleSpec(spec: string): string | null {
+  return viaOwner(() => parseLrSchedule(spec));
 }

@@ -23,6 +23,8 @@ export interface EnergyConfig {
 export interface AlgorithmConfig {
   name: string;
   lr: number;
+  /** constant | cosine | step:f1[,f2,...] (src/algorithms/lr-schedule.ts). */
+  lrSchedule: string;
   momentum: number;
   weightDecay: number;
   batchSize: number;

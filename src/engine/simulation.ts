@@ -35,6 +35,7 @@ import { InlineExecutor, PiscinaExecutor, type PhaseExecutor } from './pool.js';
 import type { EngineMeta, Phase, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
 import { reviveError } from './protocol.js';
 import { dataFractions } from './runtime.js';
+import { lrAt } from '../algorithms/lr-schedule.js';
 
 export interface SimulationOptions {
   /** Pool size (overrides config.workers); 0 / undefined = config.workers, then the core count. */
@@ -74,6 +75,8 @@ export interface Metrics {
   massW: number;
   simTimeS: number;
   energyJ: number;
+  /** Step size of the last round run (algorithm.lr under algorithm.lrSchedule). */
+  lr: number;
   wallTimeS: number;
 }
 
@@ -417,6 +420,7 @@ export class Simulation {
       massW,
       simTimeS: this.simTimeS,
       energyJ: energy,
+      lr: lrAt(this.config, Math.max(0, this.round - 1)),
       wallTimeS,
     };
   }

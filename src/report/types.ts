@@ -15,6 +15,7 @@ export interface MetricsRecord {
   compressionRatio?: number | null;
   massX?: number | null;
   massW?: number | null;
+  lr?: number | null;
   simTimeS?: number | null;
   energyJ?: number | null;
   wallTimeS?: number | null;
