@@ -190,7 +190,10 @@ test('bad input: gamma outside (0, 1], compressor specs the wire format cannot c
   alg.validate(setup({ topology: 'erdos-renyi:0.3:fixed' }));
 });
 
-test('determinism: identical paramsHash and metrics with 1, 2 and 4 workers, faults on (qsgd:4 on exponential:1)', async () => {
+test('determinism: identical paramsHash and metrics with 1, 2 and 4 workers, faults on (qsgd:4 and topk:0.1+int8 on exponential:1; mlp:8; a cosine lr)', async () => {
   await assertDeterministic(engineConfig('sc-sparse-push', 'exponential:1', 'qsgd:4', 'choco', 0.5), 'sc-sparse-push');
-  await assertDeterministic({ ...engineConfig('sc-sparse-push', 'exponential:1', 'topk:0.1+int8', 'choco', 0.3), model: 'mlp:8' }, 'sc-sparse-push, mlp:8 (non-zero initial model)');
+  const topk = engineConfig('sc-sparse-push', 'exponential:1', 'topk:0.1+int8', 'choco', 0.3);
+  await assertDeterministic({ ...topk, model: 'mlp:8' }, 'sc-sparse-push, mlp:8 (non-zero initial model)');
+  // Under a cosine step too: the schedule and m̂'s scale depend on the round only.
+  await assertDeterministic({ ...topk, algorithm: { ...topk.algorithm, lrSchedule: 'cosine' } }, 'sc-sparse-push, cosine lr');
 });
