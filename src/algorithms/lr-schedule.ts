@@ -6,12 +6,14 @@
  * - `step:f1[,f2,...]`: lr times 0.1 for every fraction f_i <= t / T, 0 < f_1 < f_2 < ... < 1 (the
  *   step decay of Goyal et al.; step:0.5,0.75 divides by 10 at half and at three quarters).
  *
- * Why compressed gossip wants a decaying step: the public copies of Sparse-Push / CHOCO lag the
- * models by the progress that top-k has not yet carried; that lag scales with lr, so a decaying
- * step lets the copies (and the devices' models) catch up before the final evaluation.
+ * Why it was added for compressed gossip: the public copies of Sparse-Push / CHOCO lag the models
+ * by the progress top-k has not yet carried, a lag that scales with lr. Measured on LeNet (issue
+ * #5, docs/results/tune/discussion.md) a cosine decay did not close Sparse-Push's gap to SGP: at
+ * top-1% the copies contract with a time constant of ~500 rounds whatever the step. The default
+ * stays constant.
  *
- * The schedule depends on the round only (not on the worker count or the device), so runs stay
- * deterministic. A resumed run with more rounds than its checkpoint's config re-times the schedule.
+ * The schedule depends on the round and config.rounds only (not on the worker count or the
+ * device), so runs stay deterministic.
  */
 import { SpecError } from '../errors.js';
 import type { RunConfig } from '../config/types.js';
