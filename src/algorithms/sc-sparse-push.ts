@@ -117,14 +117,13 @@ function skewCompensatedMix(dev: DeviceContext): void {
   compressedPushMix(dev);
   const { lr, localSteps, momentum: beta } = dev.config.algorithm;
   if (beta === 0 || lr === 0) return;
-  const period = dev.setup.topology.period;
-  // The copies' increments span the last `period` rounds of the neighbours' local steps.
-  const stepSum = lrSum(dev.config, dev.round, period) * localSteps;
   const after = dev.scratch(0);
   const wAfter = neighbourhoodInto(dev, after);
   if (nbrWeight(dev)[0] === 0 || wAfter === 0) return;
   const k = dev.kernels;
   k.sub(dev.d, dev.vector(NBR_BEFORE).ptr, after.ptr, after.ptr); // N_before - N_after
+  // The copies' increments span the last `period` rounds of the neighbours' local steps.
+  const stepSum = lrSum(dev.config, dev.round, dev.setup.topology.period) * localSteps;
   k.axpby(dev.d, (1 - beta) / stepSum, after.ptr, beta, dev.momentum.ptr);
 }
 
