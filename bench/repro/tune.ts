@@ -220,7 +220,7 @@ async function main(): Promise<void> {
       rows.push([
         model, partition, rounds, algorithm, compressor, String(DEFAULT_LR), gamma, String(runs.length), pctMeanStd(runs.map(acc)),
         sgpRuns.length > 0 ? signed(100 * (a - sgpAcc)) : '–', fmtRatio(wire), fmtRatio(sgpBits / mean(runs.map(bits))),
-        recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%${recovered < 0 ? ' (SC worse than SP)' : ''}`, consensusTrend(runs[0]!),
+        recovered === null ? '–' : recovered < 0 ? `−${(-100 * recovered).toFixed(0)}% (SC worse than SP)` : `${(100 * recovered).toFixed(0)}%`, consensusTrend(runs[0]!),
       ]);
       data.push({ table: 'defaults', model, partition, rounds: Number(rounds), algorithm, compressor, lr: DEFAULT_LR, gamma, seeds: runs.length, accuracies: runs.map(acc), accuracy: round(a, 5), deltaVsSgpPts: round(100 * (a - sgpAcc), 3), wireRatio: round(wire, 2), fewerBits: round(sgpBits / mean(runs.map(bits)), 2), recovered, paramsHash: runs.map((r) => r.summary.paramsHash) });
     }
