@@ -25,7 +25,7 @@
  *   skew:1: SGP, Sparse-Push and sc-sparse-push with topk:0.01+int8, both models (logistic with
  *        3 seeds; LeNet seed 1 only, for cost; LeNet IID SGP and Sparse-Push also seed 2).
  *   LeNet over 1,000 rounds (evaluated every 100) at the same defaults: IID SGP and Sparse-Push
- *        top-1% (seeds 1-4) and top-0.3% (seeds 2-3); skew:1 SGP, Sparse-Push, SC (seeds 1-3).
+ *        top-1% (seeds 1-4), top-0.5% and top-0.3% (seeds 2-3); skew:1 SGP, Sparse-Push, SC (seeds 1-3).
  * Quick mode: logistic only (grid and checks, seed 1).
  *
  * Budget and measured runtime (2-core machine shared with two other agents, load 2-5, --workers 1):
@@ -33,8 +33,8 @@
  * 10k test images for the average model and for every device's model); logistic 3-9 s (1,000
  * rounds: 6-9 s). Sum of run wall times from scratch: 41 min for the 18 LeNet runs, 4 min for the
  * 45 logistic runs; the LeNet grid (12 runs) is why it has 3 x 3 points and one seed (about an
- * hour of the ~2 h single-core budget this study had). The 19 LeNet 1,000-round runs take 4.5-5 min
- * each (~90 min; on 2026-12-04 they were run two at a time by a shell loop with these exact
+ * hour of the ~2 h single-core budget this study had). The 21 LeNet 1,000-round runs take 4.5-5 min
+ * each (~100 min; on 2026-12-04 they were run two at a time by a shell loop with these exact
  * settings and reused by the study). Full: about 2.5 hours from scratch; quick: ~2 minutes.
  */
 import { DEFAULT_GAMMA, defaultGamma } from '../../src/algorithms/defaults.js';
@@ -134,7 +134,9 @@ async function main(): Promise<void> {
       add(spec('check', 'lenet', 'iid', 'sgp', 'none', DEFAULT_LR, null, seed, LONG_ROUNDS));
       add(spec('check', 'lenet', 'iid', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed, LONG_ROUNDS));
     }
-    for (const seed of [2, 3]) add(spec('check', 'lenet', 'iid', 'sparse-push', AGGRESSIVE[0], DEFAULT_LR, gammaOf('sparse-push', AGGRESSIVE[0]), seed, LONG_ROUNDS));
+    for (const c of ['topk:0.005+int8', AGGRESSIVE[0]]) {
+      for (const seed of [2, 3]) add(spec('check', 'lenet', 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push', c), seed, LONG_ROUNDS));
+    }
     for (let seed = 1; seed <= LENET_SEEDS; seed++) {
       add(spec('check', 'lenet', 'skew:1', 'sgp', 'none', DEFAULT_LR, null, seed, LONG_ROUNDS));
       add(spec('check', 'lenet', 'skew:1', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed, LONG_ROUNDS));
