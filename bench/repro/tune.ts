@@ -35,8 +35,8 @@
  * 10k test images for the average model and for every device's model); logistic 3-9 s (1,000
  * rounds: 6-9 s). Sum of run wall times from scratch: 41 min for the 18 LeNet runs, 4 min for the
  * 45 logistic runs; the LeNet grid (12 runs) is why it has 3 x 3 points and one seed (about an
- * hour of the ~2 h single-core budget this study had). The 35 LeNet 1,000-round runs take 4.5-5 min
- * each (~2.8 h); they and the 300-round runs added later (seeds 4-5, topk:0.1+int8) were run two at
+ * hour of the ~2 h single-core budget this study had). The 39 LeNet 1,000-round runs take 4.5-5 min
+ * each (~3.1 h); they and the 300-round runs added later (seeds 4-5, topk:0.1+int8) were run two at
  * a time by a shell loop with these exact settings (the --dry-run commands) and reused by the study.
  * Full: 132 runs, 5.0 h of summed run wall time from scratch (about half that two at a time);
  * quick: ~2 minutes.
