@@ -21,12 +21,12 @@
  * src/algorithms/defaults.ts and recorded explicitly in every run; sc-sparse-push also at its
  * previous default 0.1 for comparison):
  *   IID: Sparse-Push topk:0.001+int8 and topk:0.003+int8 (the most aggressive setting within 1.5
- *        points of SGP), both models.
+ *        points of SGP), both models; topk:0.01 with int4 and sign values at the checks' seeds.
  *   skew:1: SGP, Sparse-Push and sc-sparse-push with topk:0.01+int8, both models, 3 seeds (LeNet
  *        5 seeds, and also IID SGP and Sparse-Push on seeds 2-5); LeNet Sparse-Push and SC also with
  *        topk:0.1+int8 (seeds 1-5).
  *   LeNet over 1,000 rounds (evaluated every 100) at the same defaults: IID SGP and Sparse-Push
- *        top-1% (seeds 1-8), top-0.5% and top-0.3% (seeds 2-3); skew:1 SGP, Sparse-Push, SC (seeds 1-5;
+ *        top-1% with int8 and with sign values (seeds 1-8), top-0.5% and top-0.3% (seeds 2-3); skew:1 SGP, Sparse-Push, SC (seeds 1-5;
  *        Sparse-Push and SC also with topk:0.1+int8).
  * Quick mode: logistic only (grid and checks, seed 1).
  *
@@ -35,10 +35,10 @@
  * 10k test images for the average model and for every device's model); logistic 3-9 s (1,000
  * rounds: 6-9 s). Sum of run wall times from scratch: 41 min for the 18 LeNet runs, 4 min for the
  * 45 logistic runs; the LeNet grid (12 runs) is why it has 3 x 3 points and one seed (about an
- * hour of the ~2 h single-core budget this study had). The 45 LeNet 1,000-round runs take 4.5-5 min
- * each (~3.6 h); they and the 300-round runs added later (seeds 4-5, topk:0.1+int8) were run two at
+ * hour of the ~2 h single-core budget this study had). The 53 LeNet 1,000-round runs take 4.5-5 min
+ * each (~4.2 h); they and the 300-round runs added later (seeds 4-5, topk:0.1+int8, int4 / sign) were run two at
  * a time by a shell loop with these exact settings (the --dry-run commands) and reused by the study.
- * Full: 138 runs, 5.5 h of summed run wall time from scratch (about half that two at a time);
+ * Full: 162 runs, 6.4 h of summed run wall time from scratch (about half that two at a time);
  * quick: ~2 minutes.
  */
 import { DEFAULT_GAMMA, defaultGamma } from '../../src/algorithms/defaults.js';
@@ -76,6 +76,14 @@ const LENET_SKEW_MILD = 'topk:0.1+int8';
 const PREVIOUS_SC_GAMMA = 0.1;
 const MAIN_COMPRESSOR = 'topk:0.01+int8';
 const AGGRESSIVE = ['topk:0.003+int8', 'topk:0.001+int8'] as const;
+/**
+ * The main sparsifier with fewer bits per value (4-bit; sign, one bit plus a scale per message) at
+ * the same kept fraction and gamma: the quantization error stays in the public-copy difference
+ * like the dropped coordinates', so it costs little. Checked at the checks' seeds; on LeNet the
+ * cheapest one also over LONG_ROUNDS.
+ */
+const FEWER_VALUE_BITS = ['topk:0.01+int4', 'topk:0.01+sign'] as const;
+const LENET_LONG_FEWER_VALUE_BITS = 'topk:0.01+sign';
 
 type Algo = 'sgp' | 'sparse-push' | 'sc-sparse-push';
 
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
     for (let seed = 1; seed <= checkSeeds(model); seed++) {
       add(spec('check', model, 'iid', 'sgp', 'none', DEFAULT_LR, null, seed));
       add(spec('check', model, 'iid', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
+      for (const c of FEWER_VALUE_BITS) add(spec('check', model, 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push', c), seed));
       add(spec('check', model, 'skew:1', 'sgp', 'none', DEFAULT_LR, null, seed));
       add(spec('check', model, 'skew:1', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
       add(spec('check', model, 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed));
@@ -139,6 +148,7 @@ async function main(): Promise<void> {
         add(spec('check', 'lenet', partition, 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
         if (partition !== 'iid') add(spec('check', 'lenet', partition, 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed));
       }
+      for (const c of FEWER_VALUE_BITS) add(spec('check', 'lenet', 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push', c), seed));
     }
     for (let seed = 1; seed <= LENET_SEEDS; seed++) {
       add(spec('check', 'lenet', 'skew:1', 'sparse-push', LENET_SKEW_MILD, DEFAULT_LR, gammaOf('sparse-push', LENET_SKEW_MILD), seed));
@@ -151,6 +161,7 @@ async function main(): Promise<void> {
     for (let seed = 1; seed <= LENET_LONG_SEEDS; seed++) {
       add(spec('check', 'lenet', 'iid', 'sgp', 'none', DEFAULT_LR, null, seed, LONG_ROUNDS));
       add(spec('check', 'lenet', 'iid', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed, LONG_ROUNDS));
+      add(spec('check', 'lenet', 'iid', 'sparse-push', LENET_LONG_FEWER_VALUE_BITS, DEFAULT_LR, gammaOf('sparse-push', LENET_LONG_FEWER_VALUE_BITS), seed, LONG_ROUNDS));
     }
     for (const c of LENET_LONG_SPARSER) {
       for (const seed of LENET_LONG_SPARSER_SEEDS) add(spec('check', 'lenet', 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push', c), seed, LONG_ROUNDS));
