@@ -116,6 +116,10 @@ async function main(): Promise<void> {
     };
   };
 
+  // A check at the defaults: lr DEFAULT_LR and the algorithm's default gamma for that compressor (SGP has none).
+  const check = (model: string, partition: string, algorithm: Algo, compressor: string, seed: number, rounds = ROUNDS): RunSpec =>
+    spec('check', model, partition, algorithm, compressor, DEFAULT_LR, algorithm === 'sgp' ? null : gammaOf(algorithm, compressor), seed, rounds);
+
   const specs: RunSpec[] = [];
   const seen = new Set<string>();
   const add = (s: RunSpec): void => { if (!seen.has(s.id)) { seen.add(s.id); specs.push(s); } };
@@ -128,14 +132,14 @@ async function main(): Promise<void> {
   }
   const checkSeeds = (model: string): number => (model === 'logistic' ? opts.seeds : 1);
   for (const model of opts.flags.has('grid-only') ? [] : models) {
-    for (const c of AGGRESSIVE) add(spec('check', model, 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push', c), 1));
+    for (const c of AGGRESSIVE) add(check(model, 'iid', 'sparse-push', c, 1));
     for (let seed = 1; seed <= checkSeeds(model); seed++) {
-      add(spec('check', model, 'iid', 'sgp', 'none', DEFAULT_LR, null, seed));
-      add(spec('check', model, 'iid', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
-      for (const c of FEWER_VALUE_BITS) add(spec('check', model, 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push', c), seed));
-      add(spec('check', model, 'skew:1', 'sgp', 'none', DEFAULT_LR, null, seed));
-      add(spec('check', model, 'skew:1', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
-      add(spec('check', model, 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed));
+      add(check(model, 'iid', 'sgp', 'none', seed));
+      add(check(model, 'iid', 'sparse-push', MAIN_COMPRESSOR, seed));
+      for (const c of FEWER_VALUE_BITS) add(check(model, 'iid', 'sparse-push', c, seed));
+      add(check(model, 'skew:1', 'sgp', 'none', seed));
+      add(check(model, 'skew:1', 'sparse-push', MAIN_COMPRESSOR, seed));
+      add(check(model, 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, seed));
       // The previous sc-sparse-push default, for comparison (not used to choose the default).
       if (gammaOf('sc-sparse-push') !== PREVIOUS_SC_GAMMA) add(spec('check', model, 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, PREVIOUS_SC_GAMMA, seed));
     }
@@ -144,34 +148,34 @@ async function main(): Promise<void> {
   if (!opts.flags.has('grid-only') && !opts.quick) {
     for (let seed = 2; seed <= LENET_SEEDS; seed++) {
       for (const partition of ['iid', 'skew:1']) {
-        add(spec('check', 'lenet', partition, 'sgp', 'none', DEFAULT_LR, null, seed));
-        add(spec('check', 'lenet', partition, 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed));
-        if (partition !== 'iid') add(spec('check', 'lenet', partition, 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed));
+        add(check('lenet', partition, 'sgp', 'none', seed));
+        add(check('lenet', partition, 'sparse-push', MAIN_COMPRESSOR, seed));
+        if (partition !== 'iid') add(check('lenet', partition, 'sc-sparse-push', MAIN_COMPRESSOR, seed));
       }
-      for (const c of FEWER_VALUE_BITS) add(spec('check', 'lenet', 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push', c), seed));
+      for (const c of FEWER_VALUE_BITS) add(check('lenet', 'iid', 'sparse-push', c, seed));
     }
     for (let seed = 1; seed <= LENET_SEEDS; seed++) {
-      add(spec('check', 'lenet', 'skew:1', 'sparse-push', LENET_SKEW_MILD, DEFAULT_LR, gammaOf('sparse-push', LENET_SKEW_MILD), seed));
-      add(spec('check', 'lenet', 'skew:1', 'sc-sparse-push', LENET_SKEW_MILD, DEFAULT_LR, gammaOf('sc-sparse-push', LENET_SKEW_MILD), seed));
+      add(check('lenet', 'skew:1', 'sparse-push', LENET_SKEW_MILD, seed));
+      add(check('lenet', 'skew:1', 'sc-sparse-push', LENET_SKEW_MILD, seed));
     }
   }
   // LeNet's IID gap at 300 rounds is ~1.6 points (5 seeds): the same defaults over 1,000 rounds
   // (~8.5 epochs, ~4.7 min per run) show how much a longer budget narrows it and the skew:1 loss.
   if (!opts.flags.has('grid-only') && !opts.quick) {
     for (let seed = 1; seed <= LENET_LONG_SEEDS; seed++) {
-      add(spec('check', 'lenet', 'iid', 'sgp', 'none', DEFAULT_LR, null, seed, LONG_ROUNDS));
-      add(spec('check', 'lenet', 'iid', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed, LONG_ROUNDS));
-      add(spec('check', 'lenet', 'iid', 'sparse-push', LENET_LONG_FEWER_VALUE_BITS, DEFAULT_LR, gammaOf('sparse-push', LENET_LONG_FEWER_VALUE_BITS), seed, LONG_ROUNDS));
+      add(check('lenet', 'iid', 'sgp', 'none', seed, LONG_ROUNDS));
+      add(check('lenet', 'iid', 'sparse-push', MAIN_COMPRESSOR, seed, LONG_ROUNDS));
+      add(check('lenet', 'iid', 'sparse-push', LENET_LONG_FEWER_VALUE_BITS, seed, LONG_ROUNDS));
     }
     for (const c of LENET_LONG_SPARSER) {
-      for (const seed of LENET_LONG_SPARSER_SEEDS) add(spec('check', 'lenet', 'iid', 'sparse-push', c, DEFAULT_LR, gammaOf('sparse-push', c), seed, LONG_ROUNDS));
+      for (const seed of LENET_LONG_SPARSER_SEEDS) add(check('lenet', 'iid', 'sparse-push', c, seed, LONG_ROUNDS));
     }
     for (let seed = 1; seed <= LENET_SEEDS; seed++) {
-      add(spec('check', 'lenet', 'skew:1', 'sgp', 'none', DEFAULT_LR, null, seed, LONG_ROUNDS));
-      add(spec('check', 'lenet', 'skew:1', 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed, LONG_ROUNDS));
-      add(spec('check', 'lenet', 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed, LONG_ROUNDS));
-      add(spec('check', 'lenet', 'skew:1', 'sparse-push', LENET_SKEW_MILD, DEFAULT_LR, gammaOf('sparse-push', LENET_SKEW_MILD), seed, LONG_ROUNDS));
-      add(spec('check', 'lenet', 'skew:1', 'sc-sparse-push', LENET_SKEW_MILD, DEFAULT_LR, gammaOf('sc-sparse-push', LENET_SKEW_MILD), seed, LONG_ROUNDS));
+      add(check('lenet', 'skew:1', 'sgp', 'none', seed, LONG_ROUNDS));
+      add(check('lenet', 'skew:1', 'sparse-push', MAIN_COMPRESSOR, seed, LONG_ROUNDS));
+      add(check('lenet', 'skew:1', 'sc-sparse-push', MAIN_COMPRESSOR, seed, LONG_ROUNDS));
+      add(check('lenet', 'skew:1', 'sparse-push', LENET_SKEW_MILD, seed, LONG_ROUNDS));
+      add(check('lenet', 'skew:1', 'sc-sparse-push', LENET_SKEW_MILD, seed, LONG_ROUNDS));
     }
   }
   // Logistic is cheap: the same checks over 1,000 rounds show whether the consensus distance at the
@@ -179,9 +183,9 @@ async function main(): Promise<void> {
   if (!opts.flags.has('grid-only')) {
     for (let seed = 1; seed <= opts.seeds; seed++) {
       for (const partition of ['iid', 'skew:1']) {
-        add(spec('check', 'logistic', partition, 'sgp', 'none', DEFAULT_LR, null, seed, LONG_ROUNDS));
-        add(spec('check', 'logistic', partition, 'sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sparse-push'), seed, LONG_ROUNDS));
-        if (partition !== 'iid') add(spec('check', 'logistic', partition, 'sc-sparse-push', MAIN_COMPRESSOR, DEFAULT_LR, gammaOf('sc-sparse-push'), seed, LONG_ROUNDS));
+        add(check('logistic', partition, 'sgp', 'none', seed, LONG_ROUNDS));
+        add(check('logistic', partition, 'sparse-push', MAIN_COMPRESSOR, seed, LONG_ROUNDS));
+        if (partition !== 'iid') add(check('logistic', partition, 'sc-sparse-push', MAIN_COMPRESSOR, seed, LONG_ROUNDS));
       }
     }
   }
