@@ -84,6 +84,123 @@ export function varint_decode_deltas(inp: usize, inLen: u32, k: u32, n: u32, out
   return <i32>pos;
 }
 
+/** Bits of the Rice codes of the deltas with parameter b (the parameter byte not included). */
+function rice_code_bits(idx: usize, k: u32, b: u32): u64 {
+  let total: u64 = <u64>k * <u64>(1 + b);
+  let prev: u32 = -1;
+  for (let j: u32 = 0; j < k; j++) {
+    const cur = load<u32>(idx + (<usize>j << 2));
+    total += <u64>((cur - prev - 1) >>> b);
+    prev = cur;
+  }
+  return total;
+}
+
+/**
+ * The Rice parameter with the fewest bits: start at floor(log2(mean delta)), walk down while not
+ * worse (ties take the smaller b), then up while strictly better. k >= 1.
+ */
+export function rice_parameter(idx: usize, k: u32): u32 {
+  const mean = (load<u32>(idx + (<usize>(k - 1) << 2)) - (k - 1)) / k; // sum of deltas / k
+  let b: u32 = mean == 0 ? 0 : 31 - clz(mean);
+  let cost = rice_code_bits(idx, k, b);
+  while (b > 0) {
+    const c = rice_code_bits(idx, k, b - 1);
+    if (c > cost) break;
+    b--;
+    cost = c;
+  }
+  while (b < 31) {
+    const c = rice_code_bits(idx, k, b + 1);
+    if (c >= cost) break;
+    b++;
+    cost = c;
+  }
+  return b;
+}
+
+/**
+ * Rice codes of idx[0], idx[j] - idx[j-1] - 1 with the best parameter b: one byte b, then per delta
+ * v the quotient v >> b in unary (that many 1 bits, then a 0) and the low b bits of v, LSB first,
+ * bits packed LSB first, pad bits 0. Returns the bytes written, or -1 (nothing written) when the
+ * section would take limit bytes or more. k >= 1.
+ */
+export function rice_encode_deltas(idx: usize, k: u32, limit: u32, out: usize): i32 {
+  const b = rice_parameter(idx, k);
+  const bytes: u64 = 1 + ((rice_code_bits(idx, k, b) + 7) >> 3);
+  if (bytes >= <u64>limit) return -1;
+  store<u8>(out, <u8>b);
+  let pos: usize = out + 1;
+  let acc: u64 = 0;
+  let nbits: u32 = 0;
+  const mask: u64 = (<u64>1 << b) - 1;
+  let prev: u32 = -1;
+  for (let j: u32 = 0; j < k; j++) {
+    const cur = load<u32>(idx + (<usize>j << 2));
+    const v = cur - prev - 1;
+    prev = cur;
+    let q = v >>> b;
+    // Quotient: 1 bits in runs of at most 32, then the terminating 0.
+    while (q >= 32) {
+      acc |= <u64>0xffffffff << nbits;
+      nbits += 32;
+      while (nbits >= 8) { store<u8>(pos++, <u8>acc); acc >>= 8; nbits -= 8; }
+      q -= 32;
+    }
+    acc |= ((<u64>1 << q) - 1) << nbits;
+    nbits += q + 1;
+    while (nbits >= 8) { store<u8>(pos++, <u8>acc); acc >>= 8; nbits -= 8; }
+    acc |= (<u64>v & mask) << nbits;
+    nbits += b;
+    while (nbits >= 8) { store<u8>(pos++, <u8>acc); acc >>= 8; nbits -= 8; }
+  }
+  if (nbits > 0) store<u8>(pos++, <u8>acc);
+  return <i32>(pos - out);
+}
+
+/**
+ * Decodes k Rice-coded deltas (rice_encode_deltas' layout) from at most inLen bytes; returns bytes
+ * consumed, or the first error met left to right: -1 input ends before k indices, -2 parameter byte
+ * above 31, -3 a decoded index is >= n (reported as soon as the quotient alone gets there, so a run
+ * of 1 bits cannot spin), -4 pad bits after the last code are not 0. On error outIdx holds partial output.
+ */
+export function rice_decode_deltas(inp: usize, inLen: u32, k: u32, n: u32, outIdx: usize): i32 {
+  if (inLen == 0) return -1;
+  const b = <u32>load<u8>(inp);
+  if (b > 31) return -2;
+  let pos: u32 = 1;
+  let acc: u64 = 0;
+  let nbits: u32 = 0;
+  let next: u64 = 0;
+  for (let j: u32 = 0; j < k; j++) {
+    const room: u64 = <u64>n - next; // the next index must be < next + room
+    let q: u64 = 0;
+    // q << b >= room: the index is out of range whatever follows.
+    if (room == 0) return -3;
+    const qLimit: u64 = (room - 1) >> b;
+    while (true) {
+      while (nbits <= 56 && pos < inLen) { acc |= <u64>load<u8>(inp + pos++) << nbits; nbits += 8; }
+      if (nbits == 0) return -1;
+      const ones = <u32>min(ctz(~acc), <u64>nbits);
+      q += ones;
+      if (q > qLimit) return -3;
+      if (ones < nbits) { acc = ones == 63 ? 0 : acc >> (ones + 1); nbits -= ones + 1; break; } // a shift by 64 is a shift by 0
+      acc = 0; // ones == nbits <= 64: every buffered bit was a 1
+      nbits = 0;
+    }
+    while (nbits < b && pos < inLen) { acc |= <u64>load<u8>(inp + pos++) << nbits; nbits += 8; }
+    if (nbits < b) return -1;
+    const index = next + (q << b) + (acc & ((<u64>1 << b) - 1));
+    acc >>= b;
+    nbits -= b;
+    if (index >= <u64>n) return -3;
+    store<u32>(outIdx + (<usize>j << 2), <u32>index);
+    next = index + 1;
+  }
+  if ((acc & ((<u64>1 << (nbits & 7)) - 1)) != 0) return -4;
+  return <i32>(pos - (nbits >> 3));
+}
+
 /** Zeroes ceil(n/8) bytes, then sets bit idx[j] (LSB first); returns ceil(n/8). */
 export function bitmap_encode(idx: usize, k: u32, n: u32, out: usize): u32 {
   const bytes = (n >>> 3) + u32((n & 7) != 0);

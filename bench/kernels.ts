@@ -74,7 +74,7 @@ class Layout {
 interface Buffers {
   n: number; k: number;
   x: number; y: number; out: number; idx: number; idx2: number; vals: number;
-  q8: number; q4: number; scales: number; bits: number; varint: number; bitmap: number;
+  q8: number; q4: number; scales: number; bits: number; varint: number; rice: number; bitmap: number;
   topkScratch: number; randkScratch: number;
 }
 
@@ -85,7 +85,7 @@ function plan(n: number, k: number, scratch: KernelExports): { layout: Layout; b
     n, k,
     x: L.alloc(4 * n), y: L.alloc(4 * n), out: L.alloc(4 * n), idx: L.alloc(4 * n), idx2: L.alloc(4 * n), vals: L.alloc(4 * k),
     q8: L.alloc(n), q4: L.alloc(Math.ceil(n / 2)), scales: L.alloc(4 * nb), bits: L.alloc(Math.ceil(n / 8)),
-    varint: L.alloc(5 * k), bitmap: L.alloc(Math.ceil(n / 8)),
+    varint: L.alloc(5 * k), rice: L.alloc(5 * k), bitmap: L.alloc(Math.ceil(n / 8)),
     topkScratch: L.alloc(scratch.topk_scratch_bytes(n) >>> 0), randkScratch: L.alloc(scratch.randk_scratch_bytes(n, n) >>> 0),
   };
   return { layout: L, b };
@@ -116,6 +116,7 @@ function cases(mem: WebAssembly.Memory, b: Buffers): Case[] {
   const key = rngKey(1, 0, 0, Purpose.randk);
   const k01 = Math.max(1, Math.round(n * 0.001));
   let varintLen = 0;
+  let riceLen = 0;
   const list: Case[] = [
     { kernel: 'sum', wasm: (K) => K.sum(n, b.x), ts: () => ref.sum(x) },
     { kernel: 'topk_abs:1%', wasm: (K) => K.topk_abs(b.x, n, k, b.idx2, b.topkScratch), ts: () => ref.topkAbs(x, k) },
@@ -144,6 +145,16 @@ function cases(mem: WebAssembly.Memory, b: Buffers): Case[] {
       kernel: 'varint_decode_deltas:1%',
       wasm: (K) => K.varint_decode_deltas(b.varint, varintLen, k, n, b.idx2),
       ts: () => ref.varintDecodeDeltas(u8(b.varint, varintLen), k, n, u32(b.idx2, k)),
+    },
+    {
+      kernel: 'rice_encode_deltas:1%',
+      wasm: (K) => { riceLen = K.rice_encode_deltas(b.idx, k, 5 * k, b.rice); },
+      ts: () => ref.riceEncodeDeltas(idx, u8(b.rice, 5 * k)),
+    },
+    {
+      kernel: 'rice_decode_deltas:1%',
+      wasm: (K) => K.rice_decode_deltas(b.rice, riceLen, k, n, b.idx2),
+      ts: () => ref.riceDecodeDeltas(u8(b.rice, riceLen), k, n, u32(b.idx2, k)),
     },
     { kernel: 'bitmap_encode:1%', wasm: (K) => K.bitmap_encode(b.idx, k, n, b.bitmap), ts: () => ref.bitmapEncode(idx, n, u8(b.bitmap, Math.ceil(n / 8))) },
     { kernel: 'bitmap_decode:1%', wasm: (K) => K.bitmap_decode(b.bitmap, n, b.idx2), ts: () => ref.bitmapDecode(u8(b.bitmap, Math.ceil(n / 8)), n, u32(b.idx2, n)) },

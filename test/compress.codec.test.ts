@@ -22,7 +22,7 @@ test('header layout', async () => {
   const bytes = c.encode(c.compress(x, { rngKey: 7 }));
   const dv = new DataView(bytes.buffer, bytes.byteOffset);
   assert.equal(bytes[0], 0x53, 'magic');
-  assert.equal(bytes[1], 1, 'version');
+  assert.equal(bytes[1], 2, 'version');
   assert.equal(bytes[2], 2, 'sparsifier randk');
   assert.equal(bytes[3], 3, 'value format qsgd');
   assert.equal(bytes[5], 1, 'flags: scaled');
@@ -42,12 +42,15 @@ test('the codec picks the cheapest index format for each message', async () => {
     // name, d, kept indices, expected format, expected index-section bytes
     ['dense (k = d)', 9, [0, 1, 2, 3, 4, 5, 6, 7, 8], IndexFormat.dense, 0],
     ['dense-ish: bitmap', 1000, Array.from({ length: 500 }, (_, i) => 2 * i), IndexFormat.bitmap, 125],
-    ['sparse clustered: varint', 1_000_000, Array.from({ length: 1000 }, (_, i) => 10 * i), IndexFormat.varint, 1000],
+    ['sparse, gaps of 9: rice b = 3 (4 or 5 bits each)', 1_000_000, Array.from({ length: 1000 }, (_, i) => 10 * i), IndexFormat.rice, 1 + Math.ceil((1000 * 4 + 999) / 8)],
+    // runs of adjacent indices and nine jumps of 49,900: a varint spends 1 byte on each 0 and 3 on each jump
+    ['clusters far apart: varint', 1_000_000, Array.from({ length: 1000 }, (_, i) => 50_000 * Math.floor(i / 100) + (i % 100)), IndexFormat.varint, 991 + 9 * 3],
     ['mid, spread, d <= 65536: abs16', 65536, [20000, 40000, 60000], IndexFormat.abs16, 6],
-    ['tie varint = abs16 goes to abs16', 60000, [200, 400, 600], IndexFormat.abs16, 6],
+    ['ties go to the lower id: abs16 = varint = rice = 4', 60000, [1000, 2001], IndexFormat.abs16, 4],
     ['spread, d > 65536: abs32', 2_097_153, [2_097_152], IndexFormat.abs32, 4],
     ['empty', 100, [], IndexFormat.abs16, 0],
-    ['bitmap wins its tie with varint', 160, Array.from({ length: 20 }, (_, i) => 8 * i), IndexFormat.bitmap, 20],
+    ['bitmap wins its tie with rice', 1001, Array.from({ length: 500 }, (_, i) => 2 * i), IndexFormat.bitmap, 126],
+    ['gaps of 7: rice beats bitmap and varint', 160, Array.from({ length: 20 }, (_, i) => 8 * i), IndexFormat.rice, 1 + Math.ceil((20 * 3 + 19) / 8)],
   ];
   for (const [name, d, at, fmt, ibytes] of cases) {
     const msg = c.compress(spikes(d, at));
@@ -81,10 +84,11 @@ function wireError(fn: () => unknown, pattern: RegExp, what: string): void {
 
 test('parse rejects malformed headers with WireErrors that say what is wrong', async () => {
   const c = await createCompressor('topk:0.005+int8');
-  // k = 10 spikes 130 apart: every varint takes 2 bytes, so abs16 (ties go to it) is chosen.
+  // k = 10 spikes 130 apart: rice b = 7, 9 bits each (abs16 and varint take 20 bytes).
   const x = spikes(2000, Array.from({ length: 10 }, (_, i) => 130 * i + 129));
   const good = c.encode(c.compress(x));
-  assert.equal(good[4], IndexFormat.abs16);
+  assert.equal(good[4], IndexFormat.rice);
+  assert.equal(good.length, HEADER + 4 + 10 + 1 + Math.ceil(90 / 8));
   c.parse(good, 2000);
 
   wireError(() => c.parse(good, 1999), /expected d=1999, message has d=2000/, 'wrong d');
@@ -94,7 +98,8 @@ test('parse rejects malformed headers with WireErrors that say what is wrong', a
   wireError(() => c.parse(longer, 2000), /trailing bytes/, 'trailing byte');
   const m = good.slice(); m[0] = 0x54;
   wireError(() => c.parse(m, 2000), /magic/, 'magic');
-  wireError(() => c.parse(patchHeader(good, (_, b) => { b[1] = 2; }), 2000), /version 2/, 'version');
+  wireError(() => c.parse(patchHeader(good, (_, b) => { b[1] = 3; }), 2000), /unsupported wire version 3 \(this build reads 1 and 2\)/, 'version');
+  wireError(() => c.parse(patchHeader(good, (_, b) => { b[1] = 1; }), 2000), /unknown index format 5 in a version 1 message/, 'rice in version 1');
   const crc = good.slice(); crc[7] ^= 1;
   wireError(() => c.parse(crc, 2000), /checksum/, 'crc');
   const flip = good.slice(); flip[13] ^= 4;
@@ -106,9 +111,9 @@ test('parse rejects malformed headers with WireErrors that say what is wrong', a
   wireError(() => c.parse(patchHeader(good, (dv) => dv.setUint32(16, 64, true)), 2000), /bucket 64/, 'bucket');
   wireError(() => c.parse(patchHeader(good, (dv) => dv.setUint32(12, 2001, true)), 2000), /k=2001 exceeds d=2000/, 'k > d');
   wireError(() => c.parse(patchHeader(good, (dv) => dv.setUint32(12, 11, true)), 2000), /sends k=10/, 'k for topk');
-  wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 5; }), 2000), /unknown index format 5/, 'index format id');
+  wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 6; }), 2000), /unknown index format 6 in a version 2 message/, 'index format id');
   wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 0; }), 2000), /dense index format with k=10/, 'dense with k < d');
-  wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 1; }), 2000), /bitmap index section has 20 bytes, needs 250/, 'size mismatch');
+  wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 1; }), 2000), /bitmap index section has 13 bytes, needs 250/, 'size mismatch');
   wireError(() => c.parse(patchHeader(good, (dv) => dv.setUint32(20, good.length + 1, true)), 2000), /truncated: header says/, 'length field');
 
   const big = await createCompressor('threshold:0.5');
@@ -119,21 +124,25 @@ test('parse rejects malformed headers with WireErrors that say what is wrong', a
 
 test('parse rejects bad index sections', async () => {
   const c = await createCompressor('threshold:0.5');
-  const abs = c.encode(c.compress(spikes(1000, [200, 500, 900])));
+  const abs = c.encode(c.compress(spikes(60000, [200, 30000, 59000])));
   assert.equal(abs[4], IndexFormat.abs16);
+  c.parse(abs, 60000);
+  // a version 1 message (no rice) still reads
+  assert.deepEqual(Array.from(c.parse(patchHeader(abs, (_, b) => { b[1] = 1; }), 60000).indices), [200, 30000, 59000]);
   const at = HEADER + 12; // three f32 values, then u16 indices
   const setIdx = (b: Uint8Array, j: number, v: number): void => { b[at + 2 * j] = v & 0xff; b[at + 2 * j + 1] = v >> 8; };
   let m = abs.slice(); setIdx(m, 1, 200);
-  wireError(() => c.parse(m, 1000), /not strictly ascending at position 1 \(200 then 200\)/, 'duplicate');
+  wireError(() => c.parse(m, 60000), /not strictly ascending at position 1 \(200 then 200\)/, 'duplicate');
   m = abs.slice(); setIdx(m, 2, 100);
-  wireError(() => c.parse(m, 1000), /not strictly ascending/, 'descending');
-  m = abs.slice(); setIdx(m, 2, 1000);
-  wireError(() => c.parse(m, 1000), /index 2 is 1000, not < d=1000/, 'index >= d');
+  wireError(() => c.parse(m, 60000), /not strictly ascending/, 'descending');
+  m = abs.slice(); setIdx(m, 2, 60000);
+  wireError(() => c.parse(m, 60000), /index 2 is 60000, not < d=60000/, 'index >= d');
 
-  const vmsg = c.encode(c.compress(spikes(1000, [3, 4, 5])));
+  // deltas 0, 0, 997: varint 1 + 1 + 2 bytes; rice needs 5
+  const vmsg = c.encode(c.compress(spikes(1000, [0, 1, 999])));
   assert.equal(vmsg[4], IndexFormat.varint);
   const vat = HEADER + 12;
-  assert.equal(vmsg.length, vat + 3);
+  assert.equal(vmsg.length, vat + 4);
   const withIdx = (section: number[]): Uint8Array => {
     const out = new Uint8Array(vat + section.length);
     out.set(vmsg.subarray(0, vat));
@@ -147,12 +156,32 @@ test('parse rejects bad index sections', async () => {
   wireError(() => c.parse(withIdx([3, 0, 0xe4, 0x07]), 1000), /index >= d=1000/, 'varint index >= d');
   wireError(() => c.parse(withIdx([3, 0]), 1000), /impossible for k=3/, 'varint section shorter than k');
 
-  const bm = c.encode(c.compress(spikes(1001, Array.from({ length: 300 }, (_, i) => 3 * i))));
+  // deltas 3, 0, 0 with b = 0: bits 1110 0 0, LSB first
+  const rmsg = c.encode(c.compress(spikes(1000, [3, 4, 5])));
+  assert.equal(rmsg[4], IndexFormat.rice);
+  assert.deepEqual(Array.from(rmsg.subarray(vat)), [0, 0b00_0111]);
+  const withRice = (section: number[]): Uint8Array => {
+    const out = new Uint8Array(vat + section.length);
+    out.set(rmsg.subarray(0, vat));
+    out.set(section, vat);
+    return patchHeader(out, (dv) => dv.setUint32(20, out.length, true));
+  };
+  assert.deepEqual(Array.from(c.parse(withRice([1, 0b0_0000_010]), 1000).indices), [1, 2, 3], 'b = 1: deltas 1, 0, 0');
+  wireError(() => c.parse(withRice([32, 7]), 1000), /parameter above 31/, 'rice parameter');
+  wireError(() => c.parse(withRice([0, 0b0100_0111]), 1000), /pad bits that are not 0/, 'rice padding');
+  wireError(() => c.parse(withRice([0, 0xff]), 1000), /rice index section truncated/, 'rice cut inside a quotient');
+  wireError(() => c.parse(withRice([0, 7, 0]), 1000), /1 trailing bytes after 3 indices/, 'rice trailing');
+  wireError(() => c.parse(withRice([10, 0xfe, 0xff]), 1000), /rice index section decodes an index >= d=1000/, 'rice index >= d');
+  wireError(() => c.parse(withRice([0, 0xff, 0xff, 0xff, 0xff, 0xff]), 1000), /truncated/, 'rice: 40 ones');
+  wireError(() => c.parse(withRice([0]), 1000), /rice index section has 1 bytes, impossible for k=3, d=1000 \(needs 2\.\.6/, 'rice section too short');
+  wireError(() => c.parse(withRice([0, 7, 0, 0, 0, 0, 0]), 1000), /rice index section has 7 bytes, impossible/, 'rice section longer than abs16');
+
+  const bm = c.encode(c.compress(spikes(1001, Array.from({ length: 500 }, (_, i) => 2 * i))));
   assert.equal(bm[4], IndexFormat.bitmap);
   m = bm.slice(); m[m.length - 1] |= 0x80; // bit 1007 of 1001
   wireError(() => c.parse(m, 1001), /bits set past d=1001/, 'stray bitmap bits');
   m = bm.slice(); m[m.length - 2] ^= 0x02;
-  wireError(() => c.parse(m, 1001), /bits set, header says k=300/, 'bitmap popcount');
+  wireError(() => c.parse(m, 1001), /bits set, header says k=500/, 'bitmap popcount');
 });
 
 test('parse rejects bad value sections', async () => {

@@ -130,6 +130,11 @@ export function refCompress(spec: CompressorSpec, x: Float32Array, key: number):
     const vb = new Uint8Array(5 * k + 1);
     const vlen = ref.varintEncodeDeltas(idx, vb);
     options.push([4, vb.slice(0, vlen)]);
+    if (k > 0) {
+      const rb = new Uint8Array(ref.riceEncodedBytes(idx));
+      ref.riceEncodeDeltas(idx, rb);
+      options.push([5, rb]);
+    }
   }
   let [indexFormat, indexBytes] = options[0]!;
   for (const [f, b] of options) if (b.length < indexBytes.length) [indexFormat, indexBytes] = [f, b];
@@ -138,7 +143,7 @@ export function refCompress(spec: CompressorSpec, x: Float32Array, key: number):
   const bytes = new Uint8Array(length);
   const dv = new DataView(bytes.buffer);
   bytes[0] = 0x53;
-  bytes[1] = 1;
+  bytes[1] = 2;
   bytes[2] = SPARSIFIER_ID[s.kind];
   bytes[3] = FORMAT_ID[q.kind];
   bytes[4] = indexFormat;

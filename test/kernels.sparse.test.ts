@@ -166,6 +166,124 @@ for (const m of builds) {
     }
   });
 
+  test(`rice deltas: parameter and bytes match the reference, decode round-trips, limit writes nothing (${name})`, () => {
+    const rnd = new TestRandom(27);
+    const cases: Array<[number, Uint32Array]> = [[1, Uint32Array.of(0)], [U32_MAX, Uint32Array.of(U32_MAX - 1)]];
+    cases.push([U32_MAX, Uint32Array.of(0, 1, 2, 127, 128, 16383, 2 ** 21, 2 ** 28, U32_MAX - 2, U32_MAX - 1)]);
+    cases.push([100, Uint32Array.from({ length: 100 }, (_, i) => i)]); // every delta 0: b = 0, one bit each
+    cases.push([70_000, Uint32Array.of(0, 69_999)]); // one long gap: quotient runs past 32 bits
+    cases.push([1 << 20, Uint32Array.from({ length: 300 }, (_, i) => (i < 150 ? i : 3000 * i))]); // clustered
+    for (const n of [2, 7, 100, 1000, 61_706, 100_000, 2_000_000, 2 ** 31, U32_MAX]) {
+      for (const k of [1, 2, 5, 100, 617, 5000].filter((v) => v <= n)) cases.push([n, randomIndices(rnd, n, k)]);
+    }
+    for (const [n, idx] of cases) {
+      m.reset();
+      const k = idx.length;
+      const pidx = m.putU32(idx, 4);
+      const b = kx.rice_parameter(pidx, k);
+      assert.equal(b, ref.riceParameter(idx), `parameter n=${n} k=${k}`);
+      // the parameter is optimal: no other b codes these deltas in fewer bits
+      const best = ref.riceCodeBits(idx, b);
+      for (let c = 0; c < 32; c++) assert.ok(ref.riceCodeBits(idx, c) >= best, `b=${c} beats ${b} (n=${n} k=${k})`);
+      const eb = ref.riceEncodedBytes(idx);
+      const expected = new Uint8Array(eb);
+      assert.equal(ref.riceEncodeDeltas(idx, expected), eb);
+      const pout = m.alloc(eb, 3);
+      assert.equal(kx.rice_encode_deltas(pidx, k, eb + 1, pout), eb, `encoded length n=${n} k=${k}`);
+      assertSameInts(m.u8(pout, eb), expected, `rice bytes n=${n} k=${k}`);
+      // limit = the size: nothing written (a write would break the fence of this exact-size buffer)
+      const pnone = m.alloc(eb - 1, 1);
+      m.u8(pnone, eb - 1).fill(CANARY);
+      assert.equal(kx.rice_encode_deltas(pidx, k, eb, pnone), -1, `limit = size n=${n} k=${k}`);
+      assert.ok(m.u8(pnone, eb - 1).every((v) => v === CANARY), 'nothing written under the limit');
+
+      const pdec = m.alloc(4 * k, 4);
+      assert.equal(kx.rice_decode_deltas(pout, eb, k, n >>> 0, pdec), eb, `decode consumed n=${n} k=${k}`);
+      assertSameInts(m.u32(pdec, k), idx, `decoded n=${n} k=${k}`);
+      const eout = new Uint32Array(k);
+      assert.equal(ref.riceDecodeDeltas(expected, k, n, eout), eb);
+      assertSameInts(eout, idx, `reference decoded n=${n} k=${k}`);
+      // at the end of memory (a read past the section would trap); trailing bytes are not consumed
+      const pend = putAtEnd(m, expected);
+      assert.equal(kx.rice_decode_deltas(pend, eb, k, n >>> 0, pdec), eb);
+      assert.equal(kx.rice_decode_deltas(pout, eb + 1, k, n >>> 0, pdec), eb);
+      m.checkFences(`rice n=${n} k=${k}`);
+    }
+  });
+
+  test(`rice decoder: truncated, bad parameter, out-of-range and padded input give -1..-4 (${name})`, () => {
+    m.reset();
+    const idx = Uint32Array.of(3, 200, 70_000, 9_000_000, 4_000_000_000);
+    const len = ref.riceEncodedBytes(idx);
+    const enc = new Uint8Array(len);
+    ref.riceEncodeDeltas(idx, enc);
+    const k = idx.length;
+    const pdec = m.alloc(4 * k);
+    for (let cut = 0; cut < len; cut++) {
+      const p = putAtEnd(m, enc.subarray(0, cut));
+      assert.equal(kx.rice_decode_deltas(p, cut, k, U32_MAX, pdec), ref.RICE_TRUNCATED, `cut at ${cut}`);
+      assert.equal(ref.riceDecodeDeltas(enc.subarray(0, cut), k, U32_MAX, new Uint32Array(k)), ref.RICE_TRUNCATED);
+    }
+    const p = putAtEnd(m, enc);
+    assert.equal(kx.rice_decode_deltas(p, len, k, 4_000_000_001, pdec), len);
+    assert.equal(kx.rice_decode_deltas(p, len, k, 4_000_000_000, pdec), ref.RICE_INDEX_RANGE, 'last index == n');
+    assert.equal(kx.rice_decode_deltas(p, len, k, 9_000_000, pdec), ref.RICE_INDEX_RANGE);
+    assert.equal(kx.rice_decode_deltas(p, len, 0, 1, pdec), 1, 'k = 0 reads the parameter byte only');
+
+    const hostile: Array<[string, number[], number, number, number]> = [
+      // label, bytes, k, n, expected
+      ['empty input', [], 1, 10, ref.RICE_TRUNCATED],
+      ['parameter 32', [32, 0], 1, U32_MAX, ref.RICE_BAD_PARAMETER],
+      ['parameter 255', [255, 0], 1, U32_MAX, ref.RICE_BAD_PARAMETER],
+      ['b = 0, deltas 0, 0, 0', [0, 0], 3, 10, 2],
+      ['b = 0, delta 3 (1110)', [0, 0b0111], 1, 10, 2],
+      ['pad bit set', [0, 0b1000_0000], 1, 10, ref.RICE_PADDING],
+      ['unary run of 1s past n stops at n', [0, 0xff, 0xff, 0xff, 0xff], 1, 20, ref.RICE_INDEX_RANGE],
+      ['unary run of 1s to the end', [0, 0xff, 0xff], 1, 1000, ref.RICE_TRUNCATED],
+      ['64 ones then a 0 (a full 64-bit buffer)', [0, 255, 255, 255, 255, 255, 255, 255, 255, 0], 1, 1000, 10],
+      ['63 ones then a 0', [0, 255, 255, 255, 255, 255, 255, 255, 127], 1, 1000, 9],
+      ['b = 31, quotient 2 overflows u32 n', [31, 0b011], 1, U32_MAX, ref.RICE_INDEX_RANGE],
+      ['b = 31 low bits cut', [31, 0, 0, 0], 1, U32_MAX, ref.RICE_TRUNCATED],
+      ['b = 31, low bits all 1', [31, 0xfe, 0xff, 0xff, 0xff], 1, U32_MAX, 5],
+      ['second index at n', [0, 0b0_0110], 2, 2, ref.RICE_INDEX_RANGE],
+      ['index n - 1 then no room', [0, 0b0001_0], 2, 1, ref.RICE_INDEX_RANGE],
+    ];
+    for (const [label, bytes, kk, n, expected] of hostile) {
+      const u8 = Uint8Array.from(bytes);
+      const pin = putAtEnd(m, u8);
+      const pout = m.alloc(4 * kk);
+      assert.equal(ref.riceDecodeDeltas(u8, kk, n, new Uint32Array(kk)), expected, `reference: ${label}`);
+      assert.equal(kx.rice_decode_deltas(pin, u8.length, kk, n, pout), expected, label);
+    }
+    m.checkFences('rice hostile');
+  });
+
+  test(`rice decoder on random bytes agrees with the reference and stays in bounds (${name})`, () => {
+    const rnd = new TestRandom(28);
+    for (let t = 0; t < 3000; t++) {
+      m.reset();
+      const len = rnd.int(0, 24);
+      const u8 = Uint8Array.from({ length: len }, () => (rnd.uniform() < 0.5 ? rnd.int(0, 255) : rnd.pick([0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe])));
+      if (len > 0 && rnd.uniform() < 0.8) u8[0] = rnd.int(0, 33);
+      const k = rnd.int(0, 8);
+      const n = rnd.pick([1, 5, 300, 70_000, 2 ** 31, U32_MAX]);
+      const pin = rnd.uniform() < 0.5 ? putAtEnd(m, u8) : m.putU8(u8, rnd.int(0, 7));
+      const pout = m.alloc(4 * k, 4);
+      m.u32(pout, k).fill(0xdeadbeef);
+      const got = kx.rice_decode_deltas(pin, len, k, n, pout);
+      const eout = new Uint32Array(k).fill(0xdeadbeef);
+      const expected = ref.riceDecodeDeltas(u8, k, n, eout);
+      assert.equal(got, expected, `bytes=[${[...u8]}] k=${k} n=${n}`);
+      assertSameInts(m.u32(pout, k), eout, `partial output bytes=[${[...u8]}]`);
+      if (got >= 0) {
+        const out = m.u32(pout, k);
+        for (let j = 1; j < k; j++) assert.ok(out[j]! > out[j - 1]!, 'ascending');
+        for (let j = 0; j < k; j++) assert.ok(out[j]! < n, '< n');
+      }
+      m.checkFences('rice fuzz');
+    }
+  });
+
   test(`bitmap: encode matches the reference, decode round-trips (${name})`, () => {
     const rnd = new TestRandom(24);
     for (const n of [1, 2, 7, 8, 9, 15, 16, 63, 64, 65, 100, 1000, 4099, 100_003]) {
@@ -232,6 +350,9 @@ for (const m of builds) {
 test('reference codecs reject misuse', () => {
   assert.throws(() => ref.varintEncodeDeltas(Uint32Array.of(3, 3), new Uint8Array(10)), /not strictly ascending/);
   assert.throws(() => ref.varintEncodeDeltas(Uint32Array.of(1000), new Uint8Array(1)), /too small/);
+  assert.throws(() => ref.riceParameter(Uint32Array.of(5, 2)), /not strictly ascending/);
+  assert.throws(() => ref.riceParameter(new Uint32Array(0)), /no indices/);
+  assert.throws(() => ref.riceEncodeDeltas(Uint32Array.of(1000), new Uint8Array(1)), /need/);
   assert.throws(() => ref.gather(new Float32Array(2), Uint32Array.of(2), new Float32Array(1)), /out of range/);
   assert.throws(() => ref.bitmapEncode(Uint32Array.of(9), 9, new Uint8Array(1)), /need 2/);
 });

@@ -1,12 +1,13 @@
 /**
- * The wire format (version 1). All integers little-endian.
+ * The wire format (version 2; version 1 is the same without the rice index format, and is still read).
+ * All integers little-endian.
  *
  *   offset size field
  *   0      1    magic 0x53 ('S')
- *   1      1    version 1
+ *   1      1    version 2
  *   2      1    sparsifier id (0 dense, 1 topk, 2 randk, 3 threshold)
  *   3      1    value format id (0 f32, 1 int8, 2 int4, 3 qsgd, 4 sign)
- *   4      1    index format id (0 dense, 1 bitmap, 2 abs16, 3 abs32, 4 delta-varint)
+ *   4      1    index format id (0 dense, 1 bitmap, 2 abs16, 3 abs32, 4 delta-varint, 5 delta-rice)
  *   5      1    flags (bit 0: randk values rescaled by d/k; other bits 0)
  *   6      1    qsgd levels s (0 for other formats)
  *   7      1    CRC-8 (poly 0x07) of header bytes 0..6 and 8..23
@@ -18,7 +19,10 @@
  *
  * Index section, whichever is smallest for this message (ties: the lower id):
  *   dense  0 bytes, only when k == d;  bitmap ceil(d/8) bytes, bit i (LSB first) set when i is kept;
- *   abs16  2k bytes (d <= 65536);  abs32 4k bytes;  varint LEB128 of idx[0], idx[j]-idx[j-1]-1.
+ *   abs16  2k bytes (d <= 65536);  abs32 4k bytes;  varint LEB128 of idx[0], idx[j]-idx[j-1]-1;
+ *   rice   one byte b (0..31), then the same deltas v Rice-coded: v >> b in unary (that many 1 bits,
+ *          then a 0), then the low b bits of v; bits LSB first, pad bits 0. The encoder picks the b
+ *          with the fewest bits; ~8 bits per index at 1% kept where varint spends ~10.
  * Value sections (n = k, nb = ceil(n / bucket)):
  *   f32  4n bytes;  int8 nb f32 scales + n i8 (in -127..127);  int4 nb f32 scales + ceil(n/2)
  *   bytes of two's-complement nibbles (-7..7, low nibble first, pad nibble 0);  qsgd nb f32 norms +
@@ -30,13 +34,15 @@ import type { KernelContext } from './exec.js';
 import type { Selection } from './stages.js';
 
 export const MAGIC = 0x53;
-export const VERSION = 1;
+export const VERSION = 2;
+/** Versions this build reads: 1 lacks only the rice index format. */
+const READABLE_VERSIONS = [1, 2];
 export const HEADER_BYTES = 24;
 /** d and k are u32 on the wire; kernels take i32 counts, so d stays below 2^31. */
 export const MAX_D = 0x7fffffff;
 
-export const IndexFormat = { dense: 0, bitmap: 1, abs16: 2, abs32: 3, varint: 4 } as const;
-const INDEX_FORMAT_NAMES = ['dense', 'bitmap', 'abs16', 'abs32', 'varint'];
+export const IndexFormat = { dense: 0, bitmap: 1, abs16: 2, abs32: 3, varint: 4, rice: 5 } as const;
+const INDEX_FORMAT_NAMES = ['dense', 'bitmap', 'abs16', 'abs32', 'varint', 'rice'];
 export const SPARSIFIER_NAMES = ['dense', 'topk', 'randk', 'threshold'];
 export const VALUE_FORMAT_NAMES = ['f32', 'int8', 'int4', 'qsgd', 'sign'];
 
@@ -112,7 +118,7 @@ export function indexSectionBytes(fmt: number, d: number, k: number): number {
     case IndexFormat.bitmap: return Math.ceil(d / 8);
     case IndexFormat.abs16: return 2 * k;
     case IndexFormat.abs32: return 4 * k;
-    default: return -1; // varint: variable
+    default: return -1; // varint, rice: variable
   }
 }
 
@@ -125,7 +131,7 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
   const n = bytes.length;
   if (n < HEADER_BYTES) fail(`message truncated: ${n} bytes, the header alone is ${HEADER_BYTES}`);
   if (bytes[0] !== MAGIC) fail(`bad magic byte 0x${bytes[0]!.toString(16)} (not a sparsepush message)`);
-  if (bytes[1] !== VERSION) fail(`unsupported wire version ${bytes[1]} (this build reads ${VERSION})`);
+  if (!READABLE_VERSIONS.includes(bytes[1]!)) fail(`unsupported wire version ${bytes[1]} (this build reads ${READABLE_VERSIONS.join(' and ')})`);
   if (bytes[7] !== headerCrc(bytes)) fail('header checksum mismatch (corrupt header)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
   const h: Header = {
@@ -145,7 +151,8 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
   if (h.k > h.d) fail(`k=${h.k} exceeds d=${h.d}`);
   if (n > e.maxLength) fail(`message has ${n} bytes, more than any encoding for d=${e.d} (${e.maxLength})`);
   if (e.fixedK !== undefined && h.k !== e.fixedK) fail(`k=${h.k}, but this compressor sends k=${e.fixedK} for d=${h.d}`);
-  if (h.indexFormat > IndexFormat.varint) fail(`unknown index format ${h.indexFormat}`);
+  const lastFormat = bytes[1] === 1 ? IndexFormat.varint : IndexFormat.rice;
+  if (h.indexFormat > lastFormat) fail(`unknown index format ${h.indexFormat} in a version ${bytes[1]} message`);
   if ((h.indexFormat === IndexFormat.dense) !== (h.k === h.d)) {
     fail(h.k === h.d ? `k == d=${h.d} must use the dense index format, got ${INDEX_FORMAT_NAMES[h.indexFormat]}` : `dense index format with k=${h.k} < d=${h.d}`);
   }
@@ -160,13 +167,21 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
   if (h.indexFormat === IndexFormat.varint && (idxBytes < h.k || idxBytes > 5 * h.k)) {
     fail(`varint index section has ${idxBytes} bytes, impossible for k=${h.k} (needs ${h.k}..${5 * h.k})`);
   }
+  if (h.indexFormat === IndexFormat.rice) {
+    // At least the parameter byte and one bit per index; at most what the encoder's fallback would take.
+    const least = 1 + Math.ceil(h.k / 8);
+    const most = Math.min(Math.ceil(h.d / 8), (h.d <= 65536 ? 2 : 4) * h.k);
+    if (h.k === 0 || idxBytes < least || idxBytes > most) {
+      fail(`rice index section has ${idxBytes} bytes, impossible for k=${h.k}, d=${h.d} (needs ${least}..${most}, k >= 1)`);
+    }
+  }
   return h;
 }
 
 /**
- * Writes the selection's indices at dst in the cheapest format; returns [format, bytes].
- * dst must have room for min(bitmap, abs) bytes; varint is measured in scratch and copied only
- * when strictly smaller.
+ * Writes the selection's indices at dst in the cheapest format (ties: the lower id); returns
+ * [format, bytes]. dst must have room for min(bitmap, abs) bytes; varint is measured in scratch and
+ * copied only when strictly smaller; rice writes at dst only when strictly smaller than both.
  */
 export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst: number): [number, number] {
   const { k } = sel;
@@ -177,13 +192,20 @@ export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst:
   const fmt: number = bitmap <= abs ? IndexFormat.bitmap : absFmt;
   let cost = Math.min(bitmap, abs);
   const kx = ctx.kx;
-  if (k > 0 && k < cost) {
-    const tmp = ctx.alloc(5 * k);
-    const len = kx.varint_encode_deltas(sel.idx, k, tmp);
-    if (len < cost) {
-      ctx.bytes.copyWithin(dst, tmp, tmp + len);
-      return [IndexFormat.varint, len];
-    }
+  let varint = -1;
+  let varintLen = Infinity;
+  if (k > 0 && k < cost) { // a varint takes at least a byte per index
+    varint = ctx.alloc(5 * k);
+    varintLen = kx.varint_encode_deltas(sel.idx, k, varint);
+  }
+  const limit = Math.min(cost, varintLen);
+  if (k > 0 && 1 + Math.ceil(k / 8) < limit) { // rice takes at least a bit per index and its parameter byte
+    const rice = kx.rice_encode_deltas(sel.idx, k, limit, dst);
+    if (rice >= 0) return [IndexFormat.rice, rice];
+  }
+  if (varintLen < cost) {
+    ctx.bytes.copyWithin(dst, varint, varint + varintLen);
+    return [IndexFormat.varint, varintLen];
   }
   if (fmt === IndexFormat.bitmap) {
     cost = kx.bitmap_encode(sel.idx, k, d, dst);
@@ -235,6 +257,17 @@ export function readIndices(ctx: KernelContext, ptr: number, len: number, h: Hea
       }
       return idx;
     }
+    case IndexFormat.rice: {
+      const idx = ctx.alloc(4 * k);
+      const used = kx.rice_decode_deltas(ptr, len, k, d, idx);
+      if (used === -1) fail(`rice index section truncated (k=${k}, ${len} bytes)`);
+      if (used === -2) fail('rice index section has a parameter above 31');
+      if (used === -3) fail(`rice index section decodes an index >= d=${d}`);
+      if (used === -4) fail('rice index section has pad bits that are not 0');
+      if (used < 0) fail(`rice index section rejected (code ${used})`);
+      if (used !== len) fail(`rice index section has ${len - used} trailing bytes after ${k} indices`);
+      return checkedAscending(ctx, idx, k, d, 'rice', fail);
+    }
     default: {
       const idx = ctx.alloc(4 * k);
       const used = kx.varint_decode_deltas(ptr, len, k, d, idx);
@@ -243,15 +276,19 @@ export function readIndices(ctx: KernelContext, ptr: number, len: number, h: Hea
       if (used === -3) fail(`varint index section decodes an index >= d=${d}`);
       if (used < 0) fail(`varint index section rejected (code ${used})`);
       if (used !== len) fail(`varint index section has ${len - used} trailing bytes after ${k} indices`);
-      // The kernel guarantees ascending and < d; re-check cheaply so a kernel bug cannot reach scatter.
-      const out = ctx.u32(idx, k);
-      let prev = -1;
-      for (let j = 0; j < k; j++) {
-        const v = out[j]!;
-        if (v >= d || v <= prev) fail(`varint index ${j} is ${v} after ${prev} (d=${d})`);
-        prev = v;
-      }
-      return idx;
+      return checkedAscending(ctx, idx, k, d, 'varint', fail);
     }
   }
+}
+
+/** The delta decoders guarantee ascending and < d; re-checked cheaply so a kernel bug cannot reach scatter. */
+function checkedAscending(ctx: KernelContext, idx: number, k: number, d: number, what: string, fail: (msg: string) => never): number {
+  const out = ctx.u32(idx, k);
+  let prev = -1;
+  for (let j = 0; j < k; j++) {
+    const v = out[j]!;
+    if (v >= d || v <= prev) fail(`${what} index ${j} is ${v} after ${prev} (d=${d})`);
+    prev = v;
+  }
+  return idx;
 }

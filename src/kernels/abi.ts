@@ -76,6 +76,17 @@ export interface KernelExports {
    *  varint), -2 varint longer than 5 bytes or above 2^32 - 1 (non-minimal encodings of at most 5 bytes
    *  are accepted), -3 index >= n. Decoded indices are strictly ascending. On error outIdx holds partial output. */
   varint_decode_deltas(inp: number, inLen: number, k: number, n: number, outIdx: number): number;
+  /** The Rice parameter b (0..31) that codes idx's deltas in the fewest bits (ties: smaller b). k >= 1. */
+  rice_parameter(idx: number, k: number): number;
+  /** One byte b, then Rice codes (unary quotient v >> b, then b low bits; LSB first, pad bits 0) of the
+   *  deltas idx[0], idx[1]-idx[0]-1, ... (ascending, distinct, k >= 1); returns bytes written, or -1 and
+   *  nothing written when that would be limit bytes or more (so room for limit - 1 bytes is enough). */
+  rice_encode_deltas(idx: number, k: number, limit: number, out: number): number;
+  /** Decodes k indices from at most inLen bytes; returns bytes consumed (trailing bytes are left for the
+   *  caller to reject), or the first error met left to right: -1 truncated, -2 parameter byte above 31,
+   *  -3 index >= n (as soon as a quotient alone reaches n), -4 pad bits not 0. On error outIdx holds
+   *  partial output. */
+  rice_decode_deltas(inp: number, inLen: number, k: number, n: number, outIdx: number): number;
   /** Bitmap of n bits (LSB first) from ascending indices; zeroes, then sets; returns bytes written = ceil(n/8). */
   bitmap_encode(idx: number, k: number, n: number, out: number): number;
   /** Indices of set bits among the first n, ascending (room for n); returns the count. Bits past n must be

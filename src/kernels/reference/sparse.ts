@@ -114,6 +114,117 @@ export function varintDecodeDeltas(inp: Uint8Array, k: number, n: number, outIdx
   return pos;
 }
 
+/** riceDecodeDeltas: the input ends before k indices. */
+export const RICE_TRUNCATED = -1;
+/** riceDecodeDeltas: the parameter byte is above 31. */
+export const RICE_BAD_PARAMETER = -2;
+/** riceDecodeDeltas: a decoded index (or a quotient alone) reaches n. */
+export const RICE_INDEX_RANGE = -3;
+/** riceDecodeDeltas: pad bits after the last code are not 0. */
+export const RICE_PADDING = -4;
+
+function checkAscending(fn: string, idx: Uint32Array): void {
+  for (let j = 1; j < idx.length; j++) {
+    if (idx[j]! <= idx[j - 1]!) throw new InputError(`${fn}: indices not strictly ascending at ${j} (${idx[j - 1]}, ${idx[j]})`);
+  }
+}
+
+/** Bits of the Rice codes of idx's deltas with parameter b (the parameter byte not included). */
+export function riceCodeBits(idx: Uint32Array, b: number): number {
+  let total = idx.length * (1 + b);
+  let prev = -1;
+  for (let j = 0; j < idx.length; j++) {
+    total += Math.floor((idx[j]! - prev - 1) / 2 ** b);
+    prev = idx[j]!;
+  }
+  return total;
+}
+
+/** rice_parameter: start at floor(log2(mean delta)), down while not worse, up while strictly better. */
+export function riceParameter(idx: Uint32Array): number {
+  const k = idx.length;
+  if (k === 0) throw new InputError('riceParameter: no indices');
+  checkAscending('riceParameter', idx);
+  const mean = Math.floor((idx[k - 1]! - (k - 1)) / k);
+  let b = 0; // floor(log2(mean)), 0 for mean 0
+  while (2 ** (b + 1) <= mean) b++;
+  let cost = riceCodeBits(idx, b);
+  while (b > 0) {
+    const c = riceCodeBits(idx, b - 1);
+    if (c > cost) break;
+    b--;
+    cost = c;
+  }
+  while (b < 31) {
+    const c = riceCodeBits(idx, b + 1);
+    if (c >= cost) break;
+    b++;
+    cost = c;
+  }
+  return b;
+}
+
+/** Bytes riceEncodeDeltas writes for these indices (parameter byte included). */
+export function riceEncodedBytes(idx: Uint32Array): number {
+  return 1 + Math.ceil(riceCodeBits(idx, riceParameter(idx)) / 8);
+}
+
+/** rice_encode_deltas without the limit: writes the whole section; returns its bytes. */
+export function riceEncodeDeltas(idx: Uint32Array, out: Uint8Array): number {
+  const b = riceParameter(idx);
+  const bytes = 1 + Math.ceil(riceCodeBits(idx, b) / 8);
+  if (out.length < bytes) throw new InputError(`riceEncodeDeltas: output of ${out.length} bytes, need ${bytes}`);
+  out.fill(0, 0, bytes);
+  out[0] = b;
+  let bit = 8;
+  const put1 = (): void => { out[bit >>> 3] = out[bit >>> 3]! | (1 << (bit & 7)); };
+  let prev = -1;
+  for (let j = 0; j < idx.length; j++) {
+    const v = idx[j]! - prev - 1;
+    prev = idx[j]!;
+    for (let q = Math.floor(v / 2 ** b); q > 0; q--) { put1(); bit++; }
+    bit++; // the quotient's terminating 0
+    for (let i = 0; i < b; i++) { if (Math.floor(v / 2 ** i) % 2 === 1) put1(); bit++; }
+  }
+  return bytes;
+}
+
+/**
+ * Decodes k Rice-coded deltas from `inp` (inLen = inp.length) into outIdx[0..k) bit by bit; returns
+ * bytes consumed or the first error met left to right: RICE_TRUNCATED, RICE_BAD_PARAMETER,
+ * RICE_INDEX_RANGE (also as soon as a quotient alone reaches n), RICE_PADDING.
+ */
+export function riceDecodeDeltas(inp: Uint8Array, k: number, n: number, outIdx: Uint32Array): number {
+  if (outIdx.length < k) throw new InputError(`riceDecodeDeltas: room for ${outIdx.length} indices, need ${k}`);
+  const totalBits = 8 * inp.length;
+  if (inp.length === 0) return RICE_TRUNCATED;
+  const b = inp[0]!;
+  if (b > 31) return RICE_BAD_PARAMETER;
+  const bitAt = (i: number): number => (inp[i >>> 3]! >>> (i & 7)) & 1;
+  let bit = 8;
+  let next = 0;
+  for (let j = 0; j < k; j++) {
+    const room = n - next;
+    if (room === 0) return RICE_INDEX_RANGE;
+    const qLimit = Math.floor((room - 1) / 2 ** b);
+    let q = 0;
+    for (;;) {
+      if (bit >= totalBits) return RICE_TRUNCATED;
+      if (bitAt(bit++) === 0) break;
+      if (++q > qLimit) return RICE_INDEX_RANGE;
+    }
+    if (bit + b > totalBits) return RICE_TRUNCATED;
+    let low = 0;
+    for (let i = 0; i < b; i++) low += bitAt(bit++) * 2 ** i;
+    const index = next + q * 2 ** b + low;
+    if (index >= n) return RICE_INDEX_RANGE;
+    outIdx[j] = index;
+    next = index + 1;
+  }
+  for (; bit & 7; bit++) if (bitAt(bit) !== 0) return RICE_PADDING;
+  return bit >>> 3;
+}
+
 /** Bitmap of n bits (LSB first) with bit idx[j] set; zeroes the rest; returns ceil(n/8). */
 export function bitmapEncode(idx: Uint32Array, n: number, out: Uint8Array): number {
   const bytes = Math.ceil(n / 8);
