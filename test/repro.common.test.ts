@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  chooseCli, configMismatches, firstReaching, fmtBits, markdownTable, parseStudyArgs, pctMeanStd, shellQuote, tailAccuracy,
+  chooseCli, configMismatches, firstReaching, fmtBits, markdownTable, parseStudyArgs, pctMeanStd, reuseProblems, shellQuote, tailAccuracy,
 } from '../bench/repro/common.js';
 
 const spec = { seeds: { quick: 1, full: 3 }, help: 'x', flags: { lenet: 'also LeNet' } };
@@ -59,6 +59,16 @@ test('configMismatches: a finished run is reused only when its config agrees', (
   const bad = configMismatches(config, { rounds: 300, 'algorithm.name': 'sgp', 'algorithm.missing': 1 });
   assert.equal(bad.length, 3);
   assert.match(bad[0]!, /rounds: run has 250, study wants 300/);
+});
+
+test('reuseProblems: a run made by another sparsepush version is not reused (its bits may differ)', () => {
+  const config = { rounds: 250, compressor: 'topk:0.01+int8' };
+  const sets = { rounds: 250, compressor: 'topk:0.01+int8' };
+  assert.deepEqual(reuseProblems({ version: '0.2.0', config } as never, sets, '0.2.0'), []);
+  assert.deepEqual(reuseProblems({ version: '0.1.0', config } as never, sets, '0.2.0'), ['made by sparsepush 0.1.0, this is 0.2.0']);
+  const both = reuseProblems({ version: '0.1.0', config } as never, { ...sets, rounds: 300 }, '0.2.0');
+  assert.equal(both.length, 2);
+  assert.match(both[1]!, /rounds: run has 250, study wants 300/);
 });
 
 test('firstReaching and tailAccuracy', () => {

@@ -22,6 +22,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MetricsRecord, RunSummaryFile } from '../../src/report/types.js';
+import { packageVersion } from '../../src/cli/package.js';
 
 /** Repository root (bench/repro/ -> ../..). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -216,6 +217,17 @@ export function configMismatches(config: unknown, sets: Readonly<Record<string, 
   return bad;
 }
 
+/**
+ * Why a finished run cannot stand in for this spec: config mismatches, or another sparsepush version
+ * (it may encode messages differently, as 0.2.0's Rice index format does, so its bits would not
+ * compare with this version's).
+ */
+export function reuseProblems(prior: Pick<RunSummaryFile, 'version' | 'config'>, sets: Readonly<Record<string, SetValue>>, version = packageVersion()): string[] {
+  const bad = configMismatches(prior.config, sets);
+  if (prior.version !== version) bad.unshift(`made by sparsepush ${prior.version}, this is ${version}`);
+  return bad;
+}
+
 export class Study {
   readonly opts: StudyOptions;
   readonly cli: CliCommand;
@@ -269,9 +281,9 @@ export class Study {
       let reused = false;
       if (existsSync(summaryFile)) {
         const prior = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummaryFile;
-        const bad = configMismatches(prior.config, spec.sets);
+        const bad = reuseProblems(prior, spec.sets);
         if (bad.length > 0) {
-          throw new Error(`${displayPath(dir)} holds a finished run with a different config (${bad.join('; ')}); delete it or use another --out`);
+          throw new Error(`${displayPath(dir)} holds a finished run that does not match (${bad.join('; ')}); delete it or use another --out`);
         }
         reused = true;
         this.reused++;
