@@ -8,6 +8,7 @@ import { InputError, WireError } from '../src/errors.js';
 import { rngKey, Purpose } from '../src/kernels/rng.js';
 import { TestRandom, testVector } from './support/kernel-memory.js';
 import { HEADER, patchHeader } from './compress.support.js';
+import * as ref from '../src/kernels/reference/select.js';
 
 /** x with the given coordinates set to ±1 (threshold:0.5 then keeps exactly them). */
 function spikes(d: number, at: number[]): Float32Array {
@@ -111,7 +112,8 @@ test('parse rejects malformed headers with WireErrors that say what is wrong', a
   wireError(() => c.parse(patchHeader(good, (dv) => dv.setUint32(16, 64, true)), 2000), /bucket 64/, 'bucket');
   wireError(() => c.parse(patchHeader(good, (dv) => dv.setUint32(12, 2001, true)), 2000), /k=2001 exceeds d=2000/, 'k > d');
   wireError(() => c.parse(patchHeader(good, (dv) => dv.setUint32(12, 11, true)), 2000), /sends k=10/, 'k for topk');
-  wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 6; }), 2000), /unknown index format 6 in a version 2 message/, 'index format id');
+  wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 7; }), 2000), /unknown index format 7 in a version 2 message/, 'index format id');
+  wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 6; }), 2000), /seeded indices in a topk message with k=10 \(only randk/, 'seeded needs randk');
   wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 0; }), 2000), /dense index format with k=10/, 'dense with k < d');
   wireError(() => c.parse(patchHeader(good, (_, b) => { b[4] = 1; }), 2000), /bitmap index section has 13 bytes, needs 250/, 'size mismatch');
   wireError(() => c.parse(patchHeader(good, (dv) => dv.setUint32(20, good.length + 1, true)), 2000), /truncated: header says/, 'length field');
@@ -182,6 +184,34 @@ test('parse rejects bad index sections', async () => {
   wireError(() => c.parse(m, 1001), /bits set past d=1001/, 'stray bitmap bits');
   m = bm.slice(); m[m.length - 2] ^= 0x02;
   wireError(() => c.parse(m, 1001), /bits set, header says k=500/, 'bitmap popcount');
+});
+
+test('randk sends the key of its index stream (4 bytes), and the receiver redraws the same indices', async () => {
+  const d = 61_706;
+  const x = testVector(new TestRandom(9), d, 'normal');
+  for (const spec of ['randk:0.01', 'randk:0.09+sign', 'randk:0.5:scaled+int8']) {
+    const c = await createCompressor(spec);
+    const key = rngKey(3, 5, 7, Purpose.randk);
+    const msg = c.compress(x, { rngKey: key });
+    const bytes = c.encode(msg);
+    assert.equal(bytes[4], IndexFormat.seeded, `${spec}: format`);
+    const vbytes = bytes.length - HEADER - 4;
+    assert.equal(new DataView(bytes.buffer, bytes.byteOffset + HEADER + vbytes, 4).getUint32(0, true), key, `${spec}: the key is on the wire`);
+    assert.deepEqual(Array.from(msg.indices), Array.from(ref.randk(d, msg.indices.length, key)), `${spec}: indices = randk(d, k, key)`);
+    // another key is another valid draw of k indices (the key only chooses which coordinates)
+    const other = bytes.slice();
+    new DataView(other.buffer, HEADER + vbytes, 4).setUint32(0, key ^ 1, true);
+    assert.deepEqual(Array.from(c.parse(other, d).indices), Array.from(ref.randk(d, msg.indices.length, key ^ 1)), `${spec}: other key`);
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    wireError(() => c.parse(patchHeader(longer, (dv) => dv.setUint32(20, longer.length, true)), d), /seeded index section has 5 bytes, needs 4/, `${spec}: 5-byte key`);
+    wireError(() => c.parse(patchHeader(bytes, (_, b) => { b[1] = 1; }), d), /unknown index format 6 in a version 1 message/, `${spec}: v1`);
+  }
+  // tiny k: three varints of deltas < 100 (3 bytes) are cheaper than the key; two u16 tie with it and win (lower id)
+  const tiny = await createCompressor('randk:0.03');
+  assert.equal(tiny.encode(tiny.compress(x.subarray(0, 100), { rngKey: 11 }))[4], IndexFormat.varint, 'k = 3 of 100: varint');
+  const two = await createCompressor('randk:0.002');
+  assert.equal(two.encode(two.compress(x.subarray(0, 1000), { rngKey: 11 }))[4], IndexFormat.abs16, 'k = 2 of 1000: abs16 ties the key');
 });
 
 test('parse rejects bad value sections', async () => {

@@ -135,6 +135,7 @@ export function refCompress(spec: CompressorSpec, x: Float32Array, key: number):
       ref.riceEncodeDeltas(idx, rb);
       options.push([5, rb]);
     }
+    if (k > 0 && s.kind === 'randk') options.push([6, new Uint8Array(Uint32Array.of(key >>> 0).buffer)]);
   }
   let [indexFormat, indexBytes] = options[0]!;
   for (const [f, b] of options) if (b.length < indexBytes.length) [indexFormat, indexBytes] = [f, b];

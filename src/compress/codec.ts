@@ -7,7 +7,7 @@
  *   1      1    version 2
  *   2      1    sparsifier id (0 dense, 1 topk, 2 randk, 3 threshold)
  *   3      1    value format id (0 f32, 1 int8, 2 int4, 3 qsgd, 4 sign)
- *   4      1    index format id (0 dense, 1 bitmap, 2 abs16, 3 abs32, 4 delta-varint, 5 delta-rice)
+ *   4      1    index format id (0 dense, 1 bitmap, 2 abs16, 3 abs32, 4 delta-varint, 5 delta-rice, 6 seeded)
  *   5      1    flags (bit 0: randk values rescaled by d/k; other bits 0)
  *   6      1    qsgd levels s (0 for other formats)
  *   7      1    CRC-8 (poly 0x07) of header bytes 0..6 and 8..23
@@ -22,7 +22,9 @@
  *   abs16  2k bytes (d <= 65536);  abs32 4k bytes;  varint LEB128 of idx[0], idx[j]-idx[j-1]-1;
  *   rice   one byte b (0..31), then the same deltas v Rice-coded: v >> b in unary (that many 1 bits,
  *          then a 0), then the low b bits of v; bits LSB first, pad bits 0. The encoder picks the b
- *          with the fewest bits; ~8 bits per index at 1% kept where varint spends ~10.
+ *          with the fewest bits; ~8 bits per index at 1% kept where varint spends ~10;
+ *   seeded 4 bytes, randk only: the u32 stream key the sender drew its k indices from; the receiver
+ *          redraws them (randk(d, k, key), the sparsifier's own kernel), so they cost no bits.
  * Value sections (n = k, nb = ceil(n / bucket)):
  *   f32  4n bytes;  int8 nb f32 scales + n i8 (in -127..127);  int4 nb f32 scales + ceil(n/2)
  *   bytes of two's-complement nibbles (-7..7, low nibble first, pad nibble 0);  qsgd nb f32 norms +
@@ -31,7 +33,7 @@
  */
 import { WireError } from '../errors.js';
 import type { KernelContext } from './exec.js';
-import type { Selection } from './stages.js';
+import { type Selection, SparsifierId } from './stages.js';
 
 export const MAGIC = 0x53;
 export const VERSION = 2;
@@ -41,8 +43,10 @@ export const HEADER_BYTES = 24;
 /** d and k are u32 on the wire; kernels take i32 counts, so d stays below 2^31. */
 export const MAX_D = 0x7fffffff;
 
-export const IndexFormat = { dense: 0, bitmap: 1, abs16: 2, abs32: 3, varint: 4, rice: 5 } as const;
-const INDEX_FORMAT_NAMES = ['dense', 'bitmap', 'abs16', 'abs32', 'varint', 'rice'];
+export const IndexFormat = { dense: 0, bitmap: 1, abs16: 2, abs32: 3, varint: 4, rice: 5, seeded: 6 } as const;
+const INDEX_FORMAT_NAMES = ['dense', 'bitmap', 'abs16', 'abs32', 'varint', 'rice', 'seeded'];
+/** Bytes of a seeded index section (the u32 key). */
+const SEEDED_BYTES = 4;
 export const SPARSIFIER_NAMES = ['dense', 'topk', 'randk', 'threshold'];
 export const VALUE_FORMAT_NAMES = ['f32', 'int8', 'int4', 'qsgd', 'sign'];
 
@@ -118,6 +122,7 @@ export function indexSectionBytes(fmt: number, d: number, k: number): number {
     case IndexFormat.bitmap: return Math.ceil(d / 8);
     case IndexFormat.abs16: return 2 * k;
     case IndexFormat.abs32: return 4 * k;
+    case IndexFormat.seeded: return SEEDED_BYTES;
     default: return -1; // varint, rice: variable
   }
 }
@@ -151,12 +156,15 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
   if (h.k > h.d) fail(`k=${h.k} exceeds d=${h.d}`);
   if (n > e.maxLength) fail(`message has ${n} bytes, more than any encoding for d=${e.d} (${e.maxLength})`);
   if (e.fixedK !== undefined && h.k !== e.fixedK) fail(`k=${h.k}, but this compressor sends k=${e.fixedK} for d=${h.d}`);
-  const lastFormat = bytes[1] === 1 ? IndexFormat.varint : IndexFormat.rice;
+  const lastFormat = bytes[1] === 1 ? IndexFormat.varint : IndexFormat.seeded;
   if (h.indexFormat > lastFormat) fail(`unknown index format ${h.indexFormat} in a version ${bytes[1]} message`);
   if ((h.indexFormat === IndexFormat.dense) !== (h.k === h.d)) {
     fail(h.k === h.d ? `k == d=${h.d} must use the dense index format, got ${INDEX_FORMAT_NAMES[h.indexFormat]}` : `dense index format with k=${h.k} < d=${h.d}`);
   }
   if (h.indexFormat === IndexFormat.abs16 && h.d > 65536) fail(`abs16 indices with d=${h.d} > 65536`);
+  if (h.indexFormat === IndexFormat.seeded && (h.sparsifier !== SparsifierId.randk || h.k === 0)) {
+    fail(`seeded indices in a ${SPARSIFIER_NAMES[h.sparsifier]} message with k=${h.k} (only randk with k >= 1 draws its indices from a key)`);
+  }
   const body = HEADER_BYTES + e.valueBytes(h.k);
   if (body > n) fail(`message truncated: ${n} bytes, the ${h.k} values alone end at byte ${body}`);
   const idxBytes = n - body;
@@ -180,8 +188,9 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
 
 /**
  * Writes the selection's indices at dst in the cheapest format (ties: the lower id); returns
- * [format, bytes]. dst must have room for min(bitmap, abs) bytes; varint is measured in scratch and
- * copied only when strictly smaller; rice writes at dst only when strictly smaller than both.
+ * [format, bytes]. dst must have room for min(bitmap, abs) bytes. Varint is measured in scratch and
+ * copied only when strictly smaller; rice writes at dst only when strictly smaller than both; a
+ * selection that carries its seed (randk) sends the 4-byte key when that is smaller still.
  */
 export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst: number): [number, number] {
   const { k } = sel;
@@ -189,38 +198,44 @@ export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst:
   const bitmap = Math.ceil(d / 8);
   const absFmt = d <= 65536 ? IndexFormat.abs16 : IndexFormat.abs32;
   const abs = indexSectionBytes(absFmt, d, k);
-  const fmt: number = bitmap <= abs ? IndexFormat.bitmap : absFmt;
+  const seeded = sel.seed !== undefined && k > 0 ? SEEDED_BYTES : Infinity;
+  let fmt: number = bitmap <= abs ? IndexFormat.bitmap : absFmt;
   let cost = Math.min(bitmap, abs);
+  // Lower bounds: a varint takes a byte per index, rice a bit per index and its parameter byte.
+  if (seeded < Math.min(cost, k, 1 + Math.ceil(k / 8))) return writeSeed(ctx, sel.seed!, dst);
   const kx = ctx.kx;
   let varint = -1;
-  let varintLen = Infinity;
-  if (k > 0 && k < cost) { // a varint takes at least a byte per index
+  if (k > 0 && k < cost) {
     varint = ctx.alloc(5 * k);
-    varintLen = kx.varint_encode_deltas(sel.idx, k, varint);
+    const len = kx.varint_encode_deltas(sel.idx, k, varint);
+    if (len < cost) [fmt, cost] = [IndexFormat.varint, len];
   }
-  const limit = Math.min(cost, varintLen);
-  if (k > 0 && 1 + Math.ceil(k / 8) < limit) { // rice takes at least a bit per index and its parameter byte
-    const rice = kx.rice_encode_deltas(sel.idx, k, limit, dst);
-    if (rice >= 0) return [IndexFormat.rice, rice];
+  if (k > 0 && 1 + Math.ceil(k / 8) < cost) {
+    const rice = kx.rice_encode_deltas(sel.idx, k, cost, dst);
+    if (rice >= 0) [fmt, cost] = [IndexFormat.rice, rice];
   }
-  if (varintLen < cost) {
-    ctx.bytes.copyWithin(dst, varint, varint + varintLen);
-    return [IndexFormat.varint, varintLen];
-  }
-  if (fmt === IndexFormat.bitmap) {
-    cost = kx.bitmap_encode(sel.idx, k, d, dst);
-  } else if (fmt === IndexFormat.abs32) {
-    ctx.bytes.copyWithin(dst, sel.idx, sel.idx + 4 * k);
-  } else {
-    const idx = ctx.u32(sel.idx, k);
-    const out = ctx.bytes;
-    for (let j = 0; j < k; j++) {
-      const v = idx[j]!;
-      out[dst + 2 * j] = v & 0xff;
-      out[dst + 2 * j + 1] = v >>> 8;
+  if (seeded < cost) return writeSeed(ctx, sel.seed!, dst);
+  switch (fmt) {
+    case IndexFormat.rice: break; // already at dst
+    case IndexFormat.varint: ctx.bytes.copyWithin(dst, varint, varint + cost); break;
+    case IndexFormat.bitmap: kx.bitmap_encode(sel.idx, k, d, dst); break;
+    case IndexFormat.abs32: ctx.bytes.copyWithin(dst, sel.idx, sel.idx + 4 * k); break;
+    default: {
+      const idx = ctx.u32(sel.idx, k);
+      const out = ctx.bytes;
+      for (let j = 0; j < k; j++) {
+        const v = idx[j]!;
+        out[dst + 2 * j] = v & 0xff;
+        out[dst + 2 * j + 1] = v >>> 8;
+      }
     }
   }
   return [fmt, cost];
+}
+
+function writeSeed(ctx: KernelContext, key: number, dst: number): [number, number] {
+  new DataView(ctx.bytes.buffer, ctx.bytes.byteOffset + dst, SEEDED_BYTES).setUint32(0, key >>> 0, true);
+  return [IndexFormat.seeded, SEEDED_BYTES];
 }
 
 /**
@@ -255,6 +270,13 @@ export function readIndices(ctx: KernelContext, ptr: number, len: number, h: Hea
         out[j] = v;
         prev = v;
       }
+      return idx;
+    }
+    case IndexFormat.seeded: {
+      const key = new DataView(ctx.bytes.buffer, ctx.bytes.byteOffset + ptr, SEEDED_BYTES).getUint32(0, true);
+      const idx = ctx.alloc(4 * k);
+      const drawn = kx.randk(d, k, key, idx, ctx.alloc(kx.randk_scratch_bytes(d, k)));
+      if (drawn !== k) fail(`seeded indices: key ${key} drew ${drawn} indices, header says k=${k}`);
       return idx;
     }
     case IndexFormat.rice: {

@@ -63,7 +63,7 @@ export class ComposedCompressor implements KernelCompressor {
     const kMax = this.sparsifier.maxK(d);
     const fmt = this.format.scratchBytes(kMax);
     const compress = 4 * d + maxEnc + this.sparsifier.scratchBytes(this.ctx.kx, d) + 5 * Math.min(kMax, Math.ceil(d / 8)) + fmt;
-    const receive = maxEnc + 4 * d /* indices (bitmap room) */ + 4 * kMax + fmt + 4 * d /* target */;
+    const receive = maxEnc + 4 * d /* indices (bitmap room) */ + 8 * Math.ceil(d / 64) /* seeded: randk's bitmap */ + 4 * kMax + fmt + 4 * d /* target */;
     const decode = 4 * d + 8 * kMax;
     return Math.max(compress, receive, decode) + 16 * ALIGN_SLACK;
   }

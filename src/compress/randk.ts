@@ -31,7 +31,7 @@ export function randkSparsifier(ratio: number, scaled: boolean): Sparsifier {
           throw new InputError(`randk:${ratio}:scaled: rescaling the kept values by d/k = ${d / k} overflows f32`);
         }
       }
-      return { k, idx: k === d ? -1 : idx, vals };
+      return k === d ? { k, idx: -1, vals } : { k, idx, vals, seed: key };
     },
     scratchBytes: (kx: KernelExports, d: number) => 8 * keptCount(ratio, d) + kx.randk_scratch_bytes(d, keptCount(ratio, d)) + 3 * 64,
   };

@@ -22,6 +22,8 @@ export interface Selection {
   readonly idx: number;
   /** Pointer to the k f32 values to quantize. */
   readonly vals: number;
+  /** randk: the stream key the indices were drawn from; a receiver can redraw them from it. */
+  readonly seed?: number;
 }
 
 export interface Sparsifier {
