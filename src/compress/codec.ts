@@ -1,5 +1,6 @@
 /**
- * The wire format (version 2; version 1 is the same without the rice index format, and is still read).
+ * The wire format (version 2; version 1 is the same without the rice and seeded index formats, and
+ * is still read).
  * All integers little-endian.
  *
  *   offset size field
@@ -37,7 +38,7 @@ import { type Selection, SparsifierId } from './stages.js';
 
 export const MAGIC = 0x53;
 export const VERSION = 2;
-/** Versions this build reads: 1 lacks only the rice index format. */
+/** Versions this build reads: 1 lacks only the rice and seeded index formats. */
 const READABLE_VERSIONS = [1, 2];
 export const HEADER_BYTES = 24;
 /** d and k are u32 on the wire; kernels take i32 counts, so d stays below 2^31. */
