@@ -22,7 +22,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MetricsRecord, RunSummaryFile } from '../../src/report/types.js';
-import { packageVersion } from '../../src/cli/package.js';
+import { packageVersion } from '../../src/package.js';
 
 /** Repository root (bench/repro/ -> ../..). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliIO } from './io.js';
-import { packageRoot, runningFromDist } from './package.js';
+import { packageRoot, runningFromDist } from '../package.js';
 
 export const BENCH_HELP = `Usage: sparsepush bench [ARGS...]
 

@@ -5,7 +5,7 @@ import { buildReport } from '../report/index.js';
 import { finalMetrics } from '../report/read.js';
 import { displayPath, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import type { CliIO } from './io.js';
-import { packageVersion } from './package.js';
+import { packageVersion } from '../package.js';
 import { formatBits } from './progress.js';
 
 export const COMPARE_HELP = `Usage: sparsepush compare DIR... [--out FILE] [--title TEXT]

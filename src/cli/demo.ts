@@ -15,7 +15,7 @@ import { buildReport } from '../report/index.js';
 import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import { loadRunExperiment, type RunExperiment } from './engine.js';
 import type { CliIO } from './io.js';
-import { packageVersion } from './package.js';
+import { packageVersion } from '../package.js';
 import { formatBits, formatDuration } from './progress.js';
 import { configFromInputs, deepMerge } from './resolve.js';
 import { executeRun, prepareOutDir } from './run.js';

@@ -5,7 +5,7 @@ import { configCommand } from './config.js';
 import { demoCommand } from './demo.js';
 import type { RunExperiment } from './engine.js';
 import { processIO, type CliIO } from './io.js';
-import { packageVersion } from './package.js';
+import { packageVersion } from '../package.js';
 import { runCommand } from './run.js';
 
 export type { CliIO } from './io.js';

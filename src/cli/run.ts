@@ -1,5 +1,5 @@
 /** `sparsepush run`: validate everything, create the output directory, train, write the report. */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configToYaml } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
@@ -9,7 +9,7 @@ import type { RunSummaryFile } from '../report/types.js';
 import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import { loadRunExperiment, type RunExperiment } from './engine.js';
 import type { CliIO } from './io.js';
-import { packageVersion } from './package.js';
+import { packageVersion } from '../package.js';
 import { createProgress, formatBits, formatDuration } from './progress.js';
 import { configFromInputs } from './resolve.js';
 

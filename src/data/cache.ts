@@ -21,12 +21,12 @@
  * partial file; a file whose header, size, source id or CRC does not match is rebuilt.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
+import { packageRootOrNull } from '../package.js';
 
 const MAGIC = 'SPDSET01';
 export const CACHE_HEADER_BYTES = 64;
@@ -64,28 +64,9 @@ export function sourceId(description: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(`${MAGIC}\n${description}`).digest().subarray(0, 16));
 }
 
-/** The sparsepush package root (folder of its package.json), from this module's location. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json'))) {
-      try {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
-        if (pkg.name === 'sparsepush') return dir;
-      } catch {
-        /* keep walking */
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return process.cwd();
-}
-
 /** Cache folder: opts.cacheDir, else $SPARSEPUSH_CACHE, else <package root>/.cache/sparsepush. */
 export function cacheDirectory(cacheDir?: string): string {
-  return cacheDir ?? process.env['SPARSEPUSH_CACHE'] ?? join(packageRoot(), '.cache', 'sparsepush');
+  return cacheDir ?? process.env['SPARSEPUSH_CACHE'] ?? join(packageRootOrNull() ?? process.cwd(), '.cache', 'sparsepush');
 }
 
 function encode(data: CachedImages, id: Uint8Array): Uint8Array {

@@ -1,5 +1,6 @@
 /** The simulation engine: runExperiment for whole runs, Simulation for step-by-step control. */
-export { runExperiment, hashParams, packageVersion } from './run.js';
+export { runExperiment, hashParams } from './run.js';
+export { packageVersion } from '../package.js';
 export type { RunOptions, RunSummary, ProgressEvent, TargetRecord, Metrics } from './run.js';
 export { Simulation, splitRange } from './simulation.js';
 export type { SimulationOptions, PhaseTiming } from './simulation.js';

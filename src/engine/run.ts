@@ -10,9 +10,8 @@
  *   `resume: true` continues from the latest one and ends bit-identical to an uninterrupted run.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { RunError, SparsepushError } from '../errors.js';
 import { spectralGap } from '../graph/spectral.js';
@@ -20,6 +19,7 @@ import { JsonlRecorder } from '../metrics/jsonl.js';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { Simulation, type Metrics, type SimulationOptions } from './simulation.js';
 import { ROUNDS_PER_TASK } from './layout.js';
+import { packageVersion } from '../package.js';
 
 /** Wall time a batch of rounds should take (progress and abort granularity). */
 const BATCH_TARGET_MS = 100;
@@ -77,22 +77,6 @@ export interface RunSummary {
   readonly spectralGap: number | null;
   /** Samples each device model was evaluated on for meanDeviceAccuracy. */
   readonly deviceEvalSamples: number;
-}
-
-let versionCache: string | undefined;
-/** The package version (package.json above this module, from src/ or dist/src/). */
-export function packageVersion(): string {
-  if (versionCache) return versionCache;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'sparsepush') return (versionCache = pkg.version ?? '0.0.0');
-    }
-    dir = dirname(dir);
-  }
-  return (versionCache = '0.0.0');
 }
 
 /** sha256 hex of a Float32Array's bytes (little-endian on every platform Node runs on). */

@@ -61,7 +61,6 @@ export class WorkerRuntime {
   readonly clock: VirtualClock;
   private readonly compressorCache = new Map<string, WireCompressor>();
   private readonly deviceSpec: string[];
-  private readonly serverCompressor: WireCompressor | null;
   private view: RoundView | null = null;
   private readonly topology: Topology | null;
 
@@ -142,7 +141,6 @@ export class WorkerRuntime {
     };
     this.deviceSpec = [];
     for (let i = 0; i < n; i++) this.deviceSpec.push(this.algorithm.compressorSpec(this.setup, i));
-    this.serverCompressor = this.algorithm.kind === 'server' ? this.compressor('none') : null;
     this.clock = new VirtualClock(init.config.clock, init.config.seed, n);
     const m = init.meta;
     const mk = (name: string, xr: string, yr: string, count: number): Dataset => ({

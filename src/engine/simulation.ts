@@ -29,7 +29,7 @@ import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from
 import type { Learner } from '../models/types.js';
 import { deviceEnergy } from './clock.js';
 import {
-  Ctl, CTL_WORDS, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot, reduceBlocks, REDUCE_BLOCK, ROUNDS_PER_TASK, Stat, STATS, TEST_CHUNK, testChunks,
+  Ctl, CTL_WORDS, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot, reduceBlocks, REDUCE_BLOCK, ROUNDS_PER_TASK, Stat, STATS, testChunks,
 } from './layout.js';
 import { InlineExecutor, PiscinaExecutor, type PhaseExecutor } from './pool.js';
 import type { EngineMeta, Phase, PhaseResult, PhaseTask, WorkerInit } from './protocol.js';

@@ -79,7 +79,7 @@ export function conv2dBackpropFilterWasm(
   strides: number | [number, number], pad: Conv2DPad, dimRoundingMode?: RoundingMode, dataFormat?: string,
 ): TensorInfo {
   const info = convInfo(x.shape, filterShape, strides, pad, dimRoundingMode, dataFormat);
-  const { top, bottom, left, right } = info.padInfo;
+  const { top, left } = info.padInfo;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   // Rows/columns beyond the last window are never read: crop them rather than convolve over them.
   const usedH = (oh - 1) * sh + kh;
