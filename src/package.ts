@@ -29,18 +29,20 @@ function findPackage(): { root: string; version: string } | null {
   return (found = null);
 }
 
-/** The directory holding sparsepush's package.json (an error when it cannot be found). */
-export function packageRoot(): string {
+function requirePackage(): { root: string; version: string } {
   const pkg = findPackage();
   if (!pkg) throw new Error(`cannot find sparsepush's package.json above ${here}`);
-  return pkg.root;
+  return pkg;
+}
+
+/** The directory holding sparsepush's package.json (an error when it cannot be found). */
+export function packageRoot(): string {
+  return requirePackage().root;
 }
 
 /** sparsepush's package version, as recorded in every run's summary (an error when package.json cannot be found). */
 export function packageVersion(): string {
-  const pkg = findPackage();
-  if (!pkg) throw new Error(`cannot find sparsepush's package.json above ${here}`);
-  return pkg.version;
+  return requirePackage().version;
 }
 
 /** The package root when found, else null (callers with a fallback, such as the data cache). */
