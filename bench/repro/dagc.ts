@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/repro/dagc.ts [--quick] [--seeds N] [--workers N] [--out DIR]
  *
- * Claims checked (ALGORITHMS.md): with the same total communication budget, giving workers that
+ * Claims checked (the paper's, as docs/RESULTS.md lists them): with the same total communication budget, giving workers that
  * hold more data a larger share of it (DAGC-R: per-worker top-k ratios ∝ p_i^{2/3}; DAGC-A:
  * per-worker thresholds ∝ p_i^{-2/3}) needs fewer iterations to a target accuracy than uniform
  * compression, and more so the more imbalanced the volumes. Paper figures for shape: DAGC-R −16.65%

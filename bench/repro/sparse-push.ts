@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/repro/sparse-push.ts [--quick] [--seeds N] [--workers N] [--out DIR] [--lenet]
  *
- * Claims checked (ALGORITHMS.md): (1) ~466x less communication than SGP at ~1 point accuracy loss
+ * Claims checked (the paper's, as docs/RESULTS.md lists them): (1) ~466x less communication than SGP at ~1 point accuracy loss
  * (the paper: CIFAR-10, ResNet-20 / VGG-11, IID); (2) under label skew compressed Sparse-Push loses
  * accuracy against SGP and Skew-Compensated Sparse-Push recovers most of that loss at the same bits.
  *

@@ -1,6 +1,6 @@
 /**
  * CHOCO-SGD (Koloskova et al. 2019) on an undirected, static graph with a symmetric, doubly
- * stochastic W: compressed differences against public copies x̂. ALGORITHMS.md:
+ * stochastic W: compressed differences against public copies x̂ (reference: docs/algorithms.md#choco):
  *   local: x_i -= lr u_i(grad F_i(x_i))
  *   send:  q_i = C(x_i - x̂_i) ; x̂_j += q_j for j in N_i ∪ {i}
  *   mix:   x_i += gamma sum_j W_ij (x̂_j - x̂_i)

@@ -4,6 +4,7 @@
  * sum 1/lambda_i = n / λ̄; larger shards get lower thresholds and keep more), from config.compressor
  * `threshold:λ̄` (a quantizer after `+` is kept). O(d) per compression, no selection. The volumes
  * are the data shares p_i = setup.dataFractions (in device order). The round is server-common.ts.
+ * Reference: docs/algorithms.md#server-algorithms-ef-sgd-dagc-r-dagc-a
  */
 import { formatSpec } from '../compress/spec.js';
 import { ConfigError, InputError } from '../errors.js';

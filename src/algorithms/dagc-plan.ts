@@ -25,8 +25,8 @@ function checkRatio(name: string, value: number): void {
 
 /**
  * DAGC-R: per-worker top-k kept fractions delta_i, in the input order, with mean equal to meanRatio.
- * The closed form of ALGORITHMS.md: sort so p_1 >= ... >= p_n, q = p^(2/3), and pick the tie index j
- * that minimises phi. With distinct volumes delta_i ∝ p_i^(2/3) and the smallest worker tied to the
+ * The closed form of docs/algorithms.md#server-algorithms-ef-sgd-dagc-r-dagc-a: sort so
+ * p_1 >= ... >= p_n, q = p^(2/3), and pick the tie index j that minimises phi. With distinct volumes delta_i ∝ p_i^(2/3) and the smallest worker tied to the
  * second smallest; equal volumes give uniform ratios.
  */
 export function dagcRatios(volumes: readonly number[], meanRatio: number): number[] {

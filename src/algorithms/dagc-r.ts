@@ -4,6 +4,7 @@
  * config.compressor `topk:δ̄` (a quantizer after `+` is kept: topk:δ̄+int8 -> topk:δ_i+int8).
  * The volumes are the data shares p_i = setup.dataFractions (in device order), known to the
  * server before training. The round itself is server-common.ts.
+ * Reference: docs/algorithms.md#server-algorithms-ef-sgd-dagc-r-dagc-a
  */
 import { formatSpec } from '../compress/spec.js';
 import { ConfigError, InputError } from '../errors.js';

@@ -1,5 +1,6 @@
 /**
- * D-PSGD (Lian et al. 2017) on undirected graphs with a symmetric, doubly stochastic W:
+ * D-PSGD (Lian et al. 2017) on undirected graphs with a symmetric, doubly stochastic W
+ * (reference: docs/algorithms.md#dpsgd):
  *   x_i <- sum_j W_ij x_j - lr u_i(grad F_i(x_i))
  * Both terms use the round's starting x (the gradient is taken before mixing, the message is the
  * pre-update x). W is the Metropolis-Hastings matrix of the round's graph,

@@ -6,11 +6,10 @@
  * - `step:f1[,f2,...]`: lr times 0.1 for every fraction f_i <= t / T, 0 < f_1 < f_2 < ... < 1 (the
  *   step decay of Goyal et al.; step:0.5,0.75 divides by 10 at half and at three quarters).
  *
- * Why it was added for compressed gossip: the public copies of Sparse-Push / CHOCO lag the models
- * by the progress top-k has not yet carried, a lag that scales with lr. Measured on LeNet (issue
- * #5, docs/results/tune/discussion.md) a cosine decay did not close Sparse-Push's gap to SGP: at
- * top-1% the copies contract with a time constant of ~500 rounds whatever the step. The default
- * stays constant.
+ * Why a decay for compressed gossip: the public copies of Sparse-Push / CHOCO lag the models by the
+ * progress top-k has not yet carried, a lag that scales with lr. The default stays constant: a
+ * cosine decay did not close Sparse-Push's gap to SGP on LeNet (docs/results/tune/discussion.md,
+ * "A decaying learning rate").
  *
  * The schedule depends on the round and config.rounds only (not on the worker count or the
  * device), so runs stay deterministic.

@@ -1,4 +1,4 @@
-/** Algorithm names -> implementations. The compressed algorithms register here as they land. */
+/** Algorithm names -> implementations (one file each; reference: docs/algorithms.md). */
 import { ConfigError } from '../errors.js';
 import type { Algorithm } from './types.js';
 import { createSgp } from './sgp.js';

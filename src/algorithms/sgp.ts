@@ -1,6 +1,6 @@
 /**
  * SGP, Stochastic Gradient Push (Assran et al. 2019): uncompressed push-sum over directed,
- * time-varying graphs. ALGORITHMS.md:
+ * time-varying graphs (reference: docs/algorithms.md#sgp):
  *   z_i = x_i / w_i;  u_i = momentum-SGD direction of grad F_i(z_i; batch);  x_i -= lr u_i
  *   push (a x_i, a w_i) to each out-peer; keep (a x_i, a w_i)
  *   x_i = a x_i + sum_j a_j x_j;  w_i = a w_i + sum_j a_j w_j

@@ -22,7 +22,7 @@ import { executeRun, prepareOutDir } from './run.js';
 
 /** Communication rounds of each of the three runs. */
 export const DEMO_ROUNDS = 150;
-/** A model small enough for 3 x 16 devices x DEMO_ROUNDS steps in minutes (see DESIGN.md timings). */
+/** A model small enough for 3 x 16 devices x DEMO_ROUNDS steps in minutes on 2 cores. */
 export const DEMO_MODEL = 'mlp:128';
 
 /** The Sparse-Push run; the other two differ only as DEMO_VARIANTS say. */

@@ -1,6 +1,6 @@
 /**
- * The resolved run config (every key has a default; see DESIGN.md "Config"). The zod schema in
- * src/config/schema.ts validates input against this shape and fills defaults.
+ * The resolved run config (every key has a default; the README's configuration reference lists
+ * them). The zod schema in src/config/schema.ts validates input against this shape and fills defaults.
  */
 export interface ClockConfig {
   /** Device compute rate, FLOP/s: median and log-normal spread (sigma of ln). */

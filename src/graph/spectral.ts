@@ -7,8 +7,8 @@
  *   no dense matrix, any n.
  * - Everything else: the dense averaged matrix is balanced, reduced to Hessenberg form and all
  *   eigenvalues found with Francis double-shift QR (EISPACK hqr). About 15 n^3 flops and 8 n^2
- *   bytes; measured here ~1.2 s at n = 512, ~4 s at n = 1024 (so ~30 s at 2000). Above DENSE_GAP_MAX_N (512)
- *   it runs only on request ({ allowLarge: true }).
+ *   bytes, so a few seconds at n = 512 grow cubically beyond: above DENSE_GAP_MAX_N (512) it runs
+ *   only on request ({ allowLarge: true }).
  */
 import { GraphError } from '../errors.js';
 import type { Topology } from './types.js';
