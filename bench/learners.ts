@@ -11,7 +11,7 @@
  */
 import { Bench } from 'tinybench';
 import { selectBackend, tf, type BackendChoice } from '../src/models/backend.js';
-import { createLearner, nativeLearners } from '../src/models/registry.js';
+import { createLearner, nativeLearners, registerNativeLogistic } from '../src/models/registry.js';
 import { TfjsLearner } from '../src/models/tfjs/learner.js';
 import type { Batch, Learner } from '../src/models/types.js';
 
@@ -114,13 +114,7 @@ async function main(): Promise<void> {
   const choice = (arg('backend') ?? 'auto') as BackendChoice;
   const backend = await selectBackend(choice);
 
-  // The native logistic learner belongs to the engine; include it when it registers.
-  try {
-    const mod = await import('../src/models/logistic.js');
-    await mod.registerNativeLogistic();
-  } catch {
-    // not available: skip logistic
-  }
+  await registerNativeLogistic();
 
   const all: Array<{ spec: string; shape: number[]; iterations: number; timeMs: number }> = [
     { spec: 'logistic', shape: [28, 28, 1], iterations: quick ? 50 : 200, timeMs: quick ? 200 : 1000 },

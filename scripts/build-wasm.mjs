@@ -1,6 +1,6 @@
 // Builds the kernel module twice from the same source: SIMD and scalar (ASC_FEATURE_SIMD picks the path).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -10,4 +10,8 @@ mkdirSync('build', { recursive: true });
 for (const target of ['simd', 'scalar']) {
   execFileSync(process.execPath, [asc, '--config', 'asconfig.json', '--target', target], { stdio: 'inherit' });
 }
-console.log('built build/kernels.simd.wasm and build/kernels.wasm');
+// The compiled package (dist/src/kernels/) finds the kernels at dist/build/, the same relative path
+// as from src/kernels/ to build/, so one literal `new URL(...)` serves both (and bundlers).
+mkdirSync('dist/build', { recursive: true });
+for (const file of ['kernels.simd.wasm', 'kernels.wasm']) copyFileSync(join('build', file), join('dist', 'build', file));
+console.log('built build/kernels.simd.wasm and build/kernels.wasm (copied to dist/build/)');

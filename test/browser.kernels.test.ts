@@ -5,27 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { createSharedMemory, loadKernels } from '../src/kernels/index.js';
 import { KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
+import { chromiumMissing, collectLog, launchChromium, ROOT, startStaticServer } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BUILD_FILES = ['build/kernels.simd.wasm', 'build/kernels.wasm'];
 
 /** Only these folders are served. */
-const SERVED = ['build', 'test/browser', 'node_modules/comlink/dist/esm'].map((d) => resolve(ROOT, d) + sep);
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-};
+const MOUNTS = ['build', 'test/browser', 'node_modules/comlink/dist/esm'].map((d) => ({ prefix: `/${d}/`, dir: resolve(ROOT, d) }));
 
 const PARAMS = { n: 100_003, k: 1000, bucket: 64, seed: 20240607, alpha: 0.5 };
 
@@ -94,65 +82,23 @@ async function nodeResults(): Promise<Map<string, Omit<RunResult, 'runner'>>> {
   return out;
 }
 
-/** Static server for the test page, with the headers that make the page cross-origin isolated. */
-function startServer(): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    void (async () => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-      const file = resolve(ROOT, '.' + path);
-      const headers = {
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
-        'Cross-Origin-Resource-Policy': 'same-origin',
-        'Cache-Control': 'no-store',
-      };
-      if (!SERVED.some((dir) => file.startsWith(dir))) {
-        res.writeHead(404, headers).end('not served');
-        return;
-      }
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-      } catch {
-        res.writeHead(404, headers).end('not found');
-      }
-    })();
-  });
-  return new Promise((resolveStart, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolveStart({ server, origin: `http://127.0.0.1:${port}` });
-    });
-  });
-}
-
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install it with 'apt-get install -y chromium' (CI does this in .ci/run)`;
-
-test('kernels give the same results in Chromium (page and comlink worker, shared memory) as in Node', { skip, timeout: 60_000 }, async () => {
+test('kernels give the same results in Chromium (page and comlink worker, shared memory) as in Node', { skip: chromiumMissing, timeout: 60_000 }, async () => {
   for (const f of BUILD_FILES) assert.ok(existsSync(resolve(ROOT, f)), `${f} missing: run 'npm run build:wasm'`);
   const expected = await nodeResults();
-  const { chromium } = await import('playwright-core');
-  const { server, origin } = await startServer();
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
-  const log: string[] = [];
+  const served = await startStaticServer(MOUNTS);
+  const origin = served.origin;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
-    page.on('console', (msg) => log.push(`console.${msg.type()}: ${msg.text()}`));
-    page.on('pageerror', (err) => log.push(`pageerror: ${err.message}`));
+    const log = collectLog(page);
     await page.goto(`${origin}/test/browser/page.html`);
     await page.waitForFunction(() => typeof (globalThis as { runKernels?: unknown }).runKernels === 'function', undefined, { timeout: 20_000 });
     const result = await page.evaluate(
       (params) => (globalThis as unknown as { runKernels(p: typeof params): Promise<PageResult> }).runKernels(params),
       PARAMS,
     );
-    const context = log.length > 0 ? `\npage log:\n${log.join('\n')}` : '';
+    const context = log();
     assert.equal(result.crossOriginIsolated, true, `page is not cross-origin isolated${context}`);
     assert.equal(result.sharedBuffer, true, `memory.buffer is not a SharedArrayBuffer${context}`);
     assert.equal(result.workerIsolated, true, `worker is not cross-origin isolated${context}`);
@@ -174,6 +120,6 @@ test('kernels give the same results in Chromium (page and comlink worker, shared
     assert.deepEqual({ ...s, build: '' }, { ...c, build: '' }, 'SIMD and scalar builds differ in Node');
   } finally {
     await browser?.close();
-    await new Promise<void>((done) => server.close(() => done()));
+    await served.close();
   }
 });

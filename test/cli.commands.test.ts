@@ -45,7 +45,7 @@ async function run(argv: string[], engine: RunExperiment = fakeEngine()): Promis
 }
 
 test('--help of the command and of every subcommand exits 0 and shows examples', async () => {
-  for (const argv of [['--help'], [], ['run', '--help'], ['compare', '--help'], ['demo', '--help'], ['config', '--help'], ['bench', '--help'], ['topology', '--help'], ['dagc', '--help'], ['help', 'run']]) {
+  for (const argv of [['--help'], [], ['run', '--help'], ['compare', '--help'], ['demo', '--help'], ['config', '--help'], ['bench', '--help'], ['topology', '--help'], ['dagc', '--help'], ['serve', '--help'], ['help', 'run']]) {
     const r = await run(argv);
     assert.equal(r.code, 0, `${argv.join(' ')}: ${r.err}`);
     assert.match(r.out, /Usage: sparsepush/, argv.join(' '));

@@ -175,8 +175,7 @@ test('native Learner: standalone gradient / evaluate copy plain arrays in and ag
 });
 
 test('registerNativeLogistic makes createLearner("logistic") the native learner', async () => {
-  const { registerNativeLogistic } = await import('../src/models/logistic.js');
-  const { createLearner, nativeLearners } = await import('../src/models/registry.js');
+  const { createLearner, nativeLearners, registerNativeLogistic } = await import('../src/models/registry.js');
   await registerNativeLogistic();
   try {
     const l = await createLearner('logistic', { inputShape: [28, 28, 1], classes: 10 });

@@ -13,16 +13,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildReport } from '../src/report/index.js';
 import { fakeRun } from './report.fixtures.js';
+import { chromiumMissing, launchChromium } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join('docs', 'report-screenshot.png');
 
-test('the report renders in Chromium: SVG plots with visible marks, no network', { timeout: 60_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} not installed (apt-get install -y chromium)`);
-    return;
-  }
-  const { chromium } = await import('playwright-core');
+test('the report renders in Chromium: SVG plots with visible marks, no network', { skip: chromiumMissing, timeout: 60_000 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-browser-'));
   const realRuns = process.env.SPARSEPUSH_SCREENSHOT_RUNS?.split(',').filter(Boolean);
   const dirs = realRuns ?? [
@@ -32,10 +27,7 @@ test('the report renders in Chromium: SVG plots with visible marks, no network',
   ];
   const report = await buildReport(dirs, join(tmp, 'report.html'), { generatedAt: new Date('2026-01-01T00:00:00Z') });
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const requests: string[] = [];

@@ -7,6 +7,7 @@ import type { RunExperiment } from './engine.js';
 import { processIO, type CliIO } from './io.js';
 import { packageVersion } from '../package.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 
 export type { CliIO } from './io.js';
 
@@ -24,6 +25,7 @@ Commands:
   topology   a topology's schedule, mixing weights, connectivity and spectral gap
   dagc       plan DAGC-R ratios / DAGC-A thresholds for given data volumes
   bench      WASM kernel benchmarks
+  serve      the simulation page in your browser (Web Workers over shared memory)
 
 Options:
   -h, --help     this help
@@ -36,6 +38,7 @@ Examples:
   sparsepush config --reference
   sparsepush topology exponential:1 --nodes 16
   sparsepush dagc --volumes 5000,1200,800,300 --ratio 0.001
+  sparsepush serve --port 8080
 `;
 
 export interface MainDeps {
@@ -81,10 +84,11 @@ export async function main(argv: string[], io: CliIO = processIO(), deps: MainDe
       case 'demo': return await demoCommand(rest, io, deps);
       case 'config': return await configCommand(rest, io);
       case 'bench': return await benchCommand(rest, io);
+      case 'serve': return await serveCommand(rest, io);
       case 'topology': return await lazyCommand('topology', './topology.js', 'topologyCommand', rest, io);
       case 'dagc': return await lazyCommand('dagc', './dagc.js', 'dagcCommand', rest, io);
       default:
-        io.stderr(`sparsepush: unknown command '${command}' (commands: run, compare, demo, config, topology, dagc, bench; see sparsepush --help)\n`);
+        io.stderr(`sparsepush: unknown command '${command}' (commands: run, compare, demo, config, topology, dagc, bench, serve; see sparsepush --help)\n`);
         return 2;
     }
   } catch (err) {

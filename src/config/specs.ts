@@ -5,10 +5,9 @@
  * named by specs must exist and topologies must fit the device count. Model specs go through
  * src/models/spec.ts, the registry's tfjs-free grammar.
  */
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseCompressorSpec } from '../compress/spec.js';
 import { SparsepushError } from '../errors.js';
+import { nodeBuiltin } from '../node-builtin.js';
 import { parseDataSpec, type DataSpec } from '../data/spec.js';
 import { parsePartitionSpec } from '../data/partition/index.js';
 import { parseVolumeSpec } from '../data/partition/volume.js';
@@ -25,11 +24,18 @@ export const SERVER_ALGORITHMS: readonly string[] = ['ef-sgd', 'dagc-r', 'dagc-a
 function bad(spec: string, why: string): string {
   return `bad spec '${spec}': ${why}`;
 }
+interface FsLike { existsSync(path: string): boolean; statSync(path: string): { isDirectory(): boolean } }
+interface PathLike { resolve(...paths: string[]): string }
+
+// Through nodeBuiltin, not imports: the schema also validates configs in the browser page.
 function fileProblem(spec: string, path: string, kind: 'file' | 'directory'): string | null {
   if (path === '') return bad(spec, `expected a ${kind} path after ':'`);
-  const full = resolve(path);
-  if (!existsSync(full)) return bad(spec, `${kind} not found: ${full}`);
-  const isDir = statSync(full).isDirectory();
+  const fs = nodeBuiltin<FsLike>('node:fs');
+  const paths = nodeBuiltin<PathLike>('node:path');
+  if (!fs || !paths) return bad(spec, `no file system here to read a ${kind} from (in the browser use synthetic:N,D,C or mnist)`);
+  const full = paths.resolve(path);
+  if (!fs.existsSync(full)) return bad(spec, `${kind} not found: ${full}`);
+  const isDir = fs.statSync(full).isDirectory();
   if (kind === 'file' && isDir) return bad(spec, `expected a file, ${full} is a directory`);
   if (kind === 'directory' && !isDir) return bad(spec, `expected a directory, ${full} is a file`);
   return null;

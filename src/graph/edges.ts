@@ -5,6 +5,7 @@
  * and line. Strong connectivity is checked by assertStronglyConnected, not here.
  */
 import { GraphError } from '../errors.js';
+import { nodeBuiltin } from '../node-builtin.js';
 import type { Topology } from './types.js';
 import { PeriodicTopology, checkDevices, roundGraphFromOutPeers } from './build.js';
 
@@ -43,11 +44,6 @@ export function parseEdgeList(text: string, file: string, n: number): EdgeListEn
 
 interface FsLike { readFileSync(path: string, encoding: 'utf8'): string }
 interface PathLike { isAbsolute(p: string): boolean; resolve(...p: string[]): string }
-
-function nodeBuiltin<T>(id: string): T | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.(id) as T | undefined;
-}
 
 /** Reads the file with node:fs (resolved against baseDir when relative). Browsers pass their own reader. */
 export function defaultReadText(baseDir?: string): ReadText {

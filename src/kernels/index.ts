@@ -6,6 +6,7 @@
  */
 import type { KernelExports } from './abi.js';
 import { KERNEL_RESERVED_BYTES, MAX_PAGES, PAGE_BYTES } from '../arena/arena.js';
+import { nodeBuiltin } from '../node-builtin.js';
 
 export type { KernelExports } from './abi.js';
 
@@ -29,20 +30,23 @@ export function simdSupported(): boolean {
   return simdCache;
 }
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-
-/** URL of a kernel build, next to the package's `build/` folder (src/kernels or dist/src/kernels). */
-export function kernelWasmUrl(simd: boolean, base: string | URL = import.meta.url): URL {
-  const file = simd ? 'kernels.simd.wasm' : 'kernels.wasm';
-  const depth = String(base).includes('/dist/') ? '../../../build/' : '../../build/';
-  return new URL(depth + file, base);
+/**
+ * URL of a kernel build in the package's `build/` folder. The paths are literals so that bundlers
+ * (webpack, Vite, esbuild with the asset plugin) find the files; they hold from src/kernels/ and
+ * from dist/src/kernels/ because the build copies the .wasm files to dist/build/ too.
+ */
+export function kernelWasmUrl(simd: boolean): URL {
+  return simd ? new URL('../../build/kernels.simd.wasm', import.meta.url) : new URL('../../build/kernels.wasm', import.meta.url);
 }
 
+interface ReadFileLike { readFile(path: URL): Promise<Uint8Array> }
+
 async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
-  if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+  if (url.protocol === 'file:') {
+    const fs = nodeBuiltin<ReadFileLike>('node:fs/promises');
+    if (!fs) throw new Error(`kernel module ${url.href}: file URLs need Node >= 20.16 (process.getBuiltinModule)`);
     try {
-      return await readFile(url);
+      return await fs.readFile(url);
     } catch (err) {
       throw new Error(`kernel module ${url.pathname} not found: run 'npm run build:wasm' (${(err as Error).message})`);
     }

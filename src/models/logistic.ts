@@ -194,12 +194,3 @@ export async function createNativeLogistic(opts: { inputShape: readonly number[]
   const scratch = { ptr: KERNEL_RESERVED_BYTES, bytes: logisticScratchBytes(opts.classes) };
   return new NativeLogisticLearner(dIn, opts.classes, kernels, scratch, true);
 }
-
-/**
- * Registers the standalone native learner as the model registry's `logistic` entry
- * (createLearner('logistic', ...)). Imported lazily so that loading this module never pulls in tfjs.
- */
-export async function registerNativeLogistic(): Promise<void> {
-  const { registerNativeLearner } = await import('./registry.js');
-  registerNativeLearner('logistic', (_spec, o) => createNativeLogistic({ inputShape: o.inputShape, classes: o.classes }));
-}

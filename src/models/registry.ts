@@ -40,6 +40,12 @@ export function registerNativeLearner(kind: ModelKind, factory: NativeLearnerFac
   nativeLearners.set(kind, factory);
 }
 
+/** Registers the standalone native learner (src/models/logistic.ts) as `logistic`. */
+export async function registerNativeLogistic(): Promise<void> {
+  const { createNativeLogistic } = await import('./logistic.js');
+  registerNativeLearner('logistic', (_spec, o) => createNativeLogistic({ inputShape: o.inputShape, classes: o.classes }));
+}
+
 function checkOptions(spec: string, o: CreateLearnerOptions): void {
   if (!Array.isArray(o.inputShape) || o.inputShape.length === 0 || o.inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new SpecError(spec, `input shape must be a non-empty list of positive integers, got [${String(o.inputShape)}]`);
