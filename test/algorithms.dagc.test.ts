@@ -11,7 +11,7 @@ import { resolveConfig } from '../src/config/index.js';
 import type { RunConfig } from '../src/config/types.js';
 import { partition } from '../src/data/index.js';
 import type { Dataset } from '../src/data/types.js';
-import { OUTBOX_HEADER_BYTES } from '../src/engine/layout.js';
+import { OUTBOX_HEADER_BYTES } from '../src/engine/worker/outbox.js';
 import { Simulation } from '../src/engine/simulation.js';
 import { ConfigError } from '../src/errors.js';
 import { blobs, serverConfig, setupOf, sharesOf } from './algorithms.server.support.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RandomStream, rngKey, rngU32 } from '../src/kernels/rng.js';
-import { shuffleInPlace } from '../src/engine/runtime.js';
+import { shuffleInPlace } from '../src/engine/worker/batches.js';
 
 function both(len: number, key: number, off = 3): void {
   const a = Uint32Array.from({ length: len }, (_, i) => i * 7 + 1);

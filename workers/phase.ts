@@ -4,15 +4,16 @@
  * memory, learner, compressors, topology, algorithm); later tasks reuse it.
  */
 import { Piscina } from 'piscina';
+import { loadModelRegistry } from '../src/engine/load-module.js';
 import type { PhaseResult, PhaseTask, WorkerInit } from '../src/engine/protocol.js';
 import { serializeError } from '../src/engine/protocol.js';
-import { WorkerRuntime } from '../src/engine/runtime.js';
+import { WorkerRuntime } from '../src/engine/worker/runtime.js';
 
 let runtime: Promise<WorkerRuntime> | undefined;
 
 export default async function phase(task: PhaseTask): Promise<PhaseResult> {
   try {
-    runtime ??= WorkerRuntime.create(Piscina.workerData as WorkerInit);
+    runtime ??= WorkerRuntime.create(Piscina.workerData as WorkerInit, { loadModels: loadModelRegistry });
     return await (await runtime).run(task);
   } catch (err) {
     return { learnMs: 0, localMs: 0, busyMs: 0, error: serializeError(err) };

@@ -6,4 +6,5 @@ export { Simulation, splitRange } from './simulation.js';
 export type { SimulationOptions, PhaseTiming } from './simulation.js';
 export { writeCheckpoint, readCheckpoint, hasCheckpoint } from './checkpoint.js';
 export { VirtualClock, deviceEnergy } from './clock.js';
-export { Stat, STATS, REDUCE_BLOCK, TEST_CHUNK, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, OUTBOX_HEADER_BYTES, persistentRegions } from './layout.js';
+export { Stat, STATS, REDUCE_BLOCK, TEST_CHUNK, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, persistentRegions } from './layout.js';
+export { OUTBOX_HEADER_BYTES } from './worker/outbox.js';

@@ -3,7 +3,7 @@
  * thread and posted to workers as offsets (src/arena/arena.ts).
  *
  * Regions (n devices, model dimension d; all 64-byte aligned):
- *   ctl          u32[16]            worker slot counter, the round's stage counters, the between-rounds barrier (Atomics; see Ctl)
+ *   ctl          u32[16]            worker slot counter, the round's stage counters, the between-rounds barrier (Atomics; see Ctl in worker/exchange.ts)
  *   x            f32[n*d]           push-sum numerators / models x_i                  (persistent)
  *   w            f64[n]             push-sum weights w_i                               (persistent)
  *   m            f32[n*d]           momentum buffers                                   (persistent)
@@ -29,12 +29,11 @@
  * One outbox per sender, read by each of its out-peers, carries what per-edge mailboxes would for
  * broadcast-style pushes (every out-peer gets the same bytes); a link fault is decided per
  * (edge, round) by the receiver from the counter-based RNG, so no per-edge storage is needed.
- * Outbox header (OUTBOX_HEADER_BYTES): u32 round+1 stamp (stale stamps = nothing posted this
- * round), u32 payload bytes, u32 out-degree, u32 spare, f64 sender's a_j, f64 sender's weight w_j.
+ * The outbox header format is in worker/outbox.ts, the `ctl` words in worker/exchange.ts.
  */
 import { alignUp, ArenaPlanner, type ArenaLayout } from '../arena/arena.js';
-
-export const OUTBOX_HEADER_BYTES = 32;
+import { CTL_WORDS } from './worker/exchange.js';
+import { outboxStride } from './worker/outbox.js';
 /** Devices per reduction block: sums over devices are block sums added in block order, so they do not depend on how devices are split over workers. */
 export const REDUCE_BLOCK = 32;
 /** Test samples per evaluation chunk of z_avg (same reason). */
@@ -47,39 +46,8 @@ export const TEST_CHUNK = 512;
 export const DEVICE_EVAL_BUDGET = 2_000_000;
 export const DEVICE_EVAL_MIN = 200;
 
-/**
- * Words of the `ctl` region (i32, used with Atomics). A `round` task runs the whole round in every
- * pool worker; workers claim device chunks from a claim counter. Server algorithms run train,
- * server, mix as stages and count finished chunks in each stage's done counter (the barrier between
- * stages). Decentralized algorithms need no barrier inside the round: a device is mixed as soon as
- * it and its in-peers have trained this round (their `ready` stamps), mostly right after its own
- * local steps while its vectors are still in cache. One decentralized task runs up to
- * ROUNDS_PER_TASK rounds (one dispatch, not one per round: a dispatch costs a few hundred us of
- * thread wake-ups here); between two rounds the workers meet at a barrier (arrive / gen words),
- * whose last arriver re-arms the claim counter. The main thread zeroes the words (but the slot
- * counter) before each task (no task is running then).
- */
-export const Ctl = {
-  /** Scratch slot counter (workers claim a slot at start-up; never reset). */
-  slot: 0,
-  /** Claim counters of stages 0..2 (words 1..3). */
-  claim: 1,
-  /** Done counters of stages 0..2 (words 4..6). */
-  done: 4,
-  /** Non-zero: a worker failed (staged rounds) or was lost; the others stop claiming and leave their waits. */
-  abort: 7,
-  /** Workers waiting on a `ready` stamp (trainers notify only when some are). */
-  waiters: 8,
-  /** Workers arrived at the between-rounds barrier of a multi-round task. */
-  arrive: 9,
-  /** Barrier generation: bumped (and notified) by the last arriver. */
-  gen: 10,
-  /** Non-zero: a device failed in this round; after the barrier every worker returns. */
-  stop: 11,
-} as const;
 /** Most rounds one decentralized task runs (bounds the `slowest` region and the time between progress updates). */
 export const ROUNDS_PER_TASK = 16;
-export const CTL_WORDS = 16;
 
 /** Per-device counters in `stats` (f64). */
 export const Stat = {
@@ -102,6 +70,14 @@ export const Stat = {
   massX: 11,
 } as const;
 export const STATS = 12;
+
+/** Data fractions p_i = |D_i| / sum |D_j| from the shard offsets (shardOff). */
+export function dataFractions(shardOff: Uint32Array, n: number): Float64Array {
+  const total = shardOff[n]! - shardOff[0]!;
+  const p = new Float64Array(n);
+  for (let i = 0; i < n; i++) p[i] = (shardOff[i + 1]! - shardOff[i]!) / total;
+  return p;
+}
 
 /** Regions a checkpoint stores (everything else is rebuilt from the config or is scratch). */
 export function persistentRegions(layout: ArenaLayout): string[] {
@@ -161,10 +137,6 @@ export interface LayoutInput {
   evalCount: number;
   slots: number;
   slot: SlotLayout;
-}
-
-export function outboxStride(payload: number): number {
-  return alignUp(OUTBOX_HEADER_BYTES + payload);
 }
 
 export function reduceBlocks(n: number): number {

@@ -21,3 +21,8 @@ export async function importRelative<T>(specifier: string, base: string): Promis
     return createRequire(base)(url.pathname) as T;
   }
 }
+
+/** The tfjs model registry, loaded the way importRelative does (what a Node worker thread passes as RuntimeOptions.loadModels). */
+export function loadModelRegistry(): Promise<typeof import('../models/registry.js')> {
+  return importRelative<typeof import('../models/registry.js')>('../models/registry.js', import.meta.url);
+}

@@ -1,21 +1,13 @@
 /**
- * Phase executors: a Piscina pool of `size` workers (workers/phase.ts) that all map the same arena,
- * or an in-process executor (tests, debugging). A phase is dispatched as one task per worker over
- * a contiguous device batch (Piscina costs ~25-30 us per task here, so batches, not devices, are
- * the unit of work) and awaited as a whole: that await is the phase barrier.
+ * The Node phase executor: a Piscina pool of `size` worker threads (workers/phase.ts), each
+ * running a WorkerRuntime over the shared arena. Node-specific (worker threads, file paths); the
+ * executor interface and the in-process executor are in executor.ts.
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { RunError } from '../errors.js';
+import type { PhaseExecutor } from './executor.js';
 import type { PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
-import { WorkerRuntime } from './runtime.js';
-
-export interface PhaseExecutor {
-  readonly size: number;
-  /** Runs the tasks; `onLost` is called at once when a worker dies (its task then rejects) before the others finish. */
-  run(tasks: readonly PhaseTask[], onLost?: () => void): Promise<PhaseResult[]>;
-  close(): Promise<void>;
-}
 
 /**
  * The Piscina entry next to this module's package: workers/phase.ts when running from sources
@@ -62,24 +54,5 @@ export class PiscinaExecutor implements PhaseExecutor {
 
   async close(): Promise<void> {
     await this.pool.destroy();
-  }
-}
-
-/** Runs phases in the calling thread (one slot); same results as any pool. */
-export class InlineExecutor implements PhaseExecutor {
-  readonly size = 1;
-  private runtime: Promise<WorkerRuntime> | undefined;
-  constructor(private readonly init: WorkerInit) {}
-
-  async run(tasks: readonly PhaseTask[]): Promise<PhaseResult[]> {
-    this.runtime ??= WorkerRuntime.create(this.init, 0);
-    const rt = await this.runtime;
-    const out: PhaseResult[] = [];
-    for (const t of tasks) out.push(await rt.run(t));
-    return out;
-  }
-
-  async close(): Promise<void> {
-    if (this.runtime) (await this.runtime).learner.dispose();
   }
 }

@@ -1,0 +1,255 @@
+/**
+ * Planning a run, before any worker starts: validates the config against the pieces (algorithm,
+ * topology, data), sizes the learner, the outboxes and the per-worker scratch from every
+ * compressor in use, lays out the arena and fills it (datasets, shards, initial models, the
+ * algorithm's initial vectors). The result is what the workers are built from (WorkerInit) and
+ * what the Simulation drives.
+ *
+ * Portable: no Node built-ins. Datasets come from the caller (a loader function, so config errors
+ * are still reported before any data is read); the main thread of a browser twin plans the same way.
+ */
+import { Arena, KERNEL_RESERVED_BYTES, ScratchAllocator } from '../arena/arena.js';
+import { createAlgorithm } from '../algorithms/registry.js';
+import type { Algorithm, AlgorithmSetup, StateVector } from '../algorithms/types.js';
+import { fillInitialVector } from '../algorithms/common.js';
+import { createCompressorSync } from '../compress/registry.js';
+import type { RunConfig } from '../config/types.js';
+import { partition } from '../data/partition/index.js';
+import type { Dataset, Partition } from '../data/types.js';
+import { ConfigError, DataError, GraphError, RunError, SpecError } from '../errors.js';
+import { assertStronglyConnected } from '../graph/connectivity.js';
+import { createTopology } from '../graph/registry.js';
+import type { Topology } from '../graph/types.js';
+import { compileKernels, createSharedMemory, instantiateKernels } from '../kernels/index.js';
+import { RandomStream } from '../kernels/rng.js';
+import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from '../models/logistic.js';
+import type { Learner } from '../models/types.js';
+import { dataFractions, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot } from './layout.js';
+import type { EngineMeta, WorkerInit } from './protocol.js';
+
+/** A run's training and test sets. */
+export interface TrainTest { readonly train: Dataset; readonly test: Dataset }
+
+export interface PlanOptions {
+  /** Worker slots to plan (the pool size; capped at the device count). */
+  readonly workers: number;
+  /** The datasets, or how to load them (called after the config checks that need no data). */
+  readonly data: TrainTest | (() => Promise<TrainTest>);
+  /** Precomputed partition of data.train (default: partition(config.data.partition, config.data.volume)). */
+  readonly partition?: Partition;
+}
+
+/** A planned and filled arena and everything the workers are built from. */
+export interface RunPlan {
+  readonly algorithm: Algorithm;
+  /** The communication graph (decentralized algorithms; null for server algorithms). */
+  readonly topology: Topology | null;
+  readonly arena: Arena;
+  readonly meta: EngineMeta;
+  readonly init: WorkerInit;
+  /** True when the SIMD kernel build runs. */
+  readonly simd: boolean;
+  /** x(0), common to all devices. */
+  readonly initialParams: Float32Array;
+}
+
+function asTopologyError(err: unknown): never {
+  if (err instanceof ConfigError && err.key === 'topology') throw err;
+  if (err instanceof SpecError || err instanceof GraphError || err instanceof ConfigError) throw new ConfigError('topology', err.message);
+  throw err;
+}
+
+function checkDataset(data: Dataset, what: string): void {
+  if (data.count < 1) throw new DataError(`${what} set is empty`, data.name);
+  if (data.x.length < data.count * data.features || data.y.length < data.count) {
+    throw new DataError(`${what} set arrays are shorter than ${data.count} samples x ${data.features} features`, data.name);
+  }
+  for (let i = 0; i < data.count; i++) {
+    if (data.y[i]! >= data.classes) throw new DataError(`${what} sample ${i} has label ${data.y[i]}, not < ${data.classes} classes`, data.name);
+  }
+}
+
+/** Validates, sizes, lays out and fills the arena of a run of `config`. */
+export async function planRun(config: RunConfig, opts: PlanOptions): Promise<RunPlan> {
+  const algorithm = createAlgorithm(config.algorithm.name);
+  const n = config.devices;
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError('devices', `expected a positive integer, got ${n}`);
+  if (algorithm.kind === 'decentralized' && n < 2) throw new ConfigError('devices', `${algorithm.name} is decentralized and needs at least 2 devices, got ${n}`);
+  if (!Number.isInteger(config.algorithm.batchSize) || config.algorithm.batchSize < 1) throw new ConfigError('algorithm.batchSize', `expected a positive integer, got ${config.algorithm.batchSize}`);
+  if (!Number.isInteger(config.algorithm.localSteps) || config.algorithm.localSteps < 1) throw new ConfigError('algorithm.localSteps', `expected a positive integer, got ${config.algorithm.localSteps}`);
+  if (!(config.algorithm.lr >= 0)) throw new ConfigError('algorithm.lr', `expected a number >= 0, got ${config.algorithm.lr}`);
+
+  let topology: Topology | null = null;
+  if (algorithm.kind === 'decentralized') {
+    try {
+      topology = createTopology(config.topology, n, { seed: config.seed });
+      assertStronglyConnected(topology);
+    } catch (err) { asTopologyError(err); }
+  }
+
+  // Data.
+  const { train, test } = typeof opts.data === 'function' ? await opts.data() : opts.data;
+  checkDataset(train, 'training');
+  checkDataset(test, 'test');
+  if (test.features !== train.features) throw new DataError(`test set has ${test.features} features, training set ${train.features}`, test.name);
+  const parts = opts.partition ?? partition(train, config.data.partition, config.data.volume, n, config.seed);
+  if (parts.shards.length !== n) throw new DataError(`partition has ${parts.shards.length} shards for ${n} devices`, train.name);
+  let shardTotal = 0;
+  for (let i = 0; i < n; i++) {
+    const s = parts.shards[i]!;
+    if (s.length === 0) throw new DataError(`device ${i} has no training samples`, train.name);
+    if (s.length < config.algorithm.batchSize && config.data.smallShards === 'error') {
+      throw new DataError(`device ${i} holds ${s.length} training samples, fewer than one batch (algorithm.batchSize = ${config.algorithm.batchSize}); lower the batch size or the volume skew, or set data.smallShards=wrap to let its batches span epochs`, train.name);
+    }
+    for (const r of s) if (r >= train.count) throw new DataError(`partition gives device ${i} sample ${r}, beyond ${train.count}`, train.name);
+    shardTotal += s.length;
+  }
+
+  // Learner facts (and the initial parameters, common to all devices).
+  const classes = train.classes;
+  const native = config.model === 'logistic';
+  let d: number;
+  let stateCount = 0;
+  let flopsPerSample: number;
+  let backend = 'native';
+  let learnerBytes: number;
+  const initParams: { params: Float32Array; state: Float32Array } = { params: new Float32Array(0), state: new Float32Array(0) };
+  if (native) {
+    d = logisticParamCount(train.features, classes);
+    flopsPerSample = logisticFlopsPerSample(train.features, classes);
+    learnerBytes = logisticScratchBytes(classes);
+    initParams.params = new Float32Array(d); // zeros (NativeLogisticLearner.init)
+  } else {
+    const { createLearner } = await import('../models/registry.js');
+    const learner: Learner = await createLearner(config.model, { inputShape: train.shape, classes, backend: config.backend });
+    d = learner.paramCount;
+    stateCount = learner.stateCount;
+    flopsPerSample = learner.flopsPerSample;
+    backend = learner.backend;
+    learnerBytes = 0;
+    initParams.params = new Float32Array(d);
+    initParams.state = new Float32Array(stateCount);
+    learner.init(initParams.params, initParams.state, config.seed);
+    learner.dispose();
+  }
+
+  const setup: AlgorithmSetup = {
+    config, d, n, topology: topology ?? { spec: 'star', n, directed: true, period: 1, round: () => { throw new RunError('server algorithms have no graph'); } },
+    dataFractions: dataFractionsOf(parts, n),
+  };
+  algorithm.validate(setup);
+  if (algorithm.needsUndirected && topology?.directed) {
+    throw new ConfigError('topology', `${algorithm.name} needs an undirected graph, got directed '${config.topology}'`);
+  }
+
+  // Compressors: outbox and scratch sizes over every spec in use (plus `none`: the dense reference).
+  // Sizing needs no vectors: every spec binds to one small kernel instance (dagc-r may use n specs).
+  const { module, simd } = await compileKernels({ simd: 'auto' });
+  const sizingMemory = createSharedMemory(1 << 16);
+  const sizing = {
+    exports: instantiateKernels(module, sizingMemory), memory: sizingMemory,
+    scratch: new ScratchAllocator(KERNEL_RESERVED_BYTES, 1 << 16),
+  };
+  const deviceSpecs = new Set<string>();
+  for (let i = 0; i < n; i++) deviceSpecs.add(algorithm.compressorSpec(setup, i));
+  let outboxPayload = 0;
+  let compressorBytes = 0;
+  let noneBytes = 0;
+  for (const spec of new Set(['none', ...deviceSpecs])) {
+    let c;
+    try { c = createCompressorSync(spec, { kernels: sizing }); } catch (err) {
+      if (err instanceof SpecError) throw new ConfigError('compressor', err.message);
+      throw err;
+    }
+    const enc = c.maxEncodedBytes(d);
+    if (spec === 'none') noneBytes = enc;
+    if (deviceSpecs.has(spec)) outboxPayload = Math.max(outboxPayload, enc);
+    compressorBytes = Math.max(compressorBytes, c.scratchBytes(d));
+  }
+
+  const size = Math.max(1, Math.min(opts.workers, n));
+  const evalCount = Math.min(test.count, Math.max(DEVICE_EVAL_MIN, Math.floor(DEVICE_EVAL_BUDGET / n)));
+  const algVectors = (list: readonly { name: string; length?: number }[]) => list.map((v) => ({ name: v.name, length: v.length ?? d }));
+  const deviceVectors = algVectors(algorithm.deviceVectors(setup));
+  const serverVectors = algVectors(algorithm.serverVectors(setup));
+  const slot = planSlot({
+    d, vectors: algorithm.scratchVectors + 1, batchSize: config.algorithm.batchSize, features: train.features,
+    gatherBatch: !native, learnerBytes, compressorBytes,
+  });
+  const layout = planArena({
+    n, d, stateCount, deviceVectors, server: algorithm.kind === 'server', serverVectors,
+    outboxPayload, serverOutboxPayload: noneBytes, trainCount: train.count, testCount: test.count,
+    features: train.features, shardTotal, evalCount, slots: size, slot,
+  });
+  const arena = Arena.create(layout);
+  const meta: EngineMeta = {
+    n, d, stateCount, features: train.features, classes, inputShape: [...train.shape], flopsPerSample,
+    trainCount: train.count, testCount: test.count, evalCount,
+    outboxStride: layout.regions['outbox']!.bytes / n, outboxPayload,
+    serverOutboxStride: layout.regions['srv.outbox']?.bytes ?? 0,
+    slots: size, slot, noneBytes, backend, backendChoice: config.backend,
+  };
+
+  fillArena(arena, meta, train, test, parts, initParams, deviceVectors.length ? algorithm.deviceVectors(setup) : [], algorithm.kind === 'server' ? algorithm.serverVectors(setup) : []);
+
+  const init: WorkerInit = { memory: arena.memory, module, layout, config, meta };
+  return { algorithm, topology, arena, meta, init, simd, initialParams: initParams.params };
+}
+
+function dataFractionsOf(parts: Partition, n: number): Float64Array {
+  const off = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) off[i + 1] = off[i]! + parts.shards[i]!.length;
+  return dataFractions(off, n);
+}
+
+/** Copies data, shards and the initial model into a fresh arena. */
+function fillArena(
+  arena: Arena, meta: EngineMeta, train: Dataset, test: Dataset, parts: Partition,
+  init: { params: Float32Array; state: Float32Array },
+  deviceVectors: readonly StateVector[],
+  serverVectors: readonly StateVector[],
+): void {
+  const { n, d, features, stateCount } = meta;
+  arena.f32('trainX').set(train.x.subarray(0, train.count * features));
+  arena.u8('trainY').set(train.y.subarray(0, train.count));
+  arena.f32('testX').set(test.x.subarray(0, test.count * features));
+  arena.u8('testY').set(test.y.subarray(0, test.count));
+  if (arena.has('evalX')) {
+    // A fixed seeded subset (ascending indices) so every device is judged on the same samples.
+    const perm = new Uint32Array(test.count);
+    for (let i = 0; i < perm.length; i++) perm[i] = i;
+    new RandomStream(0x5eed).shuffle(perm);
+    const rows = perm.subarray(0, meta.evalCount).sort();
+    const ex = arena.f32('evalX');
+    const ey = arena.u8('evalY');
+    rows.forEach((r, k) => { ex.set(test.x.subarray(r * features, (r + 1) * features), k * features); ey[k] = test.y[r]!; });
+  }
+  const idx = arena.u32('shardIdx');
+  const off = arena.u32('shardOff');
+  const cursor = arena.u32('cursor');
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const s = parts.shards[i]!;
+    off[i] = at;
+    idx.set(s, at);
+    at += s.length;
+    cursor[2 * i] = s.length; // position = end: the first batch starts epoch 0 with a shuffle
+    cursor[2 * i + 1] = 0;
+  }
+  off[n] = at;
+  arena.f64('w').fill(1);
+  const x = arena.f32('x');
+  for (let i = 0; i < n; i++) x.set(init.params, i * d);
+  if (stateCount > 0) {
+    const st = arena.f32('state');
+    for (let i = 0; i < n; i++) st.set(init.state, i * stateCount);
+  }
+  for (const v of deviceVectors) {
+    if (v.init !== 'x') continue;
+    const r = arena.f32(`dev.${v.name}`);
+    const len = v.length ?? d;
+    for (let i = 0; i < n; i++) fillInitialVector(v, i, init.params, r.subarray(i * len, (i + 1) * len));
+  }
+  if (arena.has('srv.x')) arena.f32('srv.x').set(init.params);
+  for (const v of serverVectors) fillInitialVector(v, 0, init.params, arena.f32(`srv.${v.name}`).subarray(0, v.length ?? d));
+}
