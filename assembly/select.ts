@@ -1,9 +1,10 @@
 // select kernels (see src/kernels/abi.ts): selection by magnitude, indices always ascending.
 //
 // Magnitudes are compared as u32 float bits with the sign cleared ("mag"): for non-NaN floats that
-// is exactly the order of |x| (-0 == +0, subnormals ordered). NaN input (callers exclude it) gives
-// at most k distinct ascending in-range indices, unspecified which: the SIMD float compares skip
-// NaN while the radix select ranks it above +Inf (as the reference does).
+// is exactly the order of |x| (-0 == +0, subnormals ordered), and NaN ranks above +Inf. Every
+// path of topk_abs follows that order (as the reference does), so for any input it returns the
+// exact top k, and x holds a NaN or Inf exactly when one of the k selected values is one: a
+// caller checks k values instead of a pass over x.
 //
 // topk_abs (n >= 32768) starts from a stratified sample of 32-float chunks, which gives
 // thresholds lo and hi with about k + margin and k - margin elements above (margin: 4 sigma of
@@ -315,9 +316,10 @@ const PACK16_LUT: usize = memory.data<u8>([
 }
 
 /**
- * Lane mask of |x| >= lambda (tv = splat(lambda)). For a threshold t on mags, lambda is the float
- * with bits t: the same test except that NaN never passes (an integer compare on the masked bits
- * would include NaN, but V8 runs that form about 1.5x slower).
+ * Lane mask of |x| >= lambda (tv = splat(lambda)): NaN never passes. The selection scans want
+ * mag >= t, where NaN passes (it ranks above +Inf): they test |x| < lambda (lambda: the float with
+ * bits t, t <= +Inf bits) and invert the packed mask, which costs nothing, where an integer
+ * compare on the masked bits runs about 1.5x slower in V8.
  */
 // @ts-ignore: decorator
 @inline function hits4(v: v128, tv: v128): v128 {
@@ -340,18 +342,23 @@ const PACK16_LUT: usize = memory.data<u8>([
 /**
  * Writes the u16 offsets (from start) of the hits |x| >= lambda (tv = splat(lambda)) in x[start, end) to buf, ascending; returns
  * their count. end - start is a multiple of 16 and at most CHUNK; buf has room for count + 8.
+ * With `mags` the hits are mag >= t for lambda the float with bits t <= +Inf bits (NaN included).
  */
 // @ts-ignore: decorator
-@inline function scanChunk(x: usize, start: u32, end: u32, tv: v128, dense: bool, buf: usize): u32 {
+@inline function scanChunk(x: usize, start: u32, end: u32, tv: v128, dense: bool, buf: usize, mags: bool): u32 {
   let h: u32 = 0;
   const iota = i16x8(0, 1, 2, 3, 4, 5, 6, 7);
+  // mags: the hits are the lanes NOT below lambda (mag >= t, NaN included).
+  const flip: u32 = mags ? 0xff : 0;
   if (dense) {
     let ov = iota;
     const eight = i16x8.splat(8);
     for (let i = start; i < end; i += 8) {
       const p = x + (<usize>i << 2);
-      const g = i16x8.narrow_i32x4_s(hits4(v128.load(p), tv), hits4(v128.load(p, 16), tv));
-      h += pack16(ov, <u32>i16x8.bitmask(g), buf + (<usize>h << 1));
+      const g = mags
+        ? i16x8.narrow_i32x4_s(f32x4.lt(f32x4.abs(v128.load(p)), tv), f32x4.lt(f32x4.abs(v128.load(p, 16)), tv))
+        : i16x8.narrow_i32x4_s(hits4(v128.load(p), tv), hits4(v128.load(p, 16), tv));
+      h += pack16(ov, <u32>i16x8.bitmask(g) ^ flip, buf + (<usize>h << 1));
       ov = i16x8.add(ov, eight);
     }
   } else {
@@ -365,13 +372,13 @@ const PACK16_LUT: usize = memory.data<u8>([
       const a2 = f32x4.abs(v128.load(p, 32));
       const a3 = f32x4.abs(v128.load(p, 48));
       if (!v128.any_true(i32x4.gt_s(i32x4.max_s(i32x4.max_s(a0, a1), i32x4.max_s(a2, a3)), skip))) continue;
-      const g0 = f32x4.ge(a0, tv);
-      const g1 = f32x4.ge(a1, tv);
-      const g2 = f32x4.ge(a2, tv);
-      const g3 = f32x4.ge(a3, tv);
+      const g0 = mags ? f32x4.lt(a0, tv) : f32x4.ge(a0, tv);
+      const g1 = mags ? f32x4.lt(a1, tv) : f32x4.ge(a1, tv);
+      const g2 = mags ? f32x4.lt(a2, tv) : f32x4.ge(a2, tv);
+      const g3 = mags ? f32x4.lt(a3, tv) : f32x4.ge(a3, tv);
       const ov = i16x8.add(i16x8.splat(<i16>(i - start)), iota);
-      h += pack16(ov, <u32>i16x8.bitmask(i16x8.narrow_i32x4_s(g0, g1)), buf + (<usize>h << 1));
-      h += pack16(i16x8.add(ov, i16x8.splat(8)), <u32>i16x8.bitmask(i16x8.narrow_i32x4_s(g2, g3)), buf + (<usize>h << 1));
+      h += pack16(ov, <u32>i16x8.bitmask(i16x8.narrow_i32x4_s(g0, g1)) ^ flip, buf + (<usize>h << 1));
+      h += pack16(i16x8.add(ov, i16x8.splat(8)), <u32>i16x8.bitmask(i16x8.narrow_i32x4_s(g2, g3)) ^ flip, buf + (<usize>h << 1));
     }
   }
   return h;
@@ -543,14 +550,15 @@ function emitCandidates(mags: usize, idx: usize, len: u32, kth: u32, ties: u32, 
  * more than k (out has room for k). SIMD: chunks scanned like threshold_abs with the test
  * |x| >= f32(kth) while the chunk's ties all fit, else |x| >= f32(kth + 1) (mag > kth), or
  * element by element in the chunk where the ties run out; offsets staged in offs (CHUNK + 8 u16).
- * Returns the count written (k, unless x holds NaN: the SIMD tests never pass NaN).
+ * Returns the count written (k).
  */
 function emitAll(x: usize, n: u32, kth: u32, ties: u32, out: usize, k: u32, offs: usize): u32 {
   let c: u32 = 0;
   let tiesLeft = ties;
   let i: u32 = 0;
-  // (A NaN kth, possible only for NaN input, takes the exact element loop.)
-  if (ASC_FEATURE_SIMD && kth <= 0x7f800000) {
+  // (kth >= +Inf bits, possible only for Inf or NaN input, takes the exact element loop: the
+  // float threshold for mag > kth would be NaN.)
+  if (ASC_FEATURE_SIMD && kth < 0x7f800000) {
     const gev = f32x4.splat(reinterpret<f32>(kth));
     const gtv = f32x4.splat(reinterpret<f32>(kth + 1));
     const end16 = n & ~15;
@@ -578,7 +586,7 @@ function emitAll(x: usize, n: u32, kth: u32, ties: u32, out: usize, k: u32, offs
           continue;
         }
       }
-      let h = dense ? scanChunk(x, i, end, tv, true, offs) : scanChunk(x, i, end, tv, false, offs);
+      let h = dense ? scanChunk(x, i, end, tv, true, offs, true) : scanChunk(x, i, end, tv, false, offs, true);
       if (h > k - c) h = k - c;
       dense = h * DENSE_RATIO > end - i;
       // Widen the u16 offsets into out[c, c + h).
@@ -685,8 +693,8 @@ let bandAbove: u32 = 0;
 
 /**
  * One pass over x: counts mag >= hi into bandAbove and stores the mags in [lo, hi) to mags
- * (order irrelevant; room for cap), returning their count or OVERFLOW. Float compares: NaN
- * is in neither (lo, hi: low 10 bits 0, lo < hi <= +Inf bits). offs: CHUNK + 8 u16. Chunks as
+ * (order irrelevant; room for cap), returning their count or OVERFLOW. Float compares |x| < hi
+ * and |x| < lo (lo, hi: low 10 bits 0): NaN is below neither, so it counts above hi. offs: CHUNK + 8 u16. Chunks as
  * in threshold_abs (sparse: skip 16-blocks without band hits; dense: pack every 8-block).
  */
 function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, offs: usize): u32 {
@@ -698,7 +706,7 @@ function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, off
     const hiv = f32x4.splat(reinterpret<f32>(hi));
     const iota = i16x8(0, 1, 2, 3, 4, 5, 6, 7);
     const end16 = n & ~15;
-    let acc = i32x4.splat(0);
+    let below = i32x4.splat(0); // lanes with |x| < hi (float compares: NaN is not below)
     let dense = false;
     while (i < end16) {
       const start = i;
@@ -710,9 +718,9 @@ function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, off
           const p = x + (<usize>i << 2);
           const a0 = f32x4.abs(v128.load(p));
           const a1 = f32x4.abs(v128.load(p, 16));
-          const h0 = f32x4.ge(a0, hiv), h1 = f32x4.ge(a1, hiv);
-          acc = i32x4.sub(i32x4.sub(acc, h0), h1);
-          const g = i16x8.narrow_i32x4_s(v128.andnot(f32x4.ge(a0, lov), h0), v128.andnot(f32x4.ge(a1, lov), h1));
+          const l0 = f32x4.lt(a0, hiv), l1 = f32x4.lt(a1, hiv);
+          below = i32x4.sub(i32x4.sub(below, l0), l1);
+          const g = i16x8.narrow_i32x4_s(v128.andnot(l0, f32x4.lt(a0, lov)), v128.andnot(l1, f32x4.lt(a1, lov)));
           h += pack16(ov, <u32>i16x8.bitmask(g), offs + (<usize>h << 1));
           ov = i16x8.add(ov, i16x8.splat(8));
         }
@@ -723,12 +731,12 @@ function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, off
         const a1 = f32x4.abs(v128.load(p, 16));
         const a2 = f32x4.abs(v128.load(p, 32));
         const a3 = f32x4.abs(v128.load(p, 48));
-        const h0 = f32x4.ge(a0, hiv), h1 = f32x4.ge(a1, hiv), h2 = f32x4.ge(a2, hiv), h3 = f32x4.ge(a3, hiv);
-        acc = i32x4.sub(i32x4.sub(i32x4.sub(i32x4.sub(acc, h0), h1), h2), h3);
-        const b0 = v128.andnot(f32x4.ge(a0, lov), h0);
-        const b1 = v128.andnot(f32x4.ge(a1, lov), h1);
-        const b2 = v128.andnot(f32x4.ge(a2, lov), h2);
-        const b3 = v128.andnot(f32x4.ge(a3, lov), h3);
+        const l0 = f32x4.lt(a0, hiv), l1 = f32x4.lt(a1, hiv), l2 = f32x4.lt(a2, hiv), l3 = f32x4.lt(a3, hiv);
+        below = i32x4.sub(i32x4.sub(i32x4.sub(i32x4.sub(below, l0), l1), l2), l3);
+        const b0 = v128.andnot(l0, f32x4.lt(a0, lov));
+        const b1 = v128.andnot(l1, f32x4.lt(a1, lov));
+        const b2 = v128.andnot(l2, f32x4.lt(a2, lov));
+        const b3 = v128.andnot(l3, f32x4.lt(a3, lov));
         if (!v128.any_true(v128.or(v128.or(b0, b1), v128.or(b2, b3)))) continue;
         const ov = i16x8.add(i16x8.splat(<i16>(i - start)), iota);
         h += pack16(ov, <u32>i16x8.bitmask(i16x8.narrow_i32x4_s(b0, b1)), offs + (<usize>h << 1));
@@ -742,7 +750,7 @@ function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, off
       c += h;
       dense = h * DENSE_RATIO > end - start;
     }
-    above = <u32>(i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3));
+    above = end16 - <u32>(i32x4.extract_lane(below, 0) + i32x4.extract_lane(below, 1) + i32x4.extract_lane(below, 2) + i32x4.extract_lane(below, 3));
   }
   for (; i < n; i++) {
     const m = load<u32>(x + (<usize>i << 2)) & MAG_MASK;
@@ -758,7 +766,7 @@ function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, off
 }
 
 /**
- * Candidates mag >= t (t >= 1, low 10 bits 0; NaN excluded in the SIMD build) of x into
+ * Candidates mag >= t (t >= 1, low 10 bits 0; NaN included) of x into
  * candIdx/candMag, ascending. offs (room for CHUNK + 8 u16) is the per-chunk offset buffer.
  * Returns the count, or OVERFLOW when more than cap.
  */
@@ -771,7 +779,7 @@ function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candMag: usi
     let dense = false;
     while (i < end16) {
       const end = end16 - i > CHUNK ? i + CHUNK : end16;
-      const h = dense ? scanChunk(x, i, end, tv, true, offs) : scanChunk(x, i, end, tv, false, offs);
+      const h = dense ? scanChunk(x, i, end, tv, true, offs, true) : scanChunk(x, i, end, tv, false, offs, true);
       if (h > cap - c) return OVERFLOW;
       // The chunk was just read: gathering its candidates' mags hits cache.
       for (let j: u32 = 0; j < h; j++) {
@@ -910,7 +918,7 @@ export function threshold_abs(x: usize, n: u32, lambda: f32, outIdx: usize): u32
       // inside out, as c <= i), then widen in place from the top down (u32 slot j covers u16
       // slots 2j and 2j + 1 >= j, all read by then).
       const buf = outIdx + (<usize>c << 2);
-      const h = dense ? scanChunk(x, i, end, lv, true, buf) : scanChunk(x, i, end, lv, false, buf);
+      const h = dense ? scanChunk(x, i, end, lv, true, buf, false) : scanChunk(x, i, end, lv, false, buf, false);
       let j = h;
       while (j & 7) {
         j--;

@@ -53,6 +53,19 @@ export function varint_encode_deltas(idx: usize, k: u32, out: usize): u32 {
   return <u32>(pos - out);
 }
 
+/** Bytes varint_encode_deltas writes for these indices (one pass, nothing written). */
+export function varint_bytes_deltas(idx: usize, k: u32): u32 {
+  let total: u32 = k;
+  let prev: u32 = -1;
+  for (let j: u32 = 0; j < k; j++) {
+    const cur = load<u32>(idx + (<usize>j << 2));
+    const v = cur - prev - 1;
+    prev = cur;
+    total += <u32>(v >= 0x80) + <u32>(v >= 0x4000) + <u32>(v >= 0x200000) + <u32>(v >= 0x10000000);
+  }
+  return total;
+}
+
 /**
  * Decodes k delta varints from at most inLen bytes into outIdx; returns bytes consumed, or the
  * first error met left to right: -1 input ends inside or before a varint, -2 a varint runs past 5
@@ -96,6 +109,22 @@ function rice_code_bits(idx: usize, k: u32, b: u32): u64 {
   return total;
 }
 
+// Costs of the start parameter and its two neighbours, from one pass (rice_parameter's first steps).
+let riceB0: u32 = 0;
+let riceLow: u64 = 0;
+let riceMid: u64 = 0;
+let riceHigh: u64 = 0;
+/** The cost rice_parameter found for the b it returned (rice_encode_deltas needs no extra pass). */
+let riceCost: u64 = 0;
+
+/** rice_code_bits for b, reusing the one-pass costs of b0 - 1, b0, b0 + 1. */
+function riceBits(idx: usize, k: u32, b: u32): u64 {
+  if (b == riceB0) return riceMid;
+  if (b + 1 == riceB0) return riceLow;
+  if (b == riceB0 + 1) return riceHigh;
+  return rice_code_bits(idx, k, b);
+}
+
 /**
  * The Rice parameter with the fewest bits: start at floor(log2(mean delta)), walk down while not
  * worse (ties take the smaller b), then up while strictly better. k >= 1.
@@ -103,19 +132,36 @@ function rice_code_bits(idx: usize, k: u32, b: u32): u64 {
 export function rice_parameter(idx: usize, k: u32): u32 {
   const mean = (load<u32>(idx + (<usize>(k - 1) << 2)) - (k - 1)) / k; // sum of deltas / k
   let b: u32 = mean == 0 ? 0 : 31 - clz(mean);
-  let cost = rice_code_bits(idx, k, b);
+  // One pass for the sums of v >> (b - 1), v >> b and v >> (b + 1) (b + 1 <= 31: mean < 2^31).
+  const lo: u32 = b > 0 ? b - 1 : 0;
+  let sLow: u64 = 0, sMid: u64 = 0, sHigh: u64 = 0;
+  let prev: u32 = -1;
+  for (let j: u32 = 0; j < k; j++) {
+    const cur = load<u32>(idx + (<usize>j << 2));
+    const v = (cur - prev - 1) >>> lo;
+    prev = cur;
+    sLow += <u64>v;
+    sMid += <u64>(v >>> (b - lo));
+    sHigh += <u64>(v >>> (b + 1 - lo));
+  }
+  riceB0 = b;
+  riceLow = <u64>k * <u64>b + sLow; // k (1 + (b - 1)) + sum: meaningful only when b > 0
+  riceMid = <u64>k * <u64>(1 + b) + sMid;
+  riceHigh = <u64>k * <u64>(2 + b) + sHigh;
+  let cost = riceMid;
   while (b > 0) {
-    const c = rice_code_bits(idx, k, b - 1);
+    const c = riceBits(idx, k, b - 1);
     if (c > cost) break;
     b--;
     cost = c;
   }
   while (b < 31) {
-    const c = rice_code_bits(idx, k, b + 1);
+    const c = riceBits(idx, k, b + 1);
     if (c >= cost) break;
     b++;
     cost = c;
   }
+  riceCost = cost;
   return b;
 }
 
@@ -127,10 +173,12 @@ export function rice_parameter(idx: usize, k: u32): u32 {
  */
 export function rice_encode_deltas(idx: usize, k: u32, limit: u32, out: usize): i32 {
   const b = rice_parameter(idx, k);
-  const bytes: u64 = 1 + ((rice_code_bits(idx, k, b) + 7) >> 3);
+  const bytes: u64 = 1 + ((riceCost + 7) >> 3);
   if (bytes >= <u64>limit) return -1;
   store<u8>(out, <u8>b);
   let pos: usize = out + 1;
+  // Bits gather in acc (fewer than 32 between codes) and leave 32 at a time: one little-endian
+  // u32 store is the same 4 bytes as four byte stores of the LSB-first stream.
   let acc: u64 = 0;
   let nbits: u32 = 0;
   const mask: u64 = (<u64>1 << b) - 1;
@@ -143,18 +191,23 @@ export function rice_encode_deltas(idx: usize, k: u32, limit: u32, out: usize): 
     // Quotient: 1 bits in runs of at most 32, then the terminating 0.
     while (q >= 32) {
       acc |= <u64>0xffffffff << nbits;
-      nbits += 32;
-      while (nbits >= 8) { store<u8>(pos++, <u8>acc); acc >>= 8; nbits -= 8; }
+      store<u32>(pos, <u32>acc);
+      pos += 4;
+      acc >>= 32;
       q -= 32;
     }
     acc |= ((<u64>1 << q) - 1) << nbits;
     nbits += q + 1;
-    while (nbits >= 8) { store<u8>(pos++, <u8>acc); acc >>= 8; nbits -= 8; }
+    if (nbits >= 32) { store<u32>(pos, <u32>acc); pos += 4; acc >>= 32; nbits -= 32; }
     acc |= (<u64>v & mask) << nbits;
     nbits += b;
-    while (nbits >= 8) { store<u8>(pos++, <u8>acc); acc >>= 8; nbits -= 8; }
+    if (nbits >= 32) { store<u32>(pos, <u32>acc); pos += 4; acc >>= 32; nbits -= 32; }
   }
-  if (nbits > 0) store<u8>(pos++, <u8>acc);
+  while (nbits > 0) {
+    store<u8>(pos++, <u8>acc);
+    acc >>= 8;
+    nbits = nbits > 8 ? nbits - 8 : 0;
+  }
   return <i32>(pos - out);
 }
 

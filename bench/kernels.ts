@@ -2,9 +2,11 @@
  * Kernel benchmark (`npm run bench`): every array kernel of src/kernels/abi.ts as the TypeScript
  * reference (src/kernels/reference), the scalar WASM build and the SIMD WASM build, single thread,
  * at n = 1e5, 1e6, 1e7 f32 elements, next to a read-bandwidth reference: the SIMD `sum` of the
- * same vector.
+ * same vector. Then the public API beside its main kernel: `compressor.compress(x)` (the whole
+ * Message: indices, values, wire bytes) with x a `compressor.vector(n)` (impl `api-vector`) and
+ * with x an ordinary Float32Array (`api-array`, copied into the kernel memory once).
  *
- *   node --import tsx bench/kernels.ts [--sizes 1e5,1e6] [--quick] [--json] [--only topk,int8] [--no-ts]
+ *   node --import tsx bench/kernels.ts [--sizes 1e5,1e6] [--quick] [--json] [--only topk,int8] [--no-ts] [--no-api]
  *
  * Throughput: gbPerS = 4n bytes / median time, i.e. measured against the dense f32 vector of
  * length n each kernel works on (top-k and quantize read it, dequantize writes it, sparse kernels
@@ -15,20 +17,29 @@
  * faster of two `sum` runs, first and last, since load from other processes drifts), and the
  * issue's targets checked at the largest n.
  */
-import os from 'node:os';
 import { Bench } from 'tinybench';
+import { createCompressor } from '../src/compress/index.js';
 import { createSharedMemory, loadKernels, type KernelExports } from '../src/kernels/index.js';
 import { KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
 import * as ref from '../src/kernels/reference/index.js';
-import { Purpose, rngKey, rngUniform } from '../src/kernels/rng.js';
+import { Purpose, rngKey } from '../src/kernels/rng.js';
+import { fillNormal, machine as describeMachine } from './support.js';
 
-type Impl = 'ts' | 'wasm-scalar' | 'wasm-simd';
+type Impl = 'ts' | 'wasm-scalar' | 'wasm-simd' | 'api-vector' | 'api-array';
 interface Result { kernel: string; impl: Impl; n: number; medianMs: number; gbPerS: number }
 
-interface Options { sizes: number[]; quick: boolean; json: boolean; only: string[]; ts: boolean }
+interface Options { sizes: number[]; quick: boolean; json: boolean; only: string[]; ts: boolean; api: boolean }
+
+/** Compressors timed through the public API, each with the kernel row it is compared with. */
+const API_CASES: ReadonlyArray<{ spec: string; kernel: string }> = [
+  { spec: 'topk:0.01', kernel: 'topk_abs:1%' },
+  { spec: 'topk:0.001', kernel: 'topk_abs:0.1%' },
+  { spec: 'int8', kernel: 'quant_int8' },
+  { spec: 'topk:0.01+int8', kernel: 'topk_abs:1%' },
+];
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { sizes: [1e5, 1e6, 1e7], quick: false, json: false, only: [], ts: true };
+  const opts: Options = { sizes: [1e5, 1e6, 1e7], quick: false, json: false, only: [], ts: true, api: true };
   let sizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -40,6 +51,7 @@ function parseArgs(argv: string[]): Options {
     if (a === '--quick') opts.quick = true;
     else if (a === '--json') opts.json = true;
     else if (a === '--no-ts') opts.ts = false;
+    else if (a === '--no-api') opts.api = false;
     else if (a.startsWith('--sizes')) {
       opts.sizes = value().split(',').map((s) => {
         const n = Number(s);
@@ -48,7 +60,7 @@ function parseArgs(argv: string[]): Options {
       });
       sizesGiven = true;
     } else if (a.startsWith('--only')) opts.only = value().split(',');
-    else throw new Error(`unknown flag ${a} (flags: --sizes LIST, --quick, --json, --only LIST, --no-ts)`);
+    else throw new Error(`unknown flag ${a} (flags: --sizes LIST, --quick, --json, --only LIST, --no-ts, --no-api)`);
   }
   if (opts.quick && !sizesGiven) opts.sizes = [1e5, 1e6];
   return opts;
@@ -89,15 +101,6 @@ function plan(n: number, k: number, scratch: KernelExports): { layout: Layout; b
     topkScratch: L.alloc(scratch.topk_scratch_bytes(n) >>> 0), randkScratch: L.alloc(scratch.randk_scratch_bytes(n, n) >>> 0),
   };
   return { layout: L, b };
-}
-
-/** Standard normal f32 values from the project RNG (Box-Muller), deterministic. */
-function fillNormal(x: Float32Array, seed: number): void {
-  const key = rngKey(seed, 0, 0, Purpose.data);
-  for (let i = 0; i < x.length; i++) {
-    const u = 1 - rngUniform(key, 2 * i), v = rngUniform(key, 2 * i + 1);
-    x[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
 }
 
 interface Case { kernel: string; wasm: (K: KernelExports) => void; ts?: () => void }
@@ -141,6 +144,7 @@ function cases(mem: WebAssembly.Memory, b: Buffers): Case[] {
       wasm: (K) => { varintLen = K.varint_encode_deltas(b.idx, k, b.varint); },
       ts: () => ref.varintEncodeDeltas(idx, u8(b.varint, 5 * k)),
     },
+    { kernel: 'varint_bytes_deltas:1%', wasm: (K) => K.varint_bytes_deltas(b.idx, k), ts: () => ref.varintEncodedBytes(idx) },
     {
       kernel: 'varint_decode_deltas:1%',
       wasm: (K) => K.varint_decode_deltas(b.varint, varintLen, k, n, b.idx2),
@@ -227,10 +231,26 @@ async function main(): Promise<void> {
       const medians = await measure(list.filter((c) => c.ts).map((c) => ({ name: c.kernel, fn: () => { c.ts!(); } })), 0, runs, 1);
       for (const c of list) if (c.ts) results.push(row(c.kernel, 'ts', n, medians.get(c.kernel)!));
     }
+    if (opts.api) {
+      const x = new Float32Array(memory.buffer, b.x, n).slice();
+      const apiCases = API_CASES.filter((c) => opts.only.length === 0 || opts.only.some((o) => c.spec.includes(o) || 'compress'.includes(o)));
+      for (const { spec } of apiCases) {
+        const c = await createCompressor(spec, { simd: true });
+        const v = c.vector(n);
+        v.set(x);
+        const medians = await measure([
+          { name: 'api-vector', fn: () => { c.compress(v); } },
+          { name: 'api-array', fn: () => { c.compress(x); } },
+        ], time, opts.quick ? 5 : 10, 3);
+        for (const impl of ['api-vector', 'api-array'] as const) results.push(row(`compress(${spec})`, impl, n, medians.get(impl)!));
+        c.release(v);
+      }
+    }
     log(`n=${n}: ${list.length} kernels in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 
-  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version };
+  const { cpu, cores, node } = describeMachine();
+  const machine = { cpu, cores, node };
   if (opts.json) {
     console.log(JSON.stringify({ machine, results }, null, 2));
     return;
@@ -254,11 +274,23 @@ function printTable(machine: { cpu: string; cores: number; node: string }, resul
     const read = readRef(n);
     console.log(`\nn = ${n.toExponential(0)}   read reference: SIMD sum ${ms(read)} ms = ${read ? read.gbPerS.toFixed(1) : '-'} GB/s (faster of two runs)`);
     console.log(`${'kernel'.padEnd(26)}${'ts ms'.padStart(10)}${'scalar ms'.padStart(11)}${'simd ms'.padStart(10)}${'simd GB/s'.padStart(11)}${'vs read'.padStart(9)}${'simd/ts'.padStart(9)}`);
-    for (const kernel of [...new Set(results.filter((r) => r.n === n).map((r) => r.kernel))]) {
+    for (const kernel of [...new Set(results.filter((r) => r.n === n && !r.impl.startsWith('api')).map((r) => r.kernel))]) {
       const t = get(kernel, 'ts', n), s = get(kernel, 'wasm-scalar', n), v = get(kernel, 'wasm-simd', n);
       const ratio = v && read ? `${((100 * v.gbPerS) / read.gbPerS).toFixed(0)}%` : '-';
       const speedup = v && t ? `${(t.medianMs / v.medianMs).toFixed(0)}x` : '-';
       console.log(`${kernel.padEnd(26)}${ms(t).padStart(10)}${ms(s).padStart(11)}${ms(v).padStart(10)}${(v ? v.gbPerS.toFixed(1) : '-').padStart(11)}${ratio.padStart(9)}${speedup.padStart(9)}`);
+    }
+  }
+  const apiRows = results.filter((r) => r.impl === 'api-vector');
+  if (apiRows.length > 0) {
+    console.log('\nPublic API (SIMD build): compressor.compress(x) returning the whole Message, beside its main kernel');
+    console.log(`${'n'.padEnd(7)}${'compressor'.padEnd(18)}${'kernel'.padEnd(15)}${'kernel ms'.padStart(10)}${'vector ms'.padStart(11)}${'array ms'.padStart(10)}${'kernel/vector'.padStart(15)}${'kernel/array'.padStart(14)}`);
+    for (const r of apiRows) {
+      const spec = r.kernel.slice('compress('.length, -1);
+      const main = API_CASES.find((c) => c.spec === spec)!.kernel;
+      const k = get(main, 'wasm-simd', r.n), a = get(r.kernel, 'api-array', r.n);
+      const share = (x: Result | undefined): string => (k && x ? `${((100 * k.medianMs) / x.medianMs).toFixed(0)}%` : '-');
+      console.log(`${r.n.toExponential(0).padEnd(7)}${spec.padEnd(18)}${main.padEnd(15)}${ms(k).padStart(10)}${ms(r).padStart(11)}${ms(a).padStart(10)}${share(r).padStart(15)}${share(a).padStart(14)}`);
     }
   }
   const n = Math.max(...sizes);

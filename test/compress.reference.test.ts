@@ -1,6 +1,7 @@
 // Every compressor and composition against the plain reference pipeline (reference kernels + an
 // independent wire encoder), on both kernel builds: indices, values and wire bytes bit-exact,
-// round trips, bits, and the compressInto/accumulate fast path agreeing with the Message API.
+// round trips, bits, and the compressInto/accumulate fast path agreeing with the Message API;
+// every check on ordinary arrays and again on vectors of the compressor's own kernel memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCompressor, parseCompressorSpec, type KernelCompressor } from '../src/compress/index.js';
@@ -8,7 +9,7 @@ import { InputError } from '../src/errors.js';
 import * as ref from '../src/kernels/reference/index.js';
 import { rngKey, Purpose } from '../src/kernels/rng.js';
 import { assertSameF32, assertSameInts, TestRandom, testVector, VECTOR_KINDS, type VectorKind } from './support/kernel-memory.js';
-import { refCompress, refDense, SPECS } from './compress.support.js';
+import { refCompress, refDense, SPECS, type RefMessage } from './compress.support.js';
 
 function assertSameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: byte length`);
@@ -17,15 +18,43 @@ function assertSameBytes(actual: Uint8Array, expected: Uint8Array, what: string)
   }
 }
 
-/** One full check of compressor c on x against the reference. */
+/**
+ * One full check of compressor c on x against the reference, on ordinary arrays and again with
+ * x, the decode output and the accumulate target as vectors of the compressor's own memory.
+ */
 function checkOne(c: KernelCompressor, x: Float32Array, key: number, what: string, rnd: TestRandom): void {
   const spec = parseCompressorSpec(c.spec);
   const d = x.length;
   const expected = refCompress(spec, x, key);
   if (expected === null) {
     assert.throws(() => c.compress(x, { rngKey: key }), InputError, `${what}: overflowing quantizer input must be refused`);
+    const xv = c.vector(d);
+    xv.set(x);
+    assert.throws(() => c.compress(xv, { rngKey: key }), InputError, `${what}: overflowing quantizer input must be refused (vector)`);
+    c.release(xv);
     return;
   }
+  const target = new Float32Array(d).map(() => rnd.normal());
+  const alpha = rnd.pick([1, -1, 0.37, 1e-3]);
+  const want = target.slice();
+  ref.scatterAdd(expected.indices, expected.values, alpha, want);
+  checkPath(c, x, key, `${what} (arrays)`, expected, target.slice(), alpha, want, (n) => new Float32Array(n));
+  const vectors: Float32Array[] = [];
+  const vector = (n: number): Float32Array => { const v = c.vector(n); vectors.push(v); return v; };
+  const xv = vector(d);
+  xv.set(x);
+  const tv = vector(d);
+  tv.set(target);
+  checkPath(c, xv, key, `${what} (vectors)`, expected, tv, alpha, want, vector);
+  assertSameInts(new Uint32Array(xv.buffer, xv.byteOffset, d), new Uint32Array(x.buffer, x.byteOffset, d), `${what}: vector input untouched`);
+  for (const v of vectors) c.release(v);
+}
+
+function checkPath(
+  c: KernelCompressor, x: Float32Array, key: number, what: string, expected: RefMessage,
+  target: Float32Array, alpha: number, want: Float32Array, makeVector: (n: number) => Float32Array,
+): void {
+  const d = x.length;
   const msg = c.compress(x, { rngKey: key });
   assert.equal(msg.d, d, what);
   assertSameInts(msg.indices, expected.indices, `${what}: indices`);
@@ -41,7 +70,7 @@ function checkOne(c: KernelCompressor, x: Float32Array, key: number, what: strin
   assertSameInts(parsed.indices, expected.indices, `${what}: parsed indices`);
   assertSameF32(parsed.values, expected.values, `${what}: parsed values`);
   assert.equal(parsed.bits, msg.bits, `${what}: parsed bits`);
-  const dense = new Float32Array(d).fill(7);
+  const dense = makeVector(d).fill(7);
   c.decode(parsed, dense);
   assertSameF32(dense, refDense(d, expected.indices, expected.values), `${what}: decode`);
 
@@ -53,10 +82,6 @@ function checkOne(c: KernelCompressor, x: Float32Array, key: number, what: strin
   assertSameBytes(out.subarray(0, len), expected.bytes, `${what}: compressInto bytes`);
   assert.equal(big[0], 0xee, `${what}: compressInto wrote before its buffer`);
   assert.equal(big[room + 1], 0xee, `${what}: compressInto wrote past its buffer`);
-  const target = new Float32Array(d).map(() => rnd.normal());
-  const want = target.slice();
-  const alpha = rnd.pick([1, -1, 0.37, 1e-3]);
-  ref.scatterAdd(expected.indices, expected.values, alpha, want);
   c.accumulate(out.subarray(0, len), d, alpha, target);
   assertSameF32(target, want, `${what}: accumulate`);
 }

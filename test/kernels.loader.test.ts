@@ -14,7 +14,7 @@ const ABI_FUNCTIONS: ReadonlyArray<Exclude<keyof KernelExports, 'memory'>> = [
   'topk_scratch_bytes', 'topk_abs', 'threshold_abs', 'threshold_count', 'randk_scratch_bytes', 'randk',
   'rng_key', 'rng_u32', 'rng_fill_uniform',
   'quant_int8', 'dequant_int8', 'quant_int4', 'dequant_int4', 'qsgd_quant', 'qsgd_dequant', 'sign_pack', 'sign_unpack',
-  'gather', 'scatter', 'scatter_add', 'varint_encode_deltas', 'varint_decode_deltas', 'rice_parameter', 'rice_encode_deltas', 'rice_decode_deltas', 'bitmap_encode', 'bitmap_decode',
+  'gather', 'scatter', 'scatter_add', 'varint_encode_deltas', 'varint_bytes_deltas', 'varint_decode_deltas', 'rice_parameter', 'rice_encode_deltas', 'rice_decode_deltas', 'bitmap_encode', 'bitmap_decode',
   'axpy', 'axpby', 'axpby_nonfinite', 'scale', 'copy', 'fill', 'sub', 'dot', 'norm2sq', 'absmax', 'sum', 'count_nonfinite',
 ];
 

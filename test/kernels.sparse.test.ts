@@ -123,6 +123,7 @@ for (const m of builds) {
       const eb = ref.varintEncodeDeltas(idx, expected);
       assert.equal(bytes, eb, `encoded length n=${n} k=${k}`);
       assert.equal(bytes, ref.varintEncodedBytes(idx));
+      assert.equal(kx.varint_bytes_deltas(pidx, k), bytes, `varint_bytes_deltas n=${n} k=${k}`);
       assertSameInts(m.u8(pout, bytes), expected.subarray(0, eb), `varint bytes n=${n} k=${k}`);
 
       const pdec = m.alloc(4 * k, 4);

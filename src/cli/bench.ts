@@ -8,12 +8,14 @@ import { packageRoot, runningFromDist } from '../package.js';
 export const BENCH_HELP = `Usage: sparsepush bench [ARGS...]
 
 Runs the WASM kernel benchmarks (tinybench: top-k selection, quantization, sparse scatter/gather,
-vector ops; SIMD and scalar builds, and the TypeScript references). Every argument is passed to
-bench/kernels, which takes:
+vector ops; SIMD and scalar builds, and the TypeScript references), then the public API beside its
+kernel: compressor.compress(x) on a compressor.vector(n) (used in place) and on an ordinary
+Float32Array (copied in once). Every argument is passed to bench/kernels, which takes:
   --sizes 1e5,1e6     vector lengths
   --only topk,int8    kernels whose names contain one of these
   --quick             fewer iterations
   --no-ts             skip the TypeScript reference implementations
+  --no-api            skip the compress() API rows
   --json              one machine-readable JSON document on stdout
 
 Examples:

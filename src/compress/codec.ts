@@ -189,9 +189,10 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
 
 /**
  * Writes the selection's indices at dst in the cheapest format (ties: the lower id); returns
- * [format, bytes]. dst must have room for min(bitmap, abs) bytes. Varint is measured in scratch and
- * copied only when strictly smaller; rice writes at dst only when strictly smaller than both; a
- * selection that carries its seed (randk) sends the 4-byte key when that is smaller still.
+ * [format, bytes]. dst must have room for min(bitmap, abs) bytes. Varint is counted without
+ * writing and wins when strictly smaller; rice writes at dst only when strictly smaller than both;
+ * a selection that carries its seed (randk) sends the 4-byte key when that is smaller still. Only
+ * the winner is written.
  */
 export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst: number): [number, number] {
   const { k } = sel;
@@ -205,10 +206,8 @@ export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst:
   // Lower bounds: a varint takes a byte per index, rice a bit per index and its parameter byte.
   if (seeded < Math.min(cost, k, 1 + Math.ceil(k / 8))) return writeSeed(ctx, sel.seed!, dst);
   const kx = ctx.kx;
-  let varint = -1;
   if (k > 0 && k < cost) {
-    varint = ctx.alloc(5 * k);
-    const len = kx.varint_encode_deltas(sel.idx, k, varint);
+    const len = kx.varint_bytes_deltas(sel.idx, k);
     if (len < cost) [fmt, cost] = [IndexFormat.varint, len];
   }
   if (k > 0 && 1 + Math.ceil(k / 8) < cost) {
@@ -218,7 +217,7 @@ export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst:
   if (seeded < cost) return writeSeed(ctx, sel.seed!, dst);
   switch (fmt) {
     case IndexFormat.rice: break; // already at dst
-    case IndexFormat.varint: ctx.bytes.copyWithin(dst, varint, varint + cost); break;
+    case IndexFormat.varint: kx.varint_encode_deltas(sel.idx, k, dst); break;
     case IndexFormat.bitmap: kx.bitmap_encode(sel.idx, k, d, dst); break;
     case IndexFormat.abs32: ctx.bytes.copyWithin(dst, sel.idx, sel.idx + 4 * k); break;
     default: {

@@ -9,7 +9,7 @@ import {
   HEADER_BYTES, type Header, type HeaderExpectation, IndexFormat, MAX_D, readHeader, readIndices, writeHeader, writeIndices,
 } from './codec.js';
 import { type KernelContext, overlaps } from './exec.js';
-import { type Sparsifier, SparsifierId, type ValueFormat, ValueFormatId } from './stages.js';
+import { type Selection, type Sparsifier, SparsifierId, type ValueFormat, ValueFormatId } from './stages.js';
 import type { CompressOptions, CompressorSpec, KernelCompressor, Message } from './types.js';
 
 const ALIGN_SLACK = 64;
@@ -62,7 +62,7 @@ export class ComposedCompressor implements KernelCompressor {
     const maxEnc = this.maxEncodedBytes(d);
     const kMax = this.sparsifier.maxK(d);
     const fmt = this.format.scratchBytes(kMax);
-    const compress = 4 * d + maxEnc + this.sparsifier.scratchBytes(this.ctx.kx, d) + 5 * Math.min(kMax, Math.ceil(d / 8)) + fmt;
+    const compress = 4 * d + maxEnc + this.sparsifier.scratchBytes(this.ctx.kx, d) + fmt + 4 * kMax /* compress(): decoded values */;
     const receive = maxEnc + 4 * d /* indices (bitmap room) */ + 8 * Math.ceil(d / 64) /* seeded: randk's bitmap */ + 4 * kMax + fmt + 4 * d /* target */;
     const decode = 4 * d + 8 * kMax;
     return Math.max(compress, receive, decode) + 16 * ALIGN_SLACK;
@@ -86,12 +86,22 @@ export class ComposedCompressor implements KernelCompressor {
     const ctx = this.ctx;
     ctx.begin(this.scratchBytes(d));
     const xp = ctx.place(x);
-    this.checkFinite(xp, d, x);
     const op = ctx.placeOut(out);
     if (ctx.holds(x) && ctx.holds(out) && overlaps(xp, 4 * d, op, room)) {
       throw new InputError(`${this.spec}: input and output buffers overlap`);
     }
-    const sel = this.sparsifier.select(ctx, xp, d, key);
+    const length = this.encodeAt(xp, d, x, op, key).length;
+    if (!ctx.holds(out)) out.set(ctx.u8(op, length));
+    return length;
+  }
+
+  /** Checks the d values at xp, selects, quantizes and writes the whole message at op. */
+  private encodeAt(xp: number, d: number, x: Float32Array, op: number, key: number): { sel: Selection; length: number } {
+    const ctx = this.ctx;
+    const sparsifier = this.sparsifier;
+    if (!sparsifier.keepsNonfinite) this.checkFinite(xp, d, x);
+    const sel = sparsifier.select(ctx, xp, d, key);
+    if (sparsifier.keepsNonfinite && ctx.kx.count_nonfinite(sel.k, sel.vals) !== 0) this.checkFinite(xp, d, x);
     const vbytes = this.format.bytes(sel.k);
     this.format.encode(ctx, sel.vals, sel.k, op + HEADER_BYTES, key);
     const [indexFormat, ibytes] = writeIndices(ctx, sel, d, op + HEADER_BYTES + vbytes);
@@ -100,8 +110,7 @@ export class ComposedCompressor implements KernelCompressor {
       sparsifier: this.sparsifier.id, format: this.format.id, indexFormat, flags: this.sparsifier.flags,
       levels: this.format.levels, d, k: sel.k, bucket: this.format.bucket, length,
     });
-    if (!ctx.holds(out)) out.set(ctx.u8(op, length));
-    return length;
+    return { sel, length };
   }
 
   accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta = 1): number {
@@ -205,13 +214,45 @@ export class ComposedCompressor implements KernelCompressor {
 
   // ---- Message API ----
 
+  /**
+   * compressInto's pipeline with the message built in scratch: x is copied in once unless it is a
+   * vector of this memory, and the only allocations are the returned Message's arrays and its
+   * wire bytes. Its values are what parse() decodes from those bytes (a receiver sees exactly them).
+   */
   compress(x: Float32Array, opts: CompressOptions = {}): Message {
     if (!(x instanceof Float32Array)) throw new InputError(`${this.spec}: compress needs a Float32Array`);
-    checkD(this.spec, x.length);
-    const buf = new Uint8Array(this.maxEncodedBytes(x.length));
-    const len = this.compressInto(x, buf, opts);
-    // The values are what parse() decodes from these very bytes: a receiver sees exactly them.
-    return this.parse(buf.subarray(0, len), x.length);
+    const d = x.length;
+    checkD(this.spec, d);
+    const key = this.resolveKey(opts);
+    const ctx = this.ctx;
+    ctx.begin(this.scratchBytes(d));
+    const xp = ctx.place(x);
+    const op = ctx.alloc(this.maxEncodedBytes(d));
+    const { sel, length } = this.encodeAt(xp, d, x, op, key);
+    const k = sel.k;
+    const indices = new Uint32Array(k);
+    if (sel.idx < 0) for (let i = 0; i < k; i++) indices[i] = i;
+    else indices.set(ctx.u32(sel.idx, k));
+    let vals = sel.vals;
+    if (this.format.id !== ValueFormatId.f32) {
+      vals = ctx.alloc(4 * k);
+      this.format.decode(ctx, op + HEADER_BYTES, k, vals, true);
+    }
+    const msg: Message = { d, indices, values: ctx.f32(vals, k).slice(), bits: 8 * length };
+    this.wire.set(msg, ctx.u8(op, length).slice());
+    return msg;
+  }
+
+  /** A zeroed vector of length d on this compressor's kernel memory: compress, decode and accumulate use it in place. */
+  vector(d: number): Float32Array {
+    if (!this.ctx.own) throw new InputError(`${this.spec}: vector(d): this compressor runs on a caller's kernel binding; its in-place arrays are views on that memory (e.g. the arena)`);
+    return this.ctx.own.vector(d);
+  }
+
+  /** Gives a vector's memory back (for reuse by later vectors and scratch). */
+  release(v: Float32Array): void {
+    if (!this.ctx.own) throw new InputError(`${this.spec}: release(v): this compressor runs on a caller's kernel binding and hands out no vectors`);
+    this.ctx.own.release(v);
   }
 
   encode(msg: Message): Uint8Array {

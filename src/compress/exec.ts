@@ -4,12 +4,13 @@
  * Bound (engine): the caller hands a per-worker kernel instance over the arena plus a scratch
  * region dedicated to this compressor. Arrays that are views on that memory are used in place;
  * anything else is copied into the scratch (which `scratchBytes(d)` sizes for that too).
- * Private (default): the compressor owns a small shared memory, grown on demand, and copies
- * inputs in and results out.
+ * Private (default): the compressor owns a shared memory, grown on demand (memory.ts): vectors
+ * from `vector(d)` live on it and are used in place; other arrays are copied in and results out.
  */
-import { KERNEL_RESERVED_BYTES, MAX_PAGES, PAGE_BYTES, ScratchAllocator } from '../arena/arena.js';
+import { ScratchAllocator } from '../arena/arena.js';
 import { InputError } from '../errors.js';
 import type { KernelExports } from '../kernels/abi.js';
+import { OwnedMemory, ownedMemoryOf } from './memory.js';
 
 /** A kernel instance plus a scratch region on the same memory (e.g. the worker's region of the arena). */
 export interface KernelBinding {
@@ -38,8 +39,8 @@ export class KernelContext {
     readonly kx: KernelExports,
     readonly memory: WebAssembly.Memory,
     scratch: ScratchAllocator,
-    /** True for the compressor's own memory, which grows as needed. */
-    readonly owned: boolean,
+    /** The compressor's own memory (grows as needed, hands out vectors); undefined when bound. */
+    readonly own: OwnedMemory | undefined,
   ) {
     this.scratch = scratch;
     this.fixedBytes = new Uint8Array(memory.buffer);
@@ -52,26 +53,21 @@ export class KernelContext {
     if (binding.scratch.base < 0 || end > memory.buffer.byteLength) {
       throw new InputError(`scratch region [${binding.scratch.base}, ${end}) is outside the kernel memory (${memory.buffer.byteLength} bytes)`);
     }
-    return new KernelContext(binding.exports, memory, binding.scratch, false);
+    return new KernelContext(binding.exports, memory, binding.scratch, undefined);
   }
 
-  static owned(exports: KernelExports, memory: WebAssembly.Memory): KernelContext {
-    const scratch = new ScratchAllocator(KERNEL_RESERVED_BYTES, memory.buffer.byteLength - KERNEL_RESERVED_BYTES);
-    return new KernelContext(exports, memory, scratch, true);
+  static owned(exports: KernelExports, memory: WebAssembly.Memory, label: string): KernelContext {
+    const own = new OwnedMemory(memory, label);
+    const { base, bytes } = own.scratch(0);
+    return new KernelContext(exports, memory, new ScratchAllocator(base, bytes), own);
   }
 
-  /** Starts a call that needs at most `bytes` of scratch: grows an owned memory, checks a bound one. */
+  /** Starts a call that needs at most `bytes` of scratch: moves an owned scratch to a bigger block, checks a bound one. */
   begin(bytes: number): void {
-    if (this.owned) {
-      const need = KERNEL_RESERVED_BYTES + bytes;
-      const have = this.memory.buffer.byteLength;
-      if (need > have) {
-        const pages = Math.ceil((need - have) / PAGE_BYTES);
-        if (have / PAGE_BYTES + pages > MAX_PAGES) {
-          throw new InputError(`compressor needs ${need} bytes of kernel memory, above the 4 GiB wasm32 limit`);
-        }
-        this.memory.grow(pages);
-        this.scratch = new ScratchAllocator(KERNEL_RESERVED_BYTES, this.memory.buffer.byteLength - KERNEL_RESERVED_BYTES);
+    if (this.own) {
+      if (bytes > this.scratch.bytes) {
+        const { base, bytes: size } = this.own.scratch(bytes);
+        this.scratch = new ScratchAllocator(base, size);
       }
     } else if (bytes > this.scratch.bytes) {
       throw new InputError(`compressor scratch region too small: needs ${bytes} bytes, has ${this.scratch.bytes} (size it with scratchBytes(d))`);
@@ -89,9 +85,21 @@ export class KernelContext {
     return this.scratch.alloc(Math.max(bytes, 0));
   }
 
-  /** True when `view` lies on the kernel memory (then its byteOffset is a kernel pointer). */
+  /**
+   * True when `view` lies on the kernel memory (then its byteOffset is a kernel pointer). On an
+   * owned memory it must lie inside a live vector; a vector of another owned memory is refused
+   * (it would be copied silently, losing the point of vector()).
+   */
   holds(view: ArrayBufferView): boolean {
-    if (view.buffer !== this.memory.buffer) return false;
+    const own = this.own;
+    if (own ? !own.owns(view.buffer) : view.buffer !== this.memory.buffer) {
+      const other = ownedMemoryOf(view);
+      if (other) {
+        throw new InputError(`array is a vector of another kernel memory (${other.label}), not this compressor's (${own ? own.label : 'a caller binding'}): make it with this compressor's vector(d)`);
+      }
+      return false;
+    }
+    if (own) own.checkInVector(view);
     if (overlaps(view.byteOffset, view.byteLength, this.scratch.base, this.scratch.bytes)) {
       throw new InputError(`array at byte ${view.byteOffset} (+${view.byteLength}) overlaps the compressor's scratch region [${this.scratch.base}, ${this.scratch.base + this.scratch.bytes})`);
     }

@@ -10,6 +10,7 @@ export const denseSparsifier: Sparsifier = {
   id: SparsifierId.dense,
   stochastic: false,
   flags: 0,
+  keepsNonfinite: false,
   fixedK: (d) => d,
   maxK: (d) => d,
   select: (_ctx: KernelContext, x: number, d: number): Selection => ({ k: d, idx: -1, vals: x }),

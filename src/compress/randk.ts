@@ -15,6 +15,7 @@ export function randkSparsifier(ratio: number, scaled: boolean): Sparsifier {
     id: SparsifierId.randk,
     stochastic: true,
     flags: scaled ? RANDK_SCALED_FLAG : 0,
+    keepsNonfinite: false,
     fixedK: (d) => keptCount(ratio, d),
     maxK: (d) => keptCount(ratio, d),
     select(ctx: KernelContext, x: number, d: number, key: number): Selection {

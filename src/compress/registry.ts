@@ -36,12 +36,13 @@ const PRIVATE_INITIAL_BYTES = 1 << 20;
  * reserve thousands of wasm memories.
  */
 const privateContexts = new WeakMap<WebAssembly.Module, KernelContext>();
+let privateCount = 0;
 
 function privateContext(module: WebAssembly.Module): KernelContext {
   let ctx = privateContexts.get(module);
   if (!ctx) {
     const memory = createSharedMemory(PRIVATE_INITIAL_BYTES);
-    ctx = KernelContext.owned(instantiateKernels(module, memory), memory);
+    ctx = KernelContext.owned(instantiateKernels(module, memory), memory, `private kernel memory #${++privateCount} of this thread`);
     privateContexts.set(module, ctx);
   }
   return ctx;

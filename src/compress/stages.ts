@@ -31,6 +31,11 @@ export interface Sparsifier {
   readonly stochastic: boolean;
   /** Header flags this sparsifier sets (bit 0: randk rescaled by d/k). */
   readonly flags: number;
+  /**
+   * True when select() keeps a NaN/Inf whenever x holds one (topk: they rank above every finite
+   * magnitude), so checking the k kept values replaces a finiteness pass over x.
+   */
+  readonly keepsNonfinite: boolean;
   /** k for dimension d when it does not depend on the data (topk, randk, dense); undefined for threshold. */
   fixedK(d: number): number | undefined;
   /** Largest k for dimension d. */
@@ -57,8 +62,9 @@ export interface ValueFormat {
   /**
    * Validates the value section at ptr (bytes(n) bytes, already in kernel memory), then writes the
    * n decoded f32 at vals. Throws WireError naming what is wrong before any kernel reads it.
+   * `trusted`: the section is this format's own encode() output, so the checks are skipped.
    */
-  decode(ctx: KernelContext, ptr: number, n: number, vals: number): void;
+  decode(ctx: KernelContext, ptr: number, n: number, vals: number, trusted?: boolean): void;
   /** Scratch encode/decode allocate for n values. */
   scratchBytes(n: number): number;
 }

@@ -7,6 +7,7 @@ export function thresholdSparsifier(lambda: number): Sparsifier {
     id: SparsifierId.threshold,
     stochastic: false,
     flags: 0,
+    keepsNonfinite: false,
     fixedK: () => undefined,
     maxK: (d) => d,
     select(ctx: KernelContext, x: number, d: number): Selection {

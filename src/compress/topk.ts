@@ -13,6 +13,7 @@ export function topkSparsifier(ratio: number): Sparsifier {
     id: SparsifierId.topk,
     stochastic: false,
     flags: 0,
+    keepsNonfinite: true,
     fixedK: (d) => keptCount(ratio, d),
     maxK: (d) => keptCount(ratio, d),
     select(ctx: KernelContext, x: number, d: number): Selection {

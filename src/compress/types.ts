@@ -80,4 +80,14 @@ export interface KernelCompressor extends WireCompressor {
   readonly parsed: CompressorSpec;
   /** Bytes of kernel scratch any call with dimension d needs (size the per-worker scratch region with it). */
   scratchBytes(d: number): number;
+  /**
+   * A zeroed Float32Array of length d on this compressor's own kernel memory: compress,
+   * compressInto, decode and accumulate then work on it in place (no copy in or out). It stays
+   * valid when the memory grows, and lives until release(v). Unbound compressors of one kernel
+   * build share one memory per thread, so their vectors are interchangeable; a vector of another
+   * memory is refused (InputError). Not available on a compressor bound to a caller's kernels.
+   */
+  vector(d: number): Float32Array;
+  /** Returns the memory of a vector from vector() (the array must not be used afterwards). */
+  release(v: Float32Array): void;
 }

@@ -16,7 +16,9 @@ export interface KernelExports {
   // select.ts: selection by magnitude; indices always come out ascending.
   /** Bytes of scratch topk_abs needs for length n. */
   topk_scratch_bytes(n: number): number;
-  /** Exact top-k by |x| (ties: lower index wins; -0 == +0). Writes k u32 indices ascending; returns k. Requires 1 <= k <= n. */
+  /** Exact top-k by |x| (ties: lower index wins; -0 == +0). Writes k u32 indices ascending; returns k. Requires 1 <= k <= n.
+   *  NaN ranks above +Inf (the order of the sign-cleared bits), so x holds a NaN or Inf exactly when
+   *  one of the k selected values is one. */
   topk_abs(x: number, n: number, k: number, outIdx: number, scratch: number): number;
   /** Indices of |x[i]| >= lambda, ascending, written to outIdx (room for n); returns the count. */
   threshold_abs(x: number, n: number, lambda: number, outIdx: number): number;
@@ -71,6 +73,8 @@ export interface KernelExports {
   scatter_add(idx: number, vals: number, k: number, alpha: number, out: number): void;
   /** LEB128 varints of idx[0], idx[1]-idx[0]-1, ... (ascending, distinct); returns bytes written (room: 5k). */
   varint_encode_deltas(idx: number, k: number, out: number): number;
+  /** The bytes varint_encode_deltas would write for these indices; writes nothing. */
+  varint_bytes_deltas(idx: number, k: number): number;
   /** Decodes k indices from at most inLen bytes; returns bytes consumed (trailing bytes are left for the
    *  caller to reject), or the first error met left to right: -1 truncated (input ends inside or before a
    *  varint), -2 varint longer than 5 bytes or above 2^32 - 1 (non-minimal encodings of at most 5 bytes

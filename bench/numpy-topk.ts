@@ -1,0 +1,187 @@
+/**
+ * Exact top-k by magnitude through the public API, side by side with numpy in one run
+ * (`npm run bench:numpy`; needs python3 with numpy):
+ *
+ *   node --import tsx bench/numpy-topk.ts [--n 1e7] [--ratio 0.01] [--rounds 12] [--per-round 5] [--json]
+ *
+ * Four ways to get the top-k of the same n standard-normal f32 (k = round(ratio n)):
+ *   numpy   np.argpartition(np.abs(x), n - k)[n - k:] in a python3 child (the k indices, unordered)
+ *   kernel  the SIMD topk_abs kernel alone, on its own shared memory (the k indices, ascending)
+ *   vector  createCompressor('topk:RATIO').compress(v) with v = compressor.vector(n)
+ *   array   the same compress(x) on an ordinary Float32Array (copied into the kernel memory once)
+ * The two compress paths return the whole Message (ascending indices, values, wire bytes).
+ * Before timing, the indices of all four are checked to be the same set.
+ *
+ * The machine may be shared and noisy: the methods are timed in interleaved rounds (each round
+ * runs every method per-round times, in a rotating order), and each method's figure is the
+ * median over all its samples, so drifting load hits all four alike. Ratios are numpy's median
+ * over each method's median, from this one run. --json prints {machine, n, k, numpy, results}.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Bench } from 'tinybench';
+import { createCompressor } from '../src/compress/index.js';
+import { createSharedMemory, loadKernels } from '../src/kernels/index.js';
+import { KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
+import { fillNormal, machine, median } from './support.js';
+
+interface Options { n: number; ratio: number; rounds: number; perRound: number; json: boolean }
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { n: 1e7, ratio: 0.01, rounds: 12, perRound: 5, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): number => {
+      const v = Number(a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
+      if (!Number.isFinite(v)) throw new Error(`${a} needs a number`);
+      return v;
+    };
+    if (a === '--json') opts.json = true;
+    else if (a.startsWith('--n')) opts.n = value();
+    else if (a.startsWith('--ratio')) opts.ratio = value();
+    else if (a.startsWith('--rounds')) opts.rounds = value();
+    else if (a.startsWith('--per-round')) opts.perRound = value();
+    else throw new Error(`unknown flag ${a} (flags: --n N, --ratio F, --rounds R, --per-round M, --json)`);
+  }
+  if (!Number.isInteger(opts.n) || opts.n < 1000 || opts.n > 1e8) throw new Error(`--n ${opts.n}: an integer in 1000..1e8`);
+  if (!(opts.ratio > 0 && opts.ratio < 1)) throw new Error(`--ratio ${opts.ratio}: in (0, 1)`);
+  if (!Number.isInteger(opts.rounds) || opts.rounds < 1 || !Number.isInteger(opts.perRound) || opts.perRound < 1) throw new Error('--rounds and --per-round: positive integers');
+  return opts;
+}
+
+/** The numpy side: loads x, writes its sorted top-k indices, then times `m` calls per stdin line. */
+const NUMPY_SCRIPT = `
+import json, sys, time
+import numpy as np
+n, k, path, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+x = np.fromfile(path, dtype='<f4')
+assert x.size == n, (x.size, n)
+np.sort(np.argpartition(np.abs(x), n - k)[n - k:]).astype('<u4').tofile(out)
+print(json.dumps({'numpy': np.__version__, 'python': sys.version.split()[0]}), flush=True)
+for line in sys.stdin:
+    times = []
+    for _ in range(int(line)):
+        t0 = time.perf_counter()
+        np.argpartition(np.abs(x), n - k)[n - k:]
+        times.append((time.perf_counter() - t0) * 1e3)
+    print(json.dumps(times), flush=True)
+`;
+
+class NumpyChild {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+
+  constructor(n: number, k: number, xPath: string, idxPath: string) {
+    this.child = spawn('python3', ['-c', NUMPY_SCRIPT, String(n), String(k), xPath, idxPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    this.child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
+    this.child.on('error', (err) => { throw new Error(`python3: ${err.message}`); });
+    this.child.on('exit', (code) => { if (code) process.stderr.write(`python3 exited with ${code}: ${stderr}\n`); });
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  async next<T>(): Promise<T> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error('python3 (numpy) ended early: is numpy installed?');
+    return JSON.parse(r.value) as T;
+  }
+
+  async time(m: number): Promise<number[]> {
+    this.child.stdin.write(`${m}\n`);
+    return this.next<number[]>();
+  }
+
+  stop(): void { this.child.stdin.end(); }
+}
+
+async function timeBatch(fn: () => unknown, m: number): Promise<number[]> {
+  const bench = new Bench({ iterations: m, time: 0, warmupIterations: 0, warmupTime: 0, retainSamples: true, throws: true });
+  bench.add('batch', () => { fn(); });
+  await bench.run();
+  const r = bench.tasks[0]!.result;
+  if (r.state !== 'completed' || !r.latency.samples) throw new Error(`tinybench: ${r.state}, no samples`);
+  const samples = r.latency.samples;
+  return [...samples];
+}
+
+function sameIndices(a: Uint32Array, b: Uint32Array, what: string): void {
+  if (a.length !== b.length) throw new Error(`${what}: ${a.length} indices, numpy has ${b.length}`);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) throw new Error(`${what}: index ${i} is ${a[i]}, numpy has ${b[i]}`);
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const { n } = opts;
+  const log = (s: string): void => { process.stderr.write(`${s}\n`); };
+  const c = await createCompressor(`topk:${opts.ratio}`, { simd: true });
+  const x = new Float32Array(n);
+  fillNormal(x, 1);
+  const v = c.vector(n);
+  v.set(x);
+  const k = c.compress(x).indices.length;
+
+  // Raw kernel on its own memory: x, then k output indices, then the kernel scratch.
+  const probe = await loadKernels({ simd: true });
+  const scratchBytes = probe.exports.topk_scratch_bytes(n) >>> 0;
+  const xp = KERNEL_RESERVED_BYTES, idxp = xp + 4 * n + 64, scrp = idxp + 4 * k + 64;
+  const kernel = (await loadKernels({ memory: createSharedMemory(scrp + scratchBytes), simd: true })).exports;
+  new Float32Array(kernel.memory.buffer, xp, n).set(x);
+
+  const dir = mkdtempSync(join(tmpdir(), 'sparsepush-numpy-topk-'));
+  let numpy: NumpyChild | undefined;
+  try {
+    writeFileSync(join(dir, 'x.f32'), new Uint8Array(x.buffer));
+    numpy = new NumpyChild(n, k, join(dir, 'x.f32'), join(dir, 'idx.u32'));
+    const versions = await numpy.next<{ numpy: string; python: string }>();
+    const want = new Uint32Array(readFileSync(join(dir, 'idx.u32')).buffer.slice(0));
+    kernel.topk_abs(xp, n, k, idxp, scrp);
+    sameIndices(new Uint32Array(kernel.memory.buffer, idxp, k), want, 'kernel');
+    sameIndices(c.compress(v).indices, want, 'compress(vector)');
+    sameIndices(c.compress(x).indices, want, 'compress(array)');
+    log(`n=${n}, k=${k}: numpy ${versions.numpy}, the kernel and both compress paths select the same ${k} indices`);
+
+    const methods: Array<{ name: string; run: (m: number) => Promise<number[]> }> = [
+      { name: 'numpy', run: (m) => numpy!.time(m) },
+      { name: 'kernel', run: (m) => timeBatch(() => kernel.topk_abs(xp, n, k, idxp, scrp), m) },
+      { name: 'vector', run: (m) => timeBatch(() => c.compress(v), m) },
+      { name: 'array', run: (m) => timeBatch(() => c.compress(x), m) },
+    ];
+    for (const m of methods) await m.run(1); // warm-up
+    const samples = new Map<string, number[]>(methods.map((m) => [m.name, []]));
+    const before = machine();
+    for (let r = 0; r < opts.rounds; r++) {
+      for (let j = 0; j < methods.length; j++) {
+        const m = methods[(r + j) % methods.length]!;
+        samples.get(m.name)!.push(...(await m.run(opts.perRound)));
+      }
+    }
+    const after = machine();
+    const numpyMs = median(samples.get('numpy')!);
+    const results = methods.map((m) => {
+      const s = samples.get(m.name)!;
+      const medianMs = median(s);
+      return { method: m.name, samples: s.length, medianMs, numpyOverThis: numpyMs / medianMs };
+    });
+    if (opts.json) {
+      console.log(JSON.stringify({ machine: { ...before, loadAverageAfter: after.loadAverage }, n, k, numpy: versions, rounds: opts.rounds, perRound: opts.perRound, results }, null, 2));
+      return;
+    }
+    console.log(`\n${before.cpu}, ${before.cores} cores, Node ${before.node}, numpy ${versions.numpy}; load average ${before.loadAverage.join(' ')} -> ${after.loadAverage.join(' ')}`);
+    console.log(`exact top-${k} of ${n} f32 by |x|: median of ${opts.rounds} x ${opts.perRound} interleaved samples each`);
+    console.log(`${'method'.padEnd(8)}${'median ms'.padStart(11)}${'numpy / this'.padStart(14)}`);
+    for (const r of results) console.log(`${r.method.padEnd(8)}${r.medianMs.toFixed(2).padStart(11)}${`${r.numpyOverThis.toFixed(1)}x`.padStart(14)}`);
+    const targets: Array<[string, number]> = [['vector', 15], ['array', 8]];
+    for (const [name, want] of targets) {
+      const r = results.find((x) => x.method === name)!;
+      console.log(`  compress(${name}) ${r.numpyOverThis.toFixed(1)}x numpy (target >= ${want}x)  ${r.numpyOverThis >= want ? 'ok' : 'MISSED'}`);
+    }
+  } finally {
+    numpy?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,25 @@
+/** Shared pieces of the benchmarks: deterministic input vectors, machine description, medians. */
+import os from 'node:os';
+import { Purpose, rngKey, rngUniform } from '../src/kernels/rng.js';
+
+/** Standard normal f32 values from the project RNG (Box-Muller), deterministic. */
+export function fillNormal(x: Float32Array, seed: number): void {
+  const key = rngKey(seed, 0, 0, Purpose.data);
+  for (let i = 0; i < x.length; i++) {
+    const u = 1 - rngUniform(key, 2 * i), v = rngUniform(key, 2 * i + 1);
+    x[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+}
+
+export interface Machine { cpu: string; cores: number; node: string; loadAverage: number[] }
+
+export function machine(): Machine {
+  return { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) };
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
