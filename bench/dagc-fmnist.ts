@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { resolveConfig } from '../src/config/index.js';
 import { loadTrainTest } from '../src/data/index.js';
 import { runExperiment, type RunSummary } from '../src/engine/run.js';
+import { readMetrics } from '../src/metrics/jsonl.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -84,7 +85,7 @@ for (const sr of srs) {
       const previous = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary : null;
       const same = previous && JSON.stringify({ ...previous.config, name: '' }) === JSON.stringify({ ...config, name: '' });
       const summary = same ? previous : await runExperiment(config, { outDir, data, inline: true });
-      const lines = readFileSync(join(outDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { round: number; accuracy: number });
+      const lines = readMetrics(join(outDir, 'metrics.jsonl')).map((m) => ({ round: m.round, accuracy: m.accuracy ?? Number.NaN }));
       const hit = lines.find((m) => m.accuracy >= target);
       const row: Row = {
         sr, variant: v, seed, finalAcc: summary.final.accuracy, bestAcc: Math.max(...lines.map((m) => m.accuracy)),

@@ -267,7 +267,7 @@ export class Harness {
         }
         return list;
       },
-      serverMessage: () => null,
+      receiveBroadcast: () => false,
       xCheckedFinite: () => {},
     };
   }

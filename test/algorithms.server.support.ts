@@ -14,6 +14,7 @@ import { Simulation } from '../src/engine/simulation.js';
 import { createSharedMemory, loadKernels, type KernelExports } from '../src/kernels/index.js';
 import { rngKey } from '../src/kernels/rng.js';
 import { KernelMemory, TestRandom } from './support/kernel-memory.js';
+import { serverStandIn } from '../src/engine/setup.js';
 
 /** A labelled Gaussian-blob dataset: class c has mean c-dependent, features ~ N(mean, 1). */
 export function blobs(count: number, features: number, classes: number, seed: number, name = 'blobs'): Dataset {
@@ -83,7 +84,7 @@ export function setupOf(config: RunConfig, d: number, fractions: readonly number
   const n = fractions.length;
   return {
     config, d, n, dataFractions: Float64Array.from(fractions),
-    topology: { spec: 'star', n, directed: true, period: 1, round: () => { throw new Error('no graph'); } },
+    topology: serverStandIn(n),
   };
 }
 
@@ -163,7 +164,7 @@ export class HookBench {
       post: (bytes: number) => { posted.push(bytes); },
       gradient: async (params: Vec, g: Vec) => { g.view.set(grad(params.view.slice(), h++)); return 0; },
       inbox: () => [] as InMessage[],
-      serverMessage: () => null,
+      receiveBroadcast: () => false,
       xCheckedFinite: () => {},
     };
     return ctx as unknown as DeviceContext;

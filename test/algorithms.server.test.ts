@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAlgorithm } from '../src/algorithms/registry.js';
 import {
-  aggregationWeights, participantCount, participationFlags, readBroadcast,
+  aggregationWeights, participantCount, participationFlags,
 } from '../src/algorithms/server-common.js';
 import type { InMessage } from '../src/algorithms/types.js';
 import { partition } from '../src/data/index.js';
@@ -202,19 +202,21 @@ test('server step: x -= sum_i w_i Delta_i (step 1, lr is applied by the workers)
     }
     const srvX = bench.vec('srv.x').view;
     for (let k = 0; k < d; k++) assert.ok(Math.abs(srvX[k]! - ref[k]!) < 1e-5, `round ${round}, coordinate ${k}: ${srvX[k]} vs ${ref[k]}`);
-    // The broadcast is the server model in the none codec; a worker reads it bit for bit.
+    // The broadcast is the server model in the none codec (the server context's compressor), which
+    // a worker decodes bit for bit (DeviceContext.receiveBroadcast: the engine's decodeInto).
     assert.equal(posted.length, 1);
     assert.equal(posted[0], 24 + 4 * d);
-    const dev = bench.device(setup, 'none', 0, round, () => new Float32Array(d), []);
+    const none = bench.compressor('none');
     const bytes = bench.bytes('srv.outbox', posted[0]!).subarray(0, posted[0]!);
-    readBroadcast(dev, inMessage(-1, bytes), dev.x);
-    assertSameF32(dev.x.view, srvX, 'broadcast read in place');
+    const inPlace = bench.vec('x0').view;
+    none.decodeInto(bytes, d, inPlace);
+    assertSameF32(inPlace, srvX, 'broadcast read in place');
     const copy = new Float32Array(d);
-    readBroadcast(dev, inMessage(-1, bytes.slice()), { ptr: -1, view: copy });
+    none.decodeInto(bytes.slice(), d, copy);
     assertSameF32(copy, srvX, 'broadcast read from a detached buffer');
     const bad = bytes.slice();
     bad[3] = 1; // value format int8: not a none message
-    assert.throws(() => readBroadcast(dev, inMessage(-1, bad), { ptr: -1, view: copy }), { name: 'WireError' });
+    assert.throws(() => none.decodeInto(bad, d, copy), { name: 'WireError' });
   }
 });
 

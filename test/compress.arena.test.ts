@@ -183,3 +183,31 @@ test('error feedback with quantized messages: e = v - decoded in f32', async () 
   assert.throws(() => ef.update(new Float32Array(10), { d: 11, indices: new Uint32Array(0), values: new Float32Array(0), bits: 0 }), InputError);
   assert.throws(() => ef.update(new Float32Array(10), { d: 10, indices: new Uint32Array([10]), values: new Float32Array([1]), bits: 0 }), InputError);
 });
+
+test('decodeInto = decode(parse(bytes)) bit for bit, in place on the arena and detached; bad bytes leave the output untouched', async () => {
+  const rnd = new TestRandom(5);
+  const d = 1000;
+  for (const spec of SPECS) {
+    const { arena, c } = await setup(spec, d, true);
+    const x = arena.f32('x');
+    x.set(testVector(rnd, d, 'normal'));
+    const len = c.compressInto(x, arena.u8('mail'), c.stochastic ? { rngKey: 11 } : {});
+    const bytes = arena.u8('mail').subarray(0, len);
+    const expected = new Float32Array(d);
+    c.decode(c.parse(bytes, d), expected);
+    const target = arena.f32('target');
+    target.fill(7);
+    c.decodeInto(bytes, d, target);
+    assertSameF32(target, expected, `${spec}: in place`);
+    const detached = new Float32Array(d).fill(7);
+    c.decodeInto(bytes.slice(), d, detached);
+    assertSameF32(detached, expected, `${spec}: detached`);
+    checkCanaries(arena, ['x', 'mail', 'target', 'scratch'], spec);
+    for (const bad of [bytes.subarray(0, len - 1), Uint8Array.from(bytes, (b, i) => (i === 3 ? b ^ 1 : b))]) {
+      target.fill(7);
+      assert.throws(() => c.decodeInto(bad, d, target), { name: 'WireError' }, spec);
+      assert.ok(target.every((v) => v === 7), `${spec}: output written before validation`);
+    }
+    assert.throws(() => c.decodeInto(bytes, d, new Float32Array(d - 1)), InputError, spec);
+  }
+});

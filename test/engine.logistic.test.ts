@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadKernels, simdSupported } from '../src/kernels/index.js';
-import type { EngineKernels } from '../src/algorithms/types.js';
+import type { KernelExports } from '../src/kernels/abi.js';
 import { logisticEvalRef, logisticGradRef } from '../src/models/logistic-reference.js';
 import { createNativeLogistic, logisticScratchBytes } from '../src/models/logistic.js';
 
@@ -23,7 +23,7 @@ const CASES: Case[] = [
 ];
 
 /** Lays out params, data, gradient and scratch in a kernel memory and returns their pointers. */
-function place(k: EngineKernels, c: Case, seed: number) {
+function place(k: KernelExports, c: Case, seed: number) {
   const P = c.classes * (c.dIn + 1);
   const rnd = lcg(seed);
   const base = 65536;
@@ -49,7 +49,7 @@ function place(k: EngineKernels, c: Case, seed: number) {
 const builds = [true, false].filter((simd) => !simd || simdSupported());
 
 test('logistic_grad and logistic_eval match the TS reference (SIMD and scalar builds agree bit for bit)', async () => {
-  const kernels = await Promise.all(builds.map((simd) => loadKernels({ simd }).then((m) => m.exports as EngineKernels)));
+  const kernels = await Promise.all(builds.map((simd) => loadKernels({ simd }).then((m) => m.exports)));
   for (const [ci, c] of CASES.entries()) {
     const perBuild: { loss: number; grad: Float32Array; lossSum: number; correct: number }[] = [];
     for (const k of kernels) {
@@ -81,7 +81,7 @@ test('logistic_grad and logistic_eval match the TS reference (SIMD and scalar bu
 });
 
 test('the gradient is the derivative of the loss (central differences)', async () => {
-  const k = (await loadKernels()).exports as EngineKernels;
+  const k = (await loadKernels()).exports;
   const c = { dIn: 5, classes: 3, count: 4 };
   const p = place(k, c, 7);
   k.logistic_grad(p.pParams, c.dIn, c.classes, p.pX, p.pY, c.count, p.pGrad, p.pScratch);
@@ -98,7 +98,7 @@ test('the gradient is the derivative of the loss (central differences)', async (
 });
 
 test('logistic_grad_rows on picked rows equals logistic_grad on the gathered batch, bit for bit', async () => {
-  const k = (await loadKernels()).exports as EngineKernels;
+  const k = (await loadKernels()).exports;
   const c = { dIn: 33, classes: 5, count: 12 };
   const p = place(k, c, 11);
   const rows = new Uint32Array(k.memory.buffer, p.pRows, 6);
@@ -122,7 +122,7 @@ test('momentum_step is u = g + wd p; m = beta m + u; t += a m, with its non-fini
   const n = 103;
   const outs: Float32Array[] = [];
   for (const simd of builds) {
-    const k = (await loadKernels({ simd })).exports as EngineKernels;
+    const k = (await loadKernels({ simd })).exports;
     const rnd = lcg(5);
     const at = (i: number) => 65536 + i * 512;
     const p = new Float32Array(k.memory.buffer, at(0), n);

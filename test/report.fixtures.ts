@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { configToYaml } from '../src/config/load.js';
 import { resolveConfig } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
-import type { MetricsRecord, RunSummaryFile } from '../src/report/types.js';
+import type { MetricsRecord, RunSummaryFile } from '../src/metrics/records.js';
 
 export interface FakeRunOptions {
   name: string;

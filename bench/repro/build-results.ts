@@ -20,7 +20,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { RunSummaryFile } from '../../src/report/types.js';
+import type { RunSummaryFile } from '../../src/metrics/records.js';
 import {
   chooseCli, displayPath, execCli, fmtDuration, markdownTable, readStudyRecord, ROOT, runMain, studyMarkdown, type ReportSpec, type StudyRecord,
 } from './common.js';

@@ -21,7 +21,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MetricsRecord, RunSummaryFile } from '../../src/report/types.js';
+import { readMetrics } from '../../src/metrics/jsonl.js';
+import type { MetricsRecord, RunSummaryFile } from '../../src/metrics/records.js';
 import { packageVersion } from '../../src/package.js';
 
 /** Repository root (bench/repro/ -> ../..). */
@@ -193,9 +194,8 @@ export interface RunResult {
   readonly command: string;
 }
 
-export function readJsonl(file: string): MetricsRecord[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as MetricsRecord);
-}
+/** A run's metrics.jsonl (the library's reader). */
+export const readJsonl = readMetrics;
 
 function lookup(obj: unknown, path: string): unknown {
   let cur: unknown = obj;

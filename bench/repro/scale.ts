@@ -24,7 +24,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummaryFile } from '../../src/report/types.js';
+import type { RunSummaryFile } from '../../src/metrics/records.js';
 import {
   displayPath, fmtBits, fmtDuration, fmtNum, parseStudyArgs, pct, readJsonl, round, runMain, Study, type RunSpec, type Table,
 } from './common.js';

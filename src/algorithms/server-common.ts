@@ -38,13 +38,11 @@
  * Bits: uplink = the engine's bitsSent (encoded bytes of each upload, one edge to the server);
  * downlink = the engine's bitsDown (each online worker receives the full `none` broadcast).
  */
-import { HEADER_BYTES, readHeader } from '../compress/codec.js';
-import { SparsifierId, ValueFormatId } from '../compress/stages.js';
 import { parseCompressorSpec } from '../compress/spec.js';
 import type { CompressorSpec } from '../compress/types.js';
 import { ConfigError, RunError, SpecError } from '../errors.js';
 import { Purpose, RandomStream, rngKey } from '../kernels/rng.js';
-import type { Algorithm, AlgorithmSetup, DeviceContext, InMessage, ServerContext, Vec } from './types.js';
+import type { Algorithm, AlgorithmSetup, DeviceContext, ServerContext } from './types.js';
 import { lrAt } from './lr-schedule.js';
 
 /** Error-feedback memory e_i (per device). */
@@ -97,31 +95,6 @@ export function aggregationWeights(p: Float64Array, from: readonly number[]): nu
   let total = 0;
   for (const i of from) total += p[i]!;
   return from.map((i) => p[i]! / total);
-}
-
-/** Copies the server's `none` broadcast into `out` after validating its header (wire codec v1). */
-export function readBroadcast(dev: DeviceContext, msg: InMessage, out: Vec): void {
-  const d = dev.d;
-  readHeader(msg.bytes, {
-    label: 'server broadcast (none)', d, sparsifier: SparsifierId.dense, format: ValueFormatId.f32, flags: 0, levels: 0,
-    bucket: 0, fixedK: d, valueBytes: (k) => 4 * k, maxLength: HEADER_BYTES + 4 * d,
-  });
-  const at = msg.bytes.byteOffset + HEADER_BYTES;
-  let bad: number;
-  if (msg.bytes.buffer === out.view.buffer) {
-    // The broadcast and the target share the arena: a kernel copy, no bytes through JS.
-    dev.kernels.copy(d, at, out.ptr);
-    bad = dev.kernels.count_nonfinite(d, out.ptr);
-  } else {
-    const src = new DataView(msg.bytes.buffer, at, 4 * d);
-    const o = out.view;
-    bad = 0;
-    for (let k = 0; k < d; k++) {
-      o[k] = src.getFloat32(4 * k, true);
-      if (!Number.isFinite(o[k]!)) bad++;
-    }
-  }
-  if (bad > 0) throw new RunError(`device ${dev.device}, round ${dev.round}: the server broadcast holds ${bad} NaN/Inf values`);
 }
 
 export interface ServerAlgorithmParts {
@@ -223,9 +196,7 @@ export function createServerAlgorithm(parts: ServerAlgorithmParts): Algorithm {
     },
 
     mix(dev: DeviceContext): void {
-      const msg = dev.serverMessage();
-      if (!msg) throw new RunError(`device ${dev.device}, round ${dev.round}: no server broadcast to read`);
-      readBroadcast(dev, msg, dev.x);
+      if (!dev.receiveBroadcast(dev.x)) throw new RunError(`device ${dev.device}, round ${dev.round}: no server broadcast to read`);
     },
   };
 }

@@ -21,21 +21,6 @@ import type { RunConfig } from '../config/types.js';
 import type { KernelExports } from '../kernels/abi.js';
 import type { WireCompressor } from '../compress/types.js';
 import type { Topology } from '../graph/types.js';
-import type { LogisticKernels } from '../models/logistic.js';
-
-/** Fused optimizer kernels of assembly/optim.ts (an addition to the KernelExports ABI). */
-export interface OptimKernels {
-  /**
-   * u = g + wd*p (u = g when wd == 0); m = beta*m + u; t += a*m. p may alias t.
-   * Returns the number of NaN/Inf entries written to t.
-   */
-  momentum_step(n: number, beta: number, wd: number, p: number, g: number, m: number, a: number, t: number): number;
-  /** out = a * x. */
-  scale_into(n: number, a: number, x: number, out: number): void;
-}
-
-/** Every kernel the engine's instance exports: the ABI plus the logistic and optimizer kernels. */
-export type EngineKernels = KernelExports & LogisticKernels & OptimKernels;
 
 /** An f32 vector in the arena: its kernel pointer and a typed view on the same bytes. */
 export interface Vec {
@@ -88,7 +73,7 @@ export interface NodeContext {
   readonly n: number;
   readonly config: RunConfig;
   readonly setup: AlgorithmSetup;
-  readonly kernels: EngineKernels;
+  readonly kernels: KernelExports;
   /** f32 vector declared in deviceVectors()/serverVectors() (by name). */
   vector(name: string): Vec;
   /** Worker scratch d-vector `slot` (0 <= slot < algorithm.scratchVectors); contents undefined on entry. */
@@ -134,8 +119,11 @@ export interface DeviceContext extends NodeContext {
    * The array and its messages are valid until the hook returns (the engine re-uses them).
    */
   inbox(): InMessage[];
-  /** Mix phase of server algorithms: the server's broadcast this round (null if it posted none). */
-  serverMessage(): InMessage | null;
+  /**
+   * Mix phase of server algorithms: decodes this round's server broadcast into `out` through the
+   * downlink codec (ServerContext.compressor), validated first; false when the server posted none.
+   */
+  receiveBroadcast(out: Vec): boolean;
   /**
    * Mix phase: x_i's last write counted no NaN/Inf (an accumulate returned 0), so the engine's
    * finiteness check after the hook can skip its own pass over x_i.

@@ -8,7 +8,7 @@
  */
 import type { RunConfig } from '../config/types.js';
 import type { runExperiment as engineRunExperiment } from '../engine/run.js';
-import type { MetricsRecord, RunSummaryFile } from '../report/types.js';
+import type { MetricsRecord, RunSummaryFile } from '../metrics/records.js';
 
 export interface ProgressEvent {
   round: number;

@@ -2,7 +2,7 @@
  * Run progress: on a terminal, one line redrawn in place (bar, round/rounds, accuracy, bits, ETA);
  * otherwise one plain line per evaluation (logs, CI); nothing with --quiet.
  */
-import type { MetricsRecord } from '../report/types.js';
+import type { MetricsRecord } from '../metrics/records.js';
 import type { ProgressEvent } from './engine.js';
 
 export interface ProgressOptions {

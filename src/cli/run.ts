@@ -5,7 +5,7 @@ import { configToYaml } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
 import { ConfigError, SpecError, SparsepushError } from '../errors.js';
 import { buildReport } from '../report/index.js';
-import type { RunSummaryFile } from '../report/types.js';
+import type { RunSummaryFile } from '../metrics/records.js';
 import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import { loadRunExperiment, type RunExperiment } from './engine.js';
 import type { CliIO } from './io.js';

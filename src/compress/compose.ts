@@ -145,6 +145,36 @@ export class ComposedCompressor implements KernelCompressor {
     return -1;
   }
 
+  decodeInto(bytes: Uint8Array, d: number, out: Float32Array): void {
+    if (this.denseF32) {
+      const vp = this.densePayload(bytes, d, out);
+      if (vp >= 0) {
+        this.ctx.kx.copy(d, vp, out.byteOffset);
+        return;
+      }
+    }
+    checkD(this.spec, d);
+    if (!(out instanceof Float32Array) || out.length !== d) {
+      throw new InputError(`${this.spec}: decodeInto output has length ${out?.length}, expected d=${d}`);
+    }
+    const h = this.header(bytes, d);
+    const ctx = this.ctx;
+    ctx.begin(this.scratchBytes(d));
+    const bp = ctx.place(bytes);
+    if (ctx.holds(bytes) && ctx.holds(out) && overlaps(bp, bytes.length, out.byteOffset, 4 * d)) {
+      throw new InputError(`${this.spec}: message bytes and decodeInto output overlap`);
+    }
+    const body = this.body(bp, h);
+    const op = ctx.placeOut(out);
+    if (body.idx < 0) {
+      if (h.k > 0) ctx.kx.copy(d, body.vals, op);
+    } else {
+      ctx.kx.fill(d, 0, op);
+      if (h.k > 0) ctx.kx.scatter(body.idx, body.vals, h.k, op);
+    }
+    ctx.copyOut(op, out);
+  }
+
   // ---- dense f32 fast path (`none`: what SGP / D-PSGD send every round) ----
 
   /**
@@ -169,18 +199,27 @@ export class ComposedCompressor implements KernelCompressor {
     return length;
   }
 
-  /**
-   * bytes and target on the kernel memory, apart and clear of the scratch, and the header byte for
-   * byte the one valid dense f32 header for d: the payload is then well-formed, so one finiteness
-   * pass over it and one axpy straight from it. Returns false when it does not apply (the general
-   * path then validates, decodes and reports whatever is wrong).
-   */
   /** The dense fast path: the count of NaN/Inf entries of target afterwards, or -1 when not taken. */
   private denseAccumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta: number): number {
+    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) return -1;
+    const vp = this.densePayload(bytes, d, target);
+    if (vp < 0) return -1;
+    // axpby with beta 1 has the bits of axpy (fl(a v) + t = t + fl(a v)); counting rides along.
+    return this.ctx.kx.axpby_nonfinite(d, alpha, vp, beta, target.byteOffset) >>> 0;
+  }
+
+  /**
+   * Pointer to the d values of a dense f32 message when bytes and target are on the kernel memory,
+   * apart and clear of the scratch, and the header is byte for byte the one valid dense f32 header
+   * for d: the payload is then well-formed, so one finiteness pass over it (non-finite values are a
+   * WireError) and the caller reads straight from it. -1 when this does not apply (the general path
+   * then validates, decodes and reports whatever is wrong).
+   */
+  private densePayload(bytes: Uint8Array, d: number, target: Float32Array): number {
     const ctx = this.ctx;
     const mem = ctx.fixedBytes;
     if (!(bytes instanceof Uint8Array) || !(target instanceof Float32Array) || bytes.buffer !== mem.buffer || target.buffer !== mem.buffer) return -1;
-    if (!Number.isInteger(d) || d < 1 || d > MAX_D || target.length !== d || !Number.isFinite(alpha) || !Number.isFinite(beta)) return -1;
+    if (!Number.isInteger(d) || d < 1 || d > MAX_D || target.length !== d) return -1;
     const length = HEADER_BYTES + 4 * d;
     const bp = bytes.byteOffset;
     const tp = target.byteOffset;
@@ -195,8 +234,7 @@ export class ComposedCompressor implements KernelCompressor {
       while (Number.isFinite(dv.getFloat32(4 * i, true))) i++;
       throw new WireError(`${this.spec}: value ${i} decodes to ${dv.getFloat32(4 * i, true)} (scale or value out of range)`);
     }
-    // axpby with beta 1 has the bits of axpy (fl(a v) + t = t + fl(a v)); counting rides along.
-    return kx.axpby_nonfinite(d, alpha, vp, beta, tp) >>> 0;
+    return vp;
   }
 
   private denseHeaderFor(d: number): Uint8Array {

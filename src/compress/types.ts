@@ -48,6 +48,11 @@ export interface WireCompressor extends Compressor {
    * could count them at no extra cost (dense messages into arena memory), else -1 (not counted).
    */
   accumulate(bytes: Uint8Array, d: number, alpha: number, target: Float32Array, beta?: number): number;
+  /**
+   * Validate bytes as parse() does, then out = the message's vector (0 off the carried
+   * coordinates), bit for bit; out is written only once the bytes passed validation.
+   */
+  decodeInto(bytes: Uint8Array, d: number, out: Float32Array): void;
 }
 
 // ---- Added by the compressors part (additive): the validated structured form of a spec string. ----

@@ -61,23 +61,16 @@ export const Stat = {
   roundTime: 5,
   /** Training loss of the device's last local step. */
   trainLoss: 6,
+  /** Correct predictions of the device's de-biased model on the evaluation subset (last evaluation). */
   evalCorrect: 7,
-  evalLoss: 8,
-  consensus: 9,
+  /** ||z_i - z_avg||^2 at the last evaluation. */
+  consensus: 8,
   /** Bits of server broadcasts received (server algorithms' downlink). */
-  bitsDown: 10,
+  bitsDown: 9,
   /** Sum of x_i's coordinates at the last evaluation (f64, kernel `sum`). */
-  massX: 11,
+  massX: 10,
 } as const;
-export const STATS = 12;
-
-/** Data fractions p_i = |D_i| / sum |D_j| from the shard offsets (shardOff). */
-export function dataFractions(shardOff: Uint32Array, n: number): Float64Array {
-  const total = shardOff[n]! - shardOff[0]!;
-  const p = new Float64Array(n);
-  for (let i = 0; i < n; i++) p[i] = (shardOff[i + 1]! - shardOff[i]!) / total;
-  return p;
-}
+export const STATS = 11;
 
 /** Regions a checkpoint stores (everything else is rebuilt from the config or is scratch). */
 export function persistentRegions(layout: ArenaLayout): string[] {

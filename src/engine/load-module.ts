@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 
 const FALLBACK_CODES = new Set(['ERR_MODULE_NOT_FOUND', 'ERR_UNKNOWN_FILE_EXTENSION', 'ERR_UNSUPPORTED_DIR_IMPORT']);
 
-export async function importRelative<T>(specifier: string, base: string): Promise<T> {
+async function importRelative<T>(specifier: string, base: string): Promise<T> {
   const url = new URL(specifier, base);
   try {
     return (await import(url.href)) as T;

@@ -10,13 +10,13 @@
  */
 import { Arena, KERNEL_RESERVED_BYTES, ScratchAllocator } from '../arena/arena.js';
 import { createAlgorithm } from '../algorithms/registry.js';
-import type { Algorithm, AlgorithmSetup, StateVector } from '../algorithms/types.js';
+import type { Algorithm, StateVector } from '../algorithms/types.js';
 import { fillInitialVector } from '../algorithms/common.js';
 import { createCompressorSync } from '../compress/registry.js';
 import type { RunConfig } from '../config/types.js';
 import { partition } from '../data/partition/index.js';
 import type { Dataset, Partition } from '../data/types.js';
-import { ConfigError, DataError, GraphError, RunError, SpecError } from '../errors.js';
+import { ConfigError, DataError, GraphError, SpecError } from '../errors.js';
 import { assertStronglyConnected } from '../graph/connectivity.js';
 import { createTopology } from '../graph/registry.js';
 import type { Topology } from '../graph/types.js';
@@ -24,7 +24,8 @@ import { compileKernels, createSharedMemory, instantiateKernels } from '../kerne
 import { RandomStream } from '../kernels/rng.js';
 import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from '../models/logistic.js';
 import type { Learner } from '../models/types.js';
-import { dataFractions, DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot } from './layout.js';
+import { DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot } from './layout.js';
+import { algorithmSetup } from './setup.js';
 import type { EngineMeta, WorkerInit } from './protocol.js';
 
 /** A run's training and test sets. */
@@ -49,8 +50,6 @@ export interface RunPlan {
   readonly init: WorkerInit;
   /** True when the SIMD kernel build runs. */
   readonly simd: boolean;
-  /** x(0), common to all devices. */
-  readonly initialParams: Float32Array;
 }
 
 function asTopologyError(err: unknown): never {
@@ -133,10 +132,9 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
     learner.dispose();
   }
 
-  const setup: AlgorithmSetup = {
-    config, d, n, topology: topology ?? { spec: 'star', n, directed: true, period: 1, round: () => { throw new RunError('server algorithms have no graph'); } },
-    dataFractions: dataFractionsOf(parts, n),
-  };
+  const shardOff = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) shardOff[i + 1] = shardOff[i]! + parts.shards[i]!.length;
+  const setup = algorithmSetup(config, d, n, topology, shardOff);
   algorithm.validate(setup);
   if (algorithm.needsUndirected && topology?.directed) {
     throw new ConfigError('topology', `${algorithm.name} needs an undirected graph, got directed '${config.topology}'`);
@@ -186,20 +184,13 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
     n, d, stateCount, features: train.features, classes, inputShape: [...train.shape], flopsPerSample,
     trainCount: train.count, testCount: test.count, evalCount,
     outboxStride: layout.regions['outbox']!.bytes / n, outboxPayload,
-    serverOutboxStride: layout.regions['srv.outbox']?.bytes ?? 0,
-    slots: size, slot, noneBytes, backend, backendChoice: config.backend,
+    slots: size, slot, noneBytes, backend,
   };
 
   fillArena(arena, meta, train, test, parts, initParams, deviceVectors.length ? algorithm.deviceVectors(setup) : [], algorithm.kind === 'server' ? algorithm.serverVectors(setup) : []);
 
   const init: WorkerInit = { memory: arena.memory, module, layout, config, meta };
-  return { algorithm, topology, arena, meta, init, simd, initialParams: initParams.params };
-}
-
-function dataFractionsOf(parts: Partition, n: number): Float64Array {
-  const off = new Uint32Array(n + 1);
-  for (let i = 0; i < n; i++) off[i + 1] = off[i]! + parts.shards[i]!.length;
-  return dataFractions(off, n);
+  return { algorithm, topology, arena, meta, init, simd };
 }
 
 /** Copies data, shards and the initial model into a fresh arena. */

@@ -14,7 +14,7 @@ import type { PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
  * (tsx: worker threads inherit the parent's --import tsx loader through process.execArgv), or
  * dist/workers/phase.js from the compiled package.
  */
-export function phaseWorkerFile(base: string = import.meta.url): string {
+function phaseWorkerFile(base: string = import.meta.url): string {
   const ext = base.endsWith('.ts') ? 'ts' : 'js';
   return fileURLToPath(new URL(`../../workers/phase.${ext}`, base));
 }

@@ -19,15 +19,12 @@ export interface EngineMeta {
   readonly evalCount: number;
   readonly outboxStride: number;
   readonly outboxPayload: number;
-  readonly serverOutboxStride: number;
   readonly slots: number;
   readonly slot: SlotLayout;
   /** Encoded bytes of one `none` message of dimension d (the dense reference). */
   readonly noneBytes: number;
   /** `native` for the logistic kernels, else the tfjs backend name. */
   readonly backend: string;
-  /** Set by the engine for workers: the tfjs backend choice. */
-  readonly backendChoice: RunConfig['backend'];
 }
 
 export interface WorkerInit {

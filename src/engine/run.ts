@@ -2,7 +2,7 @@
  * runExperiment: one run from a resolved config to outDir/metrics.jsonl and outDir/summary.json.
  *
  * - metrics.jsonl: one line after round 0 (the starting point), every evalEvery rounds and after
- *   the last round (see Metrics in simulation.ts for the fields).
+ *   the last round (see Metrics in src/metrics/records.ts for the fields).
  * - summary.json: written last and only on success.
  * - error.json: written on failure (and no summary.json); the error is rethrown.
  * - checkpoints (config.checkpoint.every > 0) in config.checkpoint.dir (relative to the working
@@ -16,23 +16,16 @@ import type { RunConfig } from '../config/types.js';
 import { RunError, SparsepushError } from '../errors.js';
 import { spectralGap } from '../graph/spectral.js';
 import { JsonlRecorder } from '../metrics/jsonl.js';
+import type { Metrics, ProgressEvent, RunSummary, TargetRecord } from '../metrics/records.js';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { Simulation, type Metrics, type SimulationOptions } from './simulation.js';
+import { Simulation, type SimulationOptions } from './simulation.js';
 import { ROUNDS_PER_TASK } from './layout.js';
 import { packageVersion } from '../package.js';
 
 /** Wall time a batch of rounds should take (progress and abort granularity). */
 const BATCH_TARGET_MS = 100;
 
-export type { Metrics } from './simulation.js';
-
-export interface ProgressEvent {
-  /** Rounds completed. */
-  readonly round: number;
-  readonly rounds: number;
-  /** Present when this round was evaluated. */
-  readonly metrics?: Metrics;
-}
+export type { Metrics, ProgressEvent, RunSummary, TargetRecord } from '../metrics/records.js';
 
 export interface RunOptions {
   readonly outDir: string;
@@ -47,36 +40,6 @@ export interface RunOptions {
   readonly data?: SimulationOptions['data'];
   /** Run the phases in this thread instead of a worker pool. */
   readonly inline?: boolean;
-}
-
-export interface TargetRecord {
-  readonly round: number;
-  readonly bitsSent: number;
-  readonly simTimeS: number;
-  readonly energyJ: number;
-}
-
-export interface RunSummary {
-  readonly name: string;
-  readonly version: string;
-  readonly config: RunConfig;
-  readonly final: Metrics;
-  /** sha256 hex of the float32 bytes (little-endian) of z_avg after the last round. */
-  readonly paramsHash: string;
-  readonly backend: string;
-  readonly simd: boolean;
-  readonly workers: number;
-  readonly wallTimeS: number;
-  /** Rounds run (fewer than config.rounds when targetAccuracy stopped the run early). */
-  readonly rounds: number;
-  /** Cumulative bits sent per device. */
-  readonly bitsPerDevice: number[];
-  /** First evaluation reaching config.targetAccuracy (null when it is 0 or was not reached). */
-  readonly toTarget: TargetRecord | null;
-  /** Spectral gap of the period-averaged mixing matrix (null for server algorithms or when too large to compute). */
-  readonly spectralGap: number | null;
-  /** Samples each device model was evaluated on for meanDeviceAccuracy. */
-  readonly deviceEvalSamples: number;
 }
 
 /** sha256 hex of a Float32Array's bytes (little-endian on every platform Node runs on). */

@@ -25,6 +25,7 @@ import type { EngineMeta, Phase, PhaseResult, PhaseTask } from './protocol.js';
 import { reviveError } from './protocol.js';
 import { abortRound, resetRoundControl, roundControl } from './worker/exchange.js';
 import { lrAt } from '../algorithms/lr-schedule.js';
+import type { Metrics } from '../metrics/records.js';
 
 /** What the platform provides a Simulation (Node: node-host.ts). */
 export interface SimulationHost {
@@ -47,38 +48,6 @@ export interface SimulationOptions {
   readonly partition?: Partition;
   /** Pool, core count and data loading (default: Node's, node-host.ts). */
   readonly host?: SimulationHost;
-}
-
-/** One metrics line (metrics.jsonl). */
-export interface Metrics {
-  /** Rounds completed. */
-  round: number;
-  /** Samples processed per device / shard size (network totals). */
-  epoch: number;
-  /** Test accuracy and mean loss of z_avg = mean_i x_i / w_i. */
-  accuracy: number;
-  loss: number;
-  /** Mean over devices of each z_i's accuracy on the device-evaluation subset (deviceEvalSamples). */
-  meanDeviceAccuracy: number;
-  /** 1/n sum_i ||z_i - z_avg||^2. */
-  consensusDistance: number;
-  /** Mean over devices of the last local step's training loss. */
-  trainLoss: number;
-  /** Cumulative bits sent by all devices (encoded bytes x out-edges, plus push-sum scalars). */
-  bitsSent: number;
-  bitsReceived: number;
-  /** Bits of an uncompressed (`none`) run of the same rounds / bitsSent. */
-  compressionRatio: number;
-  /** Server broadcast bits received (server algorithms). */
-  bitsDown: number;
-  /** Network sums of x (all coordinates) and of w. */
-  massX: number;
-  massW: number;
-  simTimeS: number;
-  energyJ: number;
-  /** Step size of the last round run (algorithm.lr under algorithm.lrSchedule). */
-  lr: number;
-  wallTimeS: number;
 }
 
 /** Timing of one phase (bench instrumentation). */
@@ -119,7 +88,6 @@ export class Simulation {
     readonly topology: Topology | null,
     readonly executor: PhaseExecutor,
     readonly simd: boolean,
-    readonly initialParams: Float32Array,
   ) {}
 
   get layout(): ArenaLayout { return this.arena.layout; }
@@ -135,7 +103,7 @@ export class Simulation {
     });
     const { init, meta } = plan;
     const executor = opts.inline ? new InlineExecutor(init) : (await nodeHost()).executor(init, meta.slots);
-    const sim = new Simulation(config, plan.arena, meta, plan.algorithm, plan.topology, executor, plan.simd, plan.initialParams);
+    const sim = new Simulation(config, plan.arena, meta, plan.algorithm, plan.topology, executor, plan.simd);
     // Start every worker now (runtime creation), so failures there surface before round 0.
     try { await sim.runPhase('evalGlobal', 0, splitRange(meta.n, meta.slots).map(([from]) => [from, from] as [number, number])); } catch (err) {
       await executor.close();
@@ -311,7 +279,7 @@ export class Simulation {
  * per-device region (w, cursor, ready, stats: 16 devices = 2, 2, 1 and 24 lines) and two workers
  * do not write the same line.
  */
-export function roundChunk(n: number, workers: number): number {
+function roundChunk(n: number, workers: number): number {
   if (workers <= 1) return n;
   const raw = Math.max(1, Math.min(256, Math.ceil(n / (8 * workers))));
   return raw >= 8 ? Math.ceil(raw / 16) * 16 : raw;

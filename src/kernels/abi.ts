@@ -117,4 +117,24 @@ export interface KernelExports {
   sum(n: number, x: number): number;
   /** Count of NaN/Inf entries. */
   count_nonfinite(n: number, x: number): number;
+
+  // logistic.ts: softmax regression with bias (the native `logistic` learner, src/models/logistic.ts).
+  // Parameters: W [classes x dIn] row-major, then bias [classes]; labels must be < classes.
+  /** Bytes of scratch the logistic kernels need for `classes` classes. */
+  logistic_scratch_bytes(classes: number): number;
+  /** Mean cross-entropy over x [count x dIn], y [count]; writes its gradient (W rows, then bias) to gradOut. */
+  logistic_grad(params: number, dIn: number, classes: number, x: number, y: number, count: number, gradOut: number, scratch: number): number;
+  /** logistic_grad over samples u32 rows[count] of a whole dataset (xAll, yAll): same bits as on the gathered batch. */
+  logistic_grad_rows(params: number, dIn: number, classes: number, xAll: number, yAll: number, rows: number, count: number, gradOut: number, scratch: number): number;
+  /** Summed cross-entropy (f64) over `count` samples; writes the count of correct predictions (argmax, lowest class on ties) as u32 at outCorrect. */
+  logistic_eval(params: number, dIn: number, classes: number, x: number, y: number, count: number, scratch: number, outCorrect: number): number;
+
+  // optim.ts: fused optimizer steps (elementwise, so both builds give identical bits).
+  /**
+   * u = g + wd*p (u = g when wd == 0); m = beta*m + u; t += a*m. p may alias t.
+   * Returns the number of NaN/Inf entries written to t.
+   */
+  momentum_step(n: number, beta: number, wd: number, p: number, g: number, m: number, a: number, t: number): number;
+  /** out = a * x. */
+  scale_into(n: number, a: number, x: number, out: number): void;
 }

@@ -1,3 +1,2 @@
-export { JsonlRecorder, readJsonl } from './jsonl.js';
-export { averageModel, consensusDistance } from './consensus.js';
-export { poolParts, meanAccuracy, type EvalPart } from './accuracy.js';
+export { JsonlRecorder, readJsonl, readMetrics } from './jsonl.js';
+export type { Metrics, MetricsRecord, RunSummary, RunSummaryFile, TargetRecord, ProgressEvent } from './records.js';

@@ -1,5 +1,11 @@
-/** Append-only JSON Lines recorder (metrics.jsonl): one JSON object per line, flushed per line. */
+/**
+ * metrics.jsonl, the one JSON Lines writer and reader: one JSON object per line, appended and
+ * flushed per line. A run killed mid-write can leave a torn last line (no newline after it): readers
+ * skip it; any other malformed line is an error naming the file and line.
+ */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { DataError } from '../errors.js';
+import type { MetricsRecord } from './records.js';
 
 export class JsonlRecorder {
   constructor(readonly file: string) {}
@@ -18,24 +24,36 @@ export class JsonlRecorder {
    * its last checkpoint, and a torn last line).
    */
   truncateAfterRound(lastRound: number): void {
-    const kept = readJsonl(this.file).filter((r) => typeof r['round'] === 'number' && (r['round'] as number) <= lastRound);
+    const kept = readMetrics(this.file).filter((r) => r.round <= lastRound);
     writeFileSync(this.file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 }
 
-/** Parses a JSON Lines file; a torn (unparseable) last line is ignored, other bad lines throw. */
-export function readJsonl(file: string): Record<string, unknown>[] {
+/**
+ * The objects of a JSON Lines file ([] when it does not exist). `problem` names what is wrong with
+ * a record (null: nothing); a malformed line or a problem is a DataError naming file and line.
+ */
+export function readJsonl<T = Record<string, unknown>>(file: string, problem: (rec: Record<string, unknown>) => string | null = () => null): T[] {
   if (!existsSync(file)) return [];
   const lines = readFileSync(file, 'utf8').split('\n');
-  const out: Record<string, unknown>[] = [];
+  const out: T[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    let rec: unknown;
     try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
+      rec = JSON.parse(line);
     } catch (err) {
-      const last = lines.slice(i + 1).every((l) => l.trim() === '');
-      if (!last) throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+      if (i === lines.length - 1) return; // torn: the last line, no newline written after it
+      throw new DataError(`line ${i + 1}: not valid JSON (${(err as Error).message})`, file);
     }
+    const bad = rec === null || typeof rec !== 'object' || Array.isArray(rec) ? 'expected a JSON object' : problem(rec as Record<string, unknown>);
+    if (bad !== null) throw new DataError(`line ${i + 1}: ${bad}`, file);
+    out.push(rec as T);
   });
   return out;
+}
+
+/** The lines of a metrics.jsonl; each must carry a numeric `round`. */
+export function readMetrics(file: string): MetricsRecord[] {
+  return readJsonl<MetricsRecord>(file, (rec) => (typeof rec['round'] === 'number' ? null : "expected an object with a numeric 'round'"));
 }

@@ -20,16 +20,6 @@ import { createSharedMemory, instantiateKernels, compileKernels } from '../kerne
 import { alignUp, KERNEL_RESERVED_BYTES, PAGE_BYTES } from '../arena/arena.js';
 import { InputError } from '../errors.js';
 
-/** The logistic kernels (assembly/logistic.ts); an addition to the KernelExports ABI. */
-export interface LogisticKernels {
-  logistic_scratch_bytes(classes: number): number;
-  logistic_grad(params: number, dIn: number, classes: number, x: number, y: number, count: number, gradOut: number, scratch: number): number;
-  logistic_grad_rows(params: number, dIn: number, classes: number, xAll: number, yAll: number, rows: number, count: number, gradOut: number, scratch: number): number;
-  logistic_eval(params: number, dIn: number, classes: number, x: number, y: number, count: number, scratch: number, outCorrect: number): number;
-}
-
-export type NativeKernels = KernelExports & LogisticKernels;
-
 export function logisticParamCount(dIn: number, classes: number): number {
   return classes * (dIn + 1);
 }
@@ -57,7 +47,7 @@ export class NativeLogisticLearner implements Learner {
   constructor(
     readonly dIn: number,
     readonly classes: number,
-    readonly kernels: NativeKernels,
+    readonly kernels: KernelExports,
     private readonly scratch: ScratchRegion,
     private readonly ownsMemory = false,
   ) {
@@ -187,10 +177,7 @@ export async function createNativeLogistic(opts: { inputShape: readonly number[]
   const dIn = opts.inputShape.reduce((a, b) => a * b, 1);
   const { module } = await compileKernels({ simd: opts.simd ?? 'auto' });
   const memory = createSharedMemory(1 << 20);
-  const kernels = instantiateKernels(module, memory) as NativeKernels;
-  if (typeof (kernels as Partial<LogisticKernels>).logistic_grad_rows !== 'function') {
-    throw new InputError('the kernel build has no logistic kernels: run npm run build:wasm');
-  }
+  const kernels = instantiateKernels(module, memory);
   const scratch = { ptr: KERNEL_RESERVED_BYTES, bytes: logisticScratchBytes(opts.classes) };
   return new NativeLogisticLearner(dIn, opts.classes, kernels, scratch, true);
 }

@@ -1,6 +1,7 @@
 /** Vega-Lite specs of the report's plots (one colour per run, shared across plots). */
 import type { TopLevelSpec } from 'vega-lite';
-import type { MetricsRecord, RunData } from './types.js';
+import type { MetricsRecord } from '../metrics/records.js';
+import type { RunData } from './types.js';
 
 export const CHART_WIDTH = 560;
 export const CHART_HEIGHT = 280;

@@ -12,7 +12,8 @@ import { readRuns } from './read.js';
 import { renderSvg } from './render.js';
 import type { RunData } from './types.js';
 
-export type { MetricsRecord, RunSummaryFile, RunData, ToTarget } from './types.js';
+export type { RunData } from './types.js';
+export type { MetricsRecord, RunSummaryFile, TargetRecord } from '../metrics/records.js';
 export { readRunDir, readRuns, readMetrics, finalMetrics } from './read.js';
 export { reportCharts } from './charts.js';
 export { renderSvg } from './render.js';

@@ -4,7 +4,11 @@ import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DataError, InputError } from '../errors.js';
 import type { RunConfig } from '../config/types.js';
-import type { MetricsRecord, RunData, RunSummaryFile } from './types.js';
+import { readMetrics } from '../metrics/jsonl.js';
+import type { MetricsRecord, RunSummaryFile } from '../metrics/records.js';
+import type { RunData } from './types.js';
+
+export { readMetrics } from '../metrics/jsonl.js';
 
 function readJson(file: string): unknown {
   try {
@@ -12,29 +16,6 @@ function readJson(file: string): unknown {
   } catch (err) {
     throw new DataError(`not valid JSON: ${(err as Error).message}`, file);
   }
-}
-
-/** Parse metrics.jsonl; a malformed line is an error naming file and line (a torn last line is skipped). */
-export function readMetrics(file: string): MetricsRecord[] {
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const out: MetricsRecord[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(line);
-    } catch (err) {
-      // A run killed mid-write leaves a partial last line; anything earlier is corruption.
-      if (i === lines.length - 1) return;
-      throw new DataError(`line ${i + 1}: not valid JSON (${(err as Error).message})`, file);
-    }
-    if (rec === null || typeof rec !== 'object' || typeof (rec as MetricsRecord).round !== 'number') {
-      throw new DataError(`line ${i + 1}: expected an object with a numeric 'round'`, file);
-    }
-    out.push(rec as MetricsRecord);
-  });
-  return out;
 }
 
 /** Load one run directory. Throws InputError if it is not a run directory at all. */

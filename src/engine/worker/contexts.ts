@@ -7,8 +7,9 @@
  *
  * Portable: no Node built-ins (runs in Node worker threads and in Web Workers alike).
  */
-import type { AlgorithmSetup, DeviceContext, EngineKernels, InMessage, ServerContext, Vec } from '../../algorithms/types.js';
+import type { AlgorithmSetup, DeviceContext, InMessage, ServerContext, Vec } from '../../algorithms/types.js';
 import type { WireCompressor } from '../../compress/types.js';
+import type { KernelExports } from '../../kernels/abi.js';
 import type { RunConfig } from '../../config/types.js';
 import { RunError } from '../../errors.js';
 import { Stat, STATS } from '../layout.js';
@@ -32,7 +33,8 @@ export class DeviceCtx implements DeviceContext {
   private readonly messageSlots: MessageSlot[] = [];
   private inboxReady = false;
   private readonly serverSlot = new MessageSlot();
-  private serverMsg: InMessage | null | undefined;
+  /** The downlink of this round was counted for this device. */
+  private broadcastCounted = false;
   x!: Vec;
   w!: Float64Array;
   momentum!: Vec;
@@ -44,7 +46,7 @@ export class DeviceCtx implements DeviceContext {
   readonly n: number;
   readonly config: RunConfig;
   readonly setup: AlgorithmSetup;
-  readonly kernels: EngineKernels;
+  readonly kernels: KernelExports;
 
   constructor(private readonly rt: WorkerRuntime, private readonly view: RoundView) {
     this.round = view.round;
@@ -61,7 +63,7 @@ export class DeviceCtx implements DeviceContext {
     this.roundFlops = 0;
     this.maxTransfer = 0;
     this.inboxReady = false;
-    this.serverMsg = undefined;
+    this.broadcastCounted = false;
     const views = this.rt.views;
     this.x = views.cachedDeviceVec('x', i);
     this.w = views.weightView(i);
@@ -161,20 +163,21 @@ export class DeviceCtx implements DeviceContext {
     return list;
   }
 
-  serverMessage(): InMessage | null {
-    if (this.serverMsg !== undefined) return this.serverMsg;
+  receiveBroadcast(out: Vec): boolean {
     const rt = this.rt;
     const ob = rt.exchange.serverOutbox;
-    const msg = ob && ob.read(0, this.round, false, this.serverSlot, -1) ? this.serverSlot : null;
-    if (msg) {
+    const msg = this.serverSlot;
+    if (!ob || !ob.read(0, this.round, false, msg, -1)) return false;
+    if (!this.broadcastCounted) {
       // Downlink: the device's round ends when the broadcast has arrived (server = node n).
       const stats = rt.views.stats;
       const st = this.device * STATS;
       stats[st + Stat.bitsDown] += 8 * msg.bytes.length;
       stats[st + Stat.roundTime] += rt.clock.transferTime(this.n, this.device, 8 * msg.bytes.length);
+      this.broadcastCounted = true;
     }
-    this.serverMsg = msg;
-    return msg;
+    rt.downlink().decodeInto(msg.bytes, this.d, out.view);
+    return true;
   }
 }
 
@@ -185,7 +188,7 @@ export class ServerCtx implements ServerContext {
   readonly n: number;
   readonly config: RunConfig;
   readonly setup: AlgorithmSetup;
-  readonly kernels: EngineKernels;
+  readonly kernels: KernelExports;
   readonly x: Vec;
   readonly compressor: WireCompressor;
 
@@ -197,7 +200,7 @@ export class ServerCtx implements ServerContext {
     this.setup = rt.setup;
     this.kernels = rt.kernels;
     this.x = rt.views.deviceVec('srv.x', 0);
-    this.compressor = rt.compressor('none');
+    this.compressor = rt.downlink();
   }
 
   vector(name: string): Vec {

@@ -6,8 +6,9 @@
  *
  * Portable: no Node built-ins (runs in Node worker threads and in Web Workers alike).
  */
-import type { EngineKernels, Vec } from '../../algorithms/types.js';
+import type { Vec } from '../../algorithms/types.js';
 import type { Dataset } from '../../data/types.js';
+import type { KernelExports } from '../../kernels/abi.js';
 import type { NativeLogisticLearner } from '../../models/logistic.js';
 import type { Learner } from '../../models/types.js';
 import { REDUCE_BLOCK, Stat, STATS, TEST_CHUNK } from '../layout.js';
@@ -17,7 +18,7 @@ import type { WorkerViews } from './views.js';
 export class Evaluator {
   constructor(
     private readonly views: WorkerViews,
-    private readonly kernels: EngineKernels,
+    private readonly kernels: KernelExports,
     private readonly learner: Learner,
     private readonly native: NativeLogisticLearner | null,
   ) {}
@@ -68,7 +69,6 @@ export class Evaluator {
       const st = i * STATS;
       v.stats[st + Stat.massX] = this.kernels.sum(d, v.arena.ptr('x', i * d));
       v.stats[st + Stat.evalCorrect] = r.correct;
-      v.stats[st + Stat.evalLoss] = r.lossSum;
     }
   }
 

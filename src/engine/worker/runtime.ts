@@ -18,7 +18,7 @@
  * model registry, which exchange to use).
  */
 import { Arena, ScratchAllocator } from '../../arena/arena.js';
-import type { Algorithm, AlgorithmSetup, EngineKernels } from '../../algorithms/types.js';
+import type { Algorithm, AlgorithmSetup } from '../../algorithms/types.js';
 import { createAlgorithm } from '../../algorithms/registry.js';
 import { divergenceHint } from '../../algorithms/common.js';
 import { createCompressorSync } from '../../compress/registry.js';
@@ -30,10 +30,11 @@ import type { Topology } from '../../graph/types.js';
 import type { KernelExports } from '../../kernels/abi.js';
 import { instantiateKernels } from '../../kernels/index.js';
 import { rngKey } from '../../kernels/rng.js';
-import { NativeLogisticLearner, type NativeKernels } from '../../models/logistic.js';
+import { NativeLogisticLearner } from '../../models/logistic.js';
 import type { Learner } from '../../models/types.js';
 import { VirtualClock } from '../clock.js';
-import { dataFractions, Stat, STATS } from '../layout.js';
+import { Stat, STATS } from '../layout.js';
+import { algorithmSetup } from '../setup.js';
 import type { EngineMeta, PhaseResult, PhaseTask, WorkerInit } from '../protocol.js';
 import { serializeError } from '../protocol.js';
 import { RoundView } from '../round.js';
@@ -63,12 +64,12 @@ export interface RuntimeOptions {
 
 const importModels = (): Promise<ModelRegistry> => import('../../models/registry.js');
 
-/** Builds the learner a worker (or the main thread) uses over the arena. */
-export async function createEngineLearner(
+/** Builds the learner a worker uses over the arena. */
+async function createEngineLearner(
   config: RunConfig, meta: EngineMeta, kernels: KernelExports, scratchPtr: number, loadModels: () => Promise<ModelRegistry> = importModels,
 ): Promise<Learner> {
   if (meta.backend === 'native') {
-    return new NativeLogisticLearner(meta.features, meta.classes, kernels as NativeKernels, { ptr: scratchPtr, bytes: meta.slot.learnerBytes });
+    return new NativeLogisticLearner(meta.features, meta.classes, kernels, { ptr: scratchPtr, bytes: meta.slot.learnerBytes });
   }
   const { createLearner } = await loadModels();
   return createLearner(config.model, { inputShape: meta.inputShape, classes: meta.classes, backend: config.backend });
@@ -76,7 +77,7 @@ export async function createEngineLearner(
 
 export class WorkerRuntime {
   readonly arena: Arena;
-  readonly kernels: EngineKernels;
+  readonly kernels: KernelExports;
   readonly config: RunConfig;
   readonly meta: EngineMeta;
   readonly algorithm: Algorithm;
@@ -100,7 +101,7 @@ export class WorkerRuntime {
   /** Device whose hooks run now (-1 outside device loops): errors report it. */
   currentDevice = -1;
 
-  private constructor(init: WorkerInit, kernels: EngineKernels, slot: number, learner: Learner, private readonly topology: Topology | null, options: RuntimeOptions) {
+  private constructor(init: WorkerInit, kernels: KernelExports, slot: number, learner: Learner, private readonly topology: Topology | null, options: RuntimeOptions) {
     this.arena = Arena.attach(init.memory, init.layout);
     this.kernels = kernels;
     this.config = init.config;
@@ -115,10 +116,7 @@ export class WorkerRuntime {
     this.exchange = options.exchange ? options.exchange(this.arena, init.meta) : new LocalExchange(this.arena, init.meta);
     this.schedule = new RoundSchedule(this, this.exchange, slot);
     this.deviceCompressors = new Array<WireCompressor | undefined>(n);
-    this.setup = {
-      config: init.config, d: init.meta.d, n, dataFractions: dataFractions(this.views.shardOff, n),
-      topology: topology ?? placeholderTopology(n),
-    };
+    this.setup = algorithmSetup(init.config, init.meta.d, n, topology, this.views.shardOff);
     this.deviceSpec = [];
     for (let i = 0; i < n; i++) this.deviceSpec.push(this.algorithm.compressorSpec(this.setup, i));
     this.clock = new VirtualClock(init.config.clock, init.config.seed, n);
@@ -126,10 +124,7 @@ export class WorkerRuntime {
 
   /** Instantiates the kernels over the arena, claims a scratch slot, builds the learner and topology. */
   static async create(init: WorkerInit, options: RuntimeOptions = {}): Promise<WorkerRuntime> {
-    const kernels = instantiateKernels(init.module, init.memory) as EngineKernels;
-    if (typeof kernels.momentum_step !== 'function' || typeof kernels.logistic_grad_rows !== 'function') {
-      throw new RunError('the kernel build lacks the engine kernels (momentum_step, logistic_*): run npm run build:wasm');
-    }
+    const kernels = instantiateKernels(init.module, init.memory);
     const arena = Arena.attach(init.memory, init.layout);
     const claimed = options.slot ?? Atomics.add(roundControl(arena), Ctl.slot, 1);
     if (claimed >= init.meta.slots) throw new RunError(`worker scratch slot ${claimed} >= ${init.meta.slots}: more workers started than planned (a worker was restarted?)`);
@@ -150,6 +145,11 @@ export class WorkerRuntime {
       this.compressorCache.set(spec, c);
     }
     return c;
+  }
+
+  /** The codec of the server's broadcast: `none` (the downlink is uncompressed; plan.ts sizes its outbox for it). */
+  downlink(): WireCompressor {
+    return this.compressor('none');
   }
 
   compressorOf(device: number): WireCompressor {
@@ -270,10 +270,4 @@ export class WorkerRuntime {
       throw new RunError(`NaN/Inf in device ${i}'s parameters at round ${round} after ${when} (${bad} non-finite entries in x, w = ${w}); ${divergenceHint(this.config)}`);
     }
   }
-}
-
-/** A Topology stand-in for server algorithms (they ignore the graph). */
-function placeholderTopology(n: number): Topology {
-  const empty = { round: 0, outPeers: [] as number[][], inPeers: [] as number[][], selfWeight: new Float64Array(n) };
-  return { spec: 'star', n, directed: true, period: 1, round: () => empty };
 }

@@ -16,9 +16,9 @@ import type { Exchange } from './exchange.js';
 import type { WorkerRuntime } from './runtime.js';
 
 /** Hook stages in round order; an error in an earlier stage is reported first. */
-export const STAGE_TRAIN = 0;
-export const STAGE_SERVER = 1;
-export const STAGE_MIX = 2;
+const STAGE_TRAIN = 0;
+const STAGE_SERVER = 1;
+const STAGE_MIX = 2;
 
 /** Where the error a `round` task reports happened. */
 export interface FailurePoint { readonly stage: number; readonly device: number }
