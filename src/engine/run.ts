@@ -14,16 +14,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { RunError, SparsepushError } from '../errors.js';
-import { spectralGap } from '../graph/spectral.js';
 import { JsonlRecorder } from '../metrics/jsonl.js';
-import type { Metrics, ProgressEvent, RunSummary, TargetRecord } from '../metrics/records.js';
+import type { ProgressEvent, RunSummary, TargetRecord } from '../metrics/records.js';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { driveRun, summarizeRun, type DriveStart } from './drive.js';
 import { Simulation, type SimulationOptions } from './simulation.js';
-import { ROUNDS_PER_TASK } from './layout.js';
 import { packageVersion } from '../package.js';
-
-/** Wall time a batch of rounds should take (progress and abort granularity). */
-const BATCH_TARGET_MS = 100;
 
 export type { Metrics, ProgressEvent, RunSummary, TargetRecord } from '../metrics/records.js';
 
@@ -73,80 +69,26 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
   let sim: Simulation | undefined;
   try {
     sim = await Simulation.create(config, { workers: opts.workers, data: opts.data, inline: opts.inline });
-    let toTarget: TargetRecord | null = null;
-    let last: Metrics | undefined;
-    let stopped = false;
-    const target = config.targetAccuracy;
-    const observe = (m: Metrics): void => {
-      last = m;
-      recorder.append(m);
-      if (target > 0 && toTarget === null && m.accuracy >= target) {
-        toTarget = { round: m.round, bitsSent: m.bitsSent, simTimeS: m.simTimeS, energyJ: m.energyJ };
-        stopped = true;
-      }
-    };
-
+    let start: DriveStart = { resumed: false, toTarget: null };
     if (opts.resume) {
       if (!hasCheckpoint(ckptDir)) throw new RunError(`resume: no checkpoint in ${ckptDir}`);
       const state = readCheckpoint(ckptDir, sim);
       wallBefore = state.wallTimeS;
-      toTarget = (state.extra['toTarget'] as TargetRecord | null | undefined) ?? null;
+      start = { resumed: true, toTarget: (state.extra['toTarget'] as TargetRecord | null | undefined) ?? null };
       recorder.truncateAfterRound(sim.round);
-      if (toTarget) stopped = true;
     } else {
       recorder.reset();
       rmSync(join(ckptDir, 'LATEST'), { force: true });
-      observe(await sim.evaluate(wall()));
     }
-
-    // Fast rounds go out in batches (one dispatch for up to ROUNDS_PER_TASK rounds) sized to take
-    // about BATCH_TARGET_MS, so progress and abort still react within ~0.1 s; a batch never crosses
-    // an evaluation or a checkpoint. Results do not depend on the batching.
-    let perRoundMs = Number.POSITIVE_INFINITY;
-    while (sim.round < config.rounds && !stopped) {
-      if (opts.signal?.aborted) throw new RunError(`run aborted after round ${sim.round}`);
-      const from = sim.round;
-      const batch = Math.max(1, Math.min(ROUNDS_PER_TASK, Math.floor(BATCH_TARGET_MS / perRoundMs)));
-      let until = Math.min(config.rounds, from + batch, (Math.floor(from / config.evalEvery) + 1) * config.evalEvery);
-      if (config.checkpoint.every > 0) until = Math.min(until, (Math.floor(from / config.checkpoint.every) + 1) * config.checkpoint.every);
-      const t0 = performance.now();
-      await sim.steps(until - from);
-      perRoundMs = (performance.now() - t0) / (until - from);
-      const t = sim.round;
-      let metrics: Metrics | undefined;
-      if (t % config.evalEvery === 0 || t === config.rounds) {
-        metrics = await sim.evaluate(wall());
-        observe(metrics);
-      }
-      if (config.checkpoint.every > 0 && t % config.checkpoint.every === 0 && t < config.rounds) {
-        writeCheckpoint(ckptDir, sim, wall(), { toTarget });
-      }
-      for (let r = from + 1; r < t; r++) opts.onProgress?.({ round: r, rounds: config.rounds });
-      opts.onProgress?.({ round: t, rounds: config.rounds, ...(metrics ? { metrics } : {}) });
-    }
-    // The final line: the last round is always evaluated (also when stopping early at the target).
-    if (!last || last.round !== sim.round) observe(await sim.evaluate(wall()));
-    const final = last!;
-    let gap: number | null = null;
-    if (sim.topology) {
-      try { gap = spectralGap(sim.topology); } catch { gap = null; }
-    }
-    const summary: RunSummary = {
-      name: config.name,
-      version: packageVersion(),
-      config,
-      final,
-      paramsHash: hashParams(sim.zavg()),
-      backend: sim.meta.backend,
-      simd: sim.simd,
-      workers: sim.workers,
-      wallTimeS: wall(),
-      rounds: sim.round,
-      bitsPerDevice: sim.bitsPerDevice(),
-      toTarget,
-      spectralGap: gap,
-      deviceEvalSamples: sim.meta.evalCount,
-    };
+    const running = sim;
+    const result = await driveRun(running, config, {
+      wall,
+      observe: (m) => recorder.append(m),
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+      checkpoint: (toTarget) => writeCheckpoint(ckptDir, running, wall(), { toTarget }),
+    }, start);
+    const summary = summarizeRun(running, config, result, { version: packageVersion(), paramsHash: hashParams(running.zavg()), wallTimeS: wall() });
     writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } catch (err) {

@@ -12,9 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { nodeBuiltin } from '../node-builtin.js';
 import { registerWasmGradKernels } from './tfjs/wasm-grads.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -34,22 +33,39 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+let wasmPrefix: string | undefined;
+
+/**
+ * Where the wasm backend fetches its .wasm binaries from, a URL prefix ending in '/' (browsers:
+ * the page copies them next to itself). Node finds them in the installed package by itself.
+ */
+export function setWasmBinaryPrefix(prefix: string): void {
+  wasmPrefix = prefix;
+}
+
 /** Directory of the wasm backend's .wasm binaries (node_modules/@tensorflow/tfjs-backend-wasm/dist/). */
 export function wasmBinaryDir(): string {
-  const require = createRequire(import.meta.url);
+  if (wasmPrefix !== undefined) return wasmPrefix;
+  const module = nodeBuiltin<{ createRequire(from: string): NodeJS.Require }>('node:module');
+  if (!module) throw new ConfigError('backend', 'the tfjs wasm backend needs setWasmBinaryPrefix(url) outside Node');
   // The package's main file lives in dist/, next to the .wasm binaries.
-  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/');
+  const main = module.createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+  return main.slice(0, Math.max(main.lastIndexOf('/'), main.lastIndexOf('\\')) + 1);
 }
 
 type Listener = (...args: unknown[]) => void;
 interface ProcessListeners { uncaught: Set<Listener>; rejection: Set<Listener> }
+const nodeProcess = (globalThis as { process?: NodeJS.Process }).process;
 function processListeners(): ProcessListeners {
+  if (!nodeProcess?.listeners) return { uncaught: new Set(), rejection: new Set() };
   return {
-    uncaught: new Set(process.listeners('uncaughtException') as Listener[]),
-    rejection: new Set(process.listeners('unhandledRejection') as Listener[]),
+    uncaught: new Set(nodeProcess.listeners('uncaughtException') as Listener[]),
+    rejection: new Set(nodeProcess.listeners('unhandledRejection') as Listener[]),
   };
 }
 function removeNewListeners(before: ProcessListeners): void {
+  const process = nodeProcess;
+  if (!process?.listeners) return;
   for (const l of process.listeners('uncaughtException')) {
     if (!before.uncaught.has(l as Listener)) process.removeListener('uncaughtException', l);
   }
