@@ -37,3 +37,15 @@ export { bytesToDataset } from '../data/images.js';
 // The native logistic model (softmax regression on the kernels; no tfjs).
 export type { Learner, Batch } from '../models/types.js';
 export { NativeLogisticLearner, createNativeLogistic, logisticParamCount } from '../models/logistic.js';
+
+// The engine: devices on Web Workers over one shared arena, the CLI's run loop, the same results.
+export type { RunConfig } from '../config/types.js';
+export { Simulation, type SimulationHost, type SimulationOptions } from '../engine/simulation.js';
+export { driveRun, summarizeRun } from '../engine/drive.js';
+export type { Metrics, RunSummary, ProgressEvent, TargetRecord } from '../metrics/records.js';
+export {
+  runInBrowser, createBrowserSimulation, browserHost, canShareMemory, lastRoundPicture, sha256Hex,
+  type BrowserRunOptions, type BrowserEngineOptions, type RoundPicture,
+} from './engine.js';
+export { WebWorkerExecutor, type WebWorkerPoolOptions } from './pool.js';
+export { loadBrowserTrainTest, browserDatasetLoader, type BrowserDataSources } from './data.js';

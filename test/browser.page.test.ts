@@ -1,0 +1,159 @@
+// The simulation page in headless Chromium, served by `sparsepush serve` (a child process on a free
+// port, built from the sources first): a 16-device Sparse-Push run of the logistic model from the
+// URL shows accuracy rising and bits growing while it runs and ends with exactly the CLI's metrics
+// and paramsHash; a bad config ends in state `error` with the CLI's message naming the key; a page
+// that is not cross-origin isolated says so and runs on one worker, with the same result.
+//
+// docs/page-screenshot.png (README) is written when it is missing or SPARSEPUSH_UPDATE_SCREENSHOT=1
+// (then the page also runs a second, uncompressed config, so the charts overlay two runs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { buildPage } from '../scripts/build-browser.mjs';
+import { main, type CliIO } from '../src/cli/main.js';
+import { resolveConfig } from '../src/config/schema.js';
+import { ConfigError } from '../src/errors.js';
+import type { Metrics, RunSummary } from '../src/metrics/records.js';
+import { chromiumMissing, collectLog, launchChromium, startServeProcess } from './support/browser.js';
+
+const SCREENSHOT = join('docs', 'page-screenshot.png');
+const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-page-'));
+let built: Promise<string> | undefined;
+/** The page built once from the sources, for both tests. */
+const site = (): Promise<string> => (built ??= buildPage({ outDir: join(tmp, 'site'), source: true }).then(() => join(tmp, 'site')));
+
+/** A 16-device Sparse-Push run of the logistic model on the page's MNIST (8,000 / 2,000 digits). */
+const RUN = {
+  name: 'page-test', devices: 16, rounds: 30, evalEvery: 5, workers: 2, model: 'logistic',
+  data: { train: 'mnist', test: null }, topology: 'exponential:1',
+  algorithm: { name: 'sparse-push', lr: 0.1 }, compressor: 'topk:0.01+int8',
+};
+
+/** What a MutationObserver saw each time the accuracy chart was redrawn. */
+interface Snapshot { state: string; lines: number; accuracy: number; bitsSent: number; points: number }
+
+/** Records a Snapshot at every redraw of #chart-rounds (installed before the page's own scripts). */
+function recordRedraws(): void {
+  const w = window as unknown as { redraws: Snapshot[]; sparsepushMetrics?: Metrics[] };
+  w.redraws = [];
+  let seen = -1;
+  new MutationObserver(() => {
+    const lines = w.sparsepushMetrics?.length ?? 0;
+    const path = document.querySelector('#chart-rounds path.line');
+    if (!path || lines === seen) return;
+    seen = lines;
+    const last = w.sparsepushMetrics![lines - 1]!;
+    w.redraws.push({
+      state: document.documentElement.dataset.state ?? '', lines, accuracy: last.accuracy, bitsSent: last.bitsSent,
+      points: (path.getAttribute('d')?.match(/[ML]/g) ?? []).length,
+    });
+  }).observe(document, { childList: true, subtree: true });
+}
+
+async function runCli(config: object, label: string): Promise<{ summary: RunSummary; metrics: Metrics[] }> {
+  const file = join(tmp, `${label}.json`);
+  const out = join(tmp, `${label}-run`);
+  writeFileSync(file, JSON.stringify(config));
+  let err = '';
+  const io: CliIO = { stdout: () => {}, stderr: (t) => { err += t; } };
+  assert.equal(await main(['run', '--config', file, '--out', out, '--quiet'], io), 0, err);
+  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Metrics);
+  return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary, metrics };
+}
+
+async function openRun(page: Page, origin: string, config: object): Promise<string> {
+  await page.goto(`${origin}/?config=${encodeURIComponent(JSON.stringify(config))}&autostart=1`);
+  await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.documentElement.dataset.state ?? ''), undefined, { timeout: 120_000 });
+  return page.evaluate(() => document.documentElement.dataset.state ?? '');
+}
+
+const withoutWallTime = (m: Metrics): Omit<Metrics, 'wallTimeS'> => {
+  const { wallTimeS: _, ...rest } = m;
+  return rest;
+};
+
+test('the page runs a config from the URL live and ends with the CLI\'s paramsHash; a bad config names the key', { skip: chromiumMissing, timeout: 240_000 }, async () => {
+  const served = await startServeProcess(['--dir', await site()]);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const log = collectLog(page);
+    await page.addInitScript(recordRedraws);
+    assert.equal(await openRun(page, served.origin, RUN), 'done', `${await page.evaluate(() => window.sparsepushError)}${log()}`);
+    assert.match((await page.textContent('#isolation')) ?? '', /^Cross-origin isolated/);
+
+    // Live: the charts were redrawn line by line while the state was `running`.
+    const redraws = await page.evaluate(() => (window as unknown as { redraws: Snapshot[] }).redraws);
+    const live = redraws.filter((r) => r.state === 'running');
+    assert.equal(live.length, RUN.rounds / RUN.evalEvery + 1, `one redraw per metrics line while running: ${JSON.stringify(redraws)}`);
+    live.forEach((r, k) => {
+      assert.equal(r.lines, k + 1, 'lines arrive one by one');
+      assert.equal(r.points, k + 1, 'the accuracy chart has a point per line');
+      if (k > 0) assert.ok(r.bitsSent > live[k - 1]!.bitsSent, `bits grow: ${live[k - 1]!.bitsSent} -> ${r.bitsSent} at line ${k}`);
+    });
+    assert.ok(live[live.length - 1]!.accuracy > live[0]!.accuracy + 0.5, `accuracy rises: ${live[0]!.accuracy} -> ${live[live.length - 1]!.accuracy}`);
+
+    // The same run through the CLI: the same metrics (but wall time) and the same paramsHash.
+    // (as the exported files hold them: JSON, so the NaN train loss of round 0 is null)
+    const summary = JSON.parse(await page.evaluate(() => JSON.stringify(window.sparsepushSummary))) as RunSummary;
+    const lines = JSON.parse(await page.evaluate(() => JSON.stringify(window.sparsepushMetrics))) as Metrics[];
+    const cli = await runCli(RUN, 'isolated');
+    assert.equal(summary.paramsHash, cli.summary.paramsHash);
+    assert.deepEqual(lines.map(withoutWallTime), cli.metrics.map(withoutWallTime));
+    assert.deepEqual(
+      { ...summary, wallTimeS: 0, final: withoutWallTime(summary.final) },
+      { ...cli.summary, wallTimeS: 0, final: withoutWallTime(cli.summary.final) },
+      'summary.json has the CLI\'s shape and values (but wall times)',
+    );
+    assert.equal(summary.workers, 2);
+    const caption = (await page.textContent('#graph-caption')) ?? '';
+    assert.match(caption, new RegExp(`^round ${RUN.rounds - 1}: ${RUN.devices} messages`), 'the last round is drawn with its messages');
+    assert.equal(await page.locator('#graph path.edge').count(), RUN.devices, 'exponential:1 sends one message per device and round');
+
+    if (!existsSync(SCREENSHOT) || process.env.SPARSEPUSH_UPDATE_SCREENSHOT === '1') {
+      await page.fill('#fields input[name="compressor"]', 'none');
+      await page.dispatchEvent('#fields input[name="compressor"]', 'change');
+      await page.click('#start');
+      await page.waitForFunction(() => document.documentElement.dataset.state === 'done' && document.querySelectorAll('#runs-body tr').length === 2, undefined, { timeout: 120_000 });
+      mkdirSync('docs', { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    }
+
+    // A bad config: state `error`, the CLI's message naming the key.
+    const bad = { devices: 16, model: 'logistic', algorithm: { lr: -1 } };
+    assert.equal(await openRun(page, served.origin, bad), 'error');
+    const expected = (() => { try { resolveConfig(bad); } catch (err) { return err; } return null; })();
+    assert.ok(expected instanceof ConfigError && expected.key === 'algorithm.lr');
+    assert.equal(await page.evaluate(() => window.sparsepushError), expected.message);
+    assert.match((await page.textContent('#error')) ?? '', /^algorithm\.lr: expected a number > 0, got -1/);
+    // Data the page cannot read is an error too, naming the dataset.
+    assert.equal(await openRun(page, served.origin, { ...RUN, data: { train: 'fashion-mnist', test: null } }), 'error');
+    assert.match((await page.evaluate(() => window.sparsepushError)) ?? '', /^fashion-mnist: 'fashion-mnist' data needs a file system/);
+  } finally {
+    await browser.close();
+    await served.close();
+  }
+});
+
+test('a page that is not cross-origin isolated says so and runs on one worker, with the same result', { skip: chromiumMissing, timeout: 240_000 }, async () => {
+  const served = await startServeProcess(['--dir', await site(), '--no-isolation']);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const log = collectLog(page);
+    const config = { name: 'plain', devices: 6, rounds: 8, evalEvery: 4, workers: 2, model: 'logistic', data: { train: 'synthetic:600,12,3', test: null }, compressor: 'randk:0.2+int8' };
+    assert.equal(await openRun(page, served.origin, config), 'done', `${await page.evaluate(() => window.sparsepushError)}${log()}`);
+    assert.match((await page.textContent('#isolation')) ?? '', /not cross-origin isolated .* runs use one worker/);
+    const summary = (await page.evaluate(() => window.sparsepushSummary))!;
+    assert.equal(summary.workers, 1);
+    const cli = await runCli(config, 'plain');
+    assert.equal(cli.summary.workers, 2);
+    assert.equal(summary.paramsHash, cli.summary.paramsHash);
+  } finally {
+    await browser.close();
+    await served.close();
+  }
+});
