@@ -150,7 +150,7 @@ export const RunConfigSchema = z.strictObject({
   seed: numberIn('in [0, 2^32)', (v) => v >= 0 && v < 2 ** 32, 'Seed of every random stream (data split, sampling, graphs, stochastic compressors, faults).', 1, true),
   devices: positiveInt('Number of devices (workers).', 16),
   rounds: positiveInt('Communication rounds.', 300),
-  evalEvery: positiveInt('Evaluate (accuracy, loss, consensus distance, bits, time, energy) every this many rounds; the last round is always evaluated.', 10),
+  evalEvery: positiveInt('Evaluate every this many rounds (the last round always): test accuracy and loss of z̄, trainLoss = z̄\'s training objective (mean cross-entropy over the training set, or over a fixed seeded subset of 10,000 samples when it is larger, + weightDecay/2·‖z̄‖²), trainAccuracy on the same samples, batchLoss (mean last mini-batch loss), consensus distance, bits, time, energy.', 10),
   targetAccuracy: numberIn('in [0, 1]', (v) => v >= 0 && v <= 1, 'Stop once test accuracy reaches this and report rounds/bits/time/energy to it (0 = never stop early).', 0),
   model: specString(checkModelSpec, 'logistic \\| mlp[:W1,W2,...] \\| lenet \\| resnet20 \\| vgg11[:width]', 'Model. logistic runs on the WASM kernels without tfjs (use it for large device counts); mlp alone is mlp:128,64; vgg11:w sets the first-stage channels (default 64).', 'lenet'),
   data: dataSchema,

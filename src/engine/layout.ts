@@ -20,9 +20,12 @@
  *   trainX/Y     f32/u8             training set (kernels read samples in place)
  *   testX/Y      f32/u8             test set
  *   evalX/Y      f32/u8             fixed subset of the test set for per-device accuracy (only when smaller)
+ *   objX/Y       f32/u8             fixed subset of the training set for z_avg's training objective (only when smaller)
  *   reduce       f64[blocks*d]      per-block sums of z_i (blocks of REDUCE_BLOCK devices)
  *   zavg         f32[d]             network-average de-biased model
+ *   stateAvg     f32[stateCount]    z_avg's learner state: the mean of the devices' states
  *   testPart     f64[chunks*2]      per-test-chunk (loss sum, correct) of z_avg
+ *   objPart      f64[chunks*2]      per-chunk (loss sum, correct) of z_avg on the training objective's samples
  *   slowest      f64[R*slots]       per (round of a multi-round task, worker): the slowest round time among its devices
  *   scratch      u8[slots*slotBytes] per-worker scratch (d-vectors, batch rows, learner, compressor)
  *
@@ -32,6 +35,7 @@
  * The outbox header format is in worker/outbox.ts, the `ctl` words in worker/exchange.ts.
  */
 import { alignUp, ArenaPlanner, type ArenaLayout } from '../arena/arena.js';
+import { RandomStream } from '../kernels/rng.js';
 import { CTL_WORDS } from './worker/exchange.js';
 import { outboxStride } from './worker/outbox.js';
 /** Devices per reduction block: sums over devices are block sums added in block order, so they do not depend on how devices are split over workers. */
@@ -45,6 +49,23 @@ export const TEST_CHUNK = 512;
  */
 export const DEVICE_EVAL_BUDGET = 2_000_000;
 export const DEVICE_EVAL_MIN = 200;
+/**
+ * trainLoss (z_avg's training objective) is taken over the whole training set when it has at
+ * most this many samples, else over this many samples of a fixed seeded permutation (the same
+ * subset in every run, so runs compare): bounded cost per evaluation.
+ */
+export const TRAIN_OBJECTIVE_MAX = 10_000;
+/** Seeds of the permutations the device-evaluation and training-objective subsets are taken from. */
+export const EVAL_SUBSET_SEED = 0x5eed;
+export const OBJECTIVE_SUBSET_SEED = 0x0b1ec7;
+
+/** The first `take` of a seeded permutation of [0, count), ascending (a fixed subset of a dataset's samples). */
+export function subsetRows(count: number, take: number, seed: number): Uint32Array {
+  const perm = new Uint32Array(count);
+  for (let i = 0; i < count; i++) perm[i] = i;
+  new RandomStream(seed).shuffle(perm);
+  return perm.slice(0, take).sort();
+}
 
 /** Most rounds one decentralized task runs (bounds the `slowest` region and the time between progress updates). */
 export const ROUNDS_PER_TASK = 16;
@@ -59,8 +80,8 @@ export const Stat = {
   samples: 4,
   /** Virtual time of this device in the last round (compute + slowest outgoing transfer). */
   roundTime: 5,
-  /** Training loss of the device's last local step. */
-  trainLoss: 6,
+  /** Loss of the device's last mini-batch (at the parameters that step started from). */
+  batchLoss: 6,
   /** Correct predictions of the device's de-biased model on the evaluation subset (last evaluation). */
   evalCorrect: 7,
   /** ||z_i - z_avg||^2 at the last evaluation. */
@@ -128,6 +149,8 @@ export interface LayoutInput {
   shardTotal: number;
   /** Per-device eval subset size; equal to testCount means the test regions are used. */
   evalCount: number;
+  /** Training-objective sample count; equal to trainCount means the training regions are used. */
+  objCount: number;
   slots: number;
   slot: SlotLayout;
 }
@@ -167,9 +190,15 @@ export function planArena(p: LayoutInput): ArenaLayout {
     a.add('evalX', 'f32', p.evalCount * p.features);
     a.add('evalY', 'u8', p.evalCount);
   }
+  if (p.objCount < p.trainCount) {
+    a.add('objX', 'f32', p.objCount * p.features);
+    a.add('objY', 'u8', p.objCount);
+  }
   a.add('reduce', 'f64', reduceBlocks(p.n) * p.d);
   a.add('zavg', 'f32', p.d);
+  a.add('stateAvg', 'f32', p.stateCount);
   a.add('testPart', 'f64', testChunks(p.testCount) * 2);
+  a.add('objPart', 'f64', testChunks(p.objCount) * 2);
   a.add('slowest', 'f64', ROUNDS_PER_TASK * p.slots);
   a.add('scratch', 'u8', p.slots * p.slot.bytes);
   return a.layout();

@@ -21,10 +21,11 @@ import { assertStronglyConnected } from '../graph/connectivity.js';
 import { createTopology } from '../graph/registry.js';
 import type { Topology } from '../graph/types.js';
 import { compileKernels, createSharedMemory, instantiateKernels } from '../kernels/index.js';
-import { RandomStream } from '../kernels/rng.js';
 import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from '../models/logistic.js';
 import type { Learner } from '../models/types.js';
-import { DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, planArena, planSlot } from './layout.js';
+import {
+  DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, EVAL_SUBSET_SEED, OBJECTIVE_SUBSET_SEED, planArena, planSlot, subsetRows, TRAIN_OBJECTIVE_MAX,
+} from './layout.js';
 import { algorithmSetup } from './setup.js';
 import type { EngineMeta, WorkerInit } from './protocol.js';
 
@@ -167,6 +168,7 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
 
   const size = Math.max(1, Math.min(opts.workers, n));
   const evalCount = Math.min(test.count, Math.max(DEVICE_EVAL_MIN, Math.floor(DEVICE_EVAL_BUDGET / n)));
+  const objCount = Math.min(train.count, TRAIN_OBJECTIVE_MAX);
   const algVectors = (list: readonly { name: string; length?: number }[]) => list.map((v) => ({ name: v.name, length: v.length ?? d }));
   const deviceVectors = algVectors(algorithm.deviceVectors(setup));
   const serverVectors = algVectors(algorithm.serverVectors(setup));
@@ -177,12 +179,12 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
   const layout = planArena({
     n, d, stateCount, deviceVectors, server: algorithm.kind === 'server', serverVectors,
     outboxPayload, serverOutboxPayload: noneBytes, trainCount: train.count, testCount: test.count,
-    features: train.features, shardTotal, evalCount, slots: size, slot,
+    features: train.features, shardTotal, evalCount, objCount, slots: size, slot,
   });
   const arena = Arena.create(layout);
   const meta: EngineMeta = {
     n, d, stateCount, features: train.features, classes, inputShape: [...train.shape], flopsPerSample,
-    trainCount: train.count, testCount: test.count, evalCount,
+    trainCount: train.count, testCount: test.count, evalCount, objCount,
     outboxStride: layout.regions['outbox']!.bytes / n, outboxPayload,
     slots: size, slot, noneBytes, backend,
   };
@@ -191,6 +193,13 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
 
   const init: WorkerInit = { memory: arena.memory, module, layout, config, meta };
   return { algorithm, topology, arena, meta, init, simd };
+}
+
+/** The samples subsetRows(data.count, count, seed) of data into (x, y). */
+function copySubset(data: Dataset, count: number, seed: number, x: Float32Array, y: Uint8Array): void {
+  const f = data.features;
+  const rows = subsetRows(data.count, count, seed);
+  rows.forEach((r, k) => { x.set(data.x.subarray(r * f, (r + 1) * f), k * f); y[k] = data.y[r]!; });
 }
 
 /** Copies data, shards and the initial model into a fresh arena. */
@@ -205,16 +214,10 @@ function fillArena(
   arena.u8('trainY').set(train.y.subarray(0, train.count));
   arena.f32('testX').set(test.x.subarray(0, test.count * features));
   arena.u8('testY').set(test.y.subarray(0, test.count));
-  if (arena.has('evalX')) {
-    // A fixed seeded subset (ascending indices) so every device is judged on the same samples.
-    const perm = new Uint32Array(test.count);
-    for (let i = 0; i < perm.length; i++) perm[i] = i;
-    new RandomStream(0x5eed).shuffle(perm);
-    const rows = perm.subarray(0, meta.evalCount).sort();
-    const ex = arena.f32('evalX');
-    const ey = arena.u8('evalY');
-    rows.forEach((r, k) => { ex.set(test.x.subarray(r * features, (r + 1) * features), k * features); ey[k] = test.y[r]!; });
-  }
+  // Fixed seeded subsets (ascending indices): every device is judged on the same test samples,
+  // and every run's training objective is taken over the same training samples.
+  if (arena.has('evalX')) copySubset(test, meta.evalCount, EVAL_SUBSET_SEED, arena.f32('evalX'), arena.u8('evalY'));
+  if (arena.has('objX')) copySubset(train, meta.objCount, OBJECTIVE_SUBSET_SEED, arena.f32('objX'), arena.u8('objY'));
   const idx = arena.u32('shardIdx');
   const off = arena.u32('shardOff');
   const cursor = arena.u32('cursor');

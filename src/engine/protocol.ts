@@ -17,6 +17,8 @@ export interface EngineMeta {
   readonly testCount: number;
   /** Samples each device's model is evaluated on (evalX/evalY, or the test set when equal). */
   readonly evalCount: number;
+  /** Training samples z_avg's training objective is taken over (objX/objY, or the training set when equal). */
+  readonly objCount: number;
   readonly outboxStride: number;
   readonly outboxPayload: number;
   readonly slots: number;
@@ -48,7 +50,7 @@ export interface PhaseTask {
   /** Device range [from, to). */
   readonly from: number;
   readonly to: number;
-  /** Test-chunk range (evalGlobal). */
+  /** Evaluation-chunk range (evalGlobal): test chunks, then the training objective's chunks. */
   readonly chunkFrom?: number;
   readonly chunkTo?: number;
   /** Devices per claimed chunk (`round`). */

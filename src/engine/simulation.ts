@@ -196,7 +196,7 @@ export class Simulation {
 
   /** Evaluates the current state (after this.round rounds). */
   async evaluate(wallTimeS: number): Promise<Metrics> {
-    const { n, d, testCount, evalCount } = this.meta;
+    const { n, d, testCount, evalCount, objCount, stateCount } = this.meta;
     const size = this.executor.size;
     const saved = this.lastTimings;
     this.lastTimings = [];
@@ -210,17 +210,33 @@ export class Simulation {
       for (let k = 0; k < d; k++) acc[k] += reduce[base + k]!;
     }
     const zavg = this.arena.f32('zavg');
-    for (let k = 0; k < d; k++) zavg[k] = acc[k]! / n;
-    await this.runPhase('evalGlobal', this.round, splitRange(n, size), splitRange(testChunks(testCount), size));
+    let normSq = 0;
+    for (let k = 0; k < d; k++) {
+      zavg[k] = acc[k]! / n;
+      normSq += zavg[k]! * zavg[k]!;
+    }
+    // z_avg's learner state: the devices' states summed in device order, divided once, rounded to f32.
+    if (stateCount > 0) {
+      const state = this.arena.f32('state');
+      const sum = new Float64Array(stateCount);
+      for (let i = 0; i < n; i++) for (let k = 0; k < stateCount; k++) sum[k] += state[i * stateCount + k]!;
+      const stateAvg = this.arena.f32('stateAvg');
+      for (let k = 0; k < stateCount; k++) stateAvg[k] = sum[k]! / n;
+    }
+    await this.runPhase('evalGlobal', this.round, splitRange(n, size), splitRange(testChunks(testCount) + testChunks(objCount), size));
     this.lastTimings = saved;
 
-    const parts = this.arena.f64('testPart');
-    let lossSum = 0;
-    let correct = 0;
-    for (let c = 0; c < testChunks(testCount); c++) { lossSum += parts[2 * c]!; correct += parts[2 * c + 1]!; }
+    const chunkSums = (region: string, count: number): { lossSum: number; correct: number } => {
+      const parts = this.arena.f64(region);
+      let lossSum = 0, correct = 0;
+      for (let c = 0; c < testChunks(count); c++) { lossSum += parts[2 * c]!; correct += parts[2 * c + 1]!; }
+      return { lossSum, correct };
+    };
+    const { lossSum, correct } = chunkSums('testPart', testCount);
+    const objective = chunkSums('objPart', objCount);
     const stats = this.arena.f64('stats');
     const w = this.arena.f64('w');
-    let devCorrect = 0, consensus = 0, bitsSent = 0, bitsReceived = 0, dense = 0, bitsDown = 0, samples = 0, energy = 0, massW = 0, massX = 0, trainLoss = 0;
+    let devCorrect = 0, consensus = 0, bitsSent = 0, bitsReceived = 0, dense = 0, bitsDown = 0, samples = 0, energy = 0, massW = 0, massX = 0, batchLoss = 0;
     const e = this.config.energy;
     for (let i = 0; i < n; i++) {
       const s = i * STATS;
@@ -231,7 +247,7 @@ export class Simulation {
       dense += stats[s + Stat.denseBits]!;
       bitsDown += stats[s + Stat.bitsDown]!;
       samples += stats[s + Stat.samples]!;
-      trainLoss += stats[s + Stat.trainLoss]!;
+      batchLoss += stats[s + Stat.batchLoss]!;
       energy += deviceEnergy(e, stats[s + Stat.bitsSent]!, stats[s + Stat.bitsReceived]! + stats[s + Stat.bitsDown]!, stats[s + Stat.flops]!);
       massW += w[i]!;
       massX += stats[s + Stat.massX]!;
@@ -244,7 +260,9 @@ export class Simulation {
       loss: lossSum / testCount,
       meanDeviceAccuracy: devCorrect / (n * evalCount),
       consensusDistance: consensus / n,
-      trainLoss: this.round > 0 ? trainLoss / n : Number.NaN,
+      trainLoss: objective.lossSum / objCount + (this.config.algorithm.weightDecay / 2) * normSq,
+      trainAccuracy: objective.correct / objCount,
+      batchLoss: this.round > 0 ? batchLoss / n : Number.NaN,
       bitsSent,
       bitsReceived,
       compressionRatio: bitsSent > 0 ? dense / bitsSent : 1,
@@ -260,6 +278,9 @@ export class Simulation {
 
   /** The network-average de-biased model of the last evaluate() (f32, d). */
   zavg(): Float32Array { return this.arena.f32('zavg').slice(); }
+
+  /** z_avg's learner state of the last evaluate(): the devices' mean (f32, stateCount; empty when none). */
+  stateAvg(): Float32Array { return this.arena.f32('stateAvg').slice(); }
 
   /** Per-device cumulative bits sent. */
   bitsPerDevice(): number[] {

@@ -19,8 +19,16 @@ export interface Metrics {
   meanDeviceAccuracy: number;
   /** 1/n sum_i ||z_i - z_avg||^2. */
   consensusDistance: number;
-  /** Mean over devices of the last local step's training loss (NaN before the first round). */
+  /**
+   * The training objective at z_avg: mean cross-entropy over the training set (over a fixed
+   * seeded subset of TRAIN_OBJECTIVE_MAX samples when it is larger) plus weightDecay/2 ||z_avg||^2.
+   * (Lines without batchLoss come from sparsepush 0.2.0 and earlier, where this was the mini-batch mean.)
+   */
   trainLoss: number;
+  /** z_avg's accuracy on the training objective's samples. */
+  trainAccuracy: number;
+  /** Mean over devices of each device's last mini-batch loss (what local SGD sees; NaN before the first round). */
+  batchLoss: number;
   /** Cumulative bits sent by all devices (encoded bytes x out-edges, plus push-sum scalars). */
   bitsSent: number;
   bitsReceived: number;

@@ -133,7 +133,7 @@ export class DeviceCtx implements DeviceContext {
     const flops = B * rt.meta.flopsPerSample;
     stats[st + Stat.samples] += B;
     stats[st + Stat.flops] += flops;
-    stats[st + Stat.trainLoss] = loss;
+    stats[st + Stat.batchLoss] = loss;
     this.roundFlops += flops;
     return loss;
   }

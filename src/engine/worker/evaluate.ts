@@ -1,8 +1,10 @@
 /**
  * The evaluation phases of a worker: per device, the de-biased model z_i = x_i / w_i into its
- * reduction block and z_i's accuracy on the evaluation subset (evalDevices); consensus distance
- * terms and z_avg's test loss / accuracy per test chunk (evalGlobal). Sums are written per block /
- * chunk and added in order by the main thread, so they do not depend on how work is split.
+ * reduction block and z_i's accuracy on the evaluation subset with the device's own learner state
+ * (evalDevices); consensus distance terms, and z_avg's loss / accuracy per chunk of the test set
+ * and of the training objective's samples, with the devices' mean learner state (evalGlobal).
+ * Sums are written per block / chunk and added in order by the main thread, so they do not depend
+ * on how work is split.
  *
  * Portable: no Node built-ins (runs in Node worker threads and in Web Workers alike).
  */
@@ -11,7 +13,7 @@ import type { Dataset } from '../../data/types.js';
 import type { KernelExports } from '../../kernels/abi.js';
 import type { NativeLogisticLearner } from '../../models/logistic.js';
 import type { Learner } from '../../models/types.js';
-import { REDUCE_BLOCK, Stat, STATS, TEST_CHUNK } from '../layout.js';
+import { REDUCE_BLOCK, Stat, STATS, TEST_CHUNK, testChunks } from '../layout.js';
 import type { PhaseTask } from '../protocol.js';
 import type { WorkerViews } from './views.js';
 
@@ -35,16 +37,21 @@ export class Evaluator {
     return z;
   }
 
-  /** Loss sum and correct count of `params` on samples [start, start + count) of `data`. */
-  async evaluate(params: Vec, data: Dataset, start: number, count: number): Promise<{ lossSum: number; correct: number }> {
+  /** Loss sum and correct count of `params` (with learner state `state`) on samples [start, start + count) of `data`. */
+  async evaluate(params: Vec, state: Float32Array, data: Dataset, start: number, count: number): Promise<{ lossSum: number; correct: number }> {
     if (this.native) {
       const f = this.views.meta.features;
       const r = this.native.evaluatePtr(params.ptr, data.x.byteOffset + 4 * start * f, data.y.byteOffset + start, count);
       return { lossSum: r.loss * count, correct: r.correct };
     }
-    const st = this.views.arena.f32('state', 0, 0);
-    const r = await this.learner.evaluate(params.view, st, data, start, count);
+    const r = await this.learner.evaluate(params.view, state, data, start, count);
     return { lossSum: r.loss * count, correct: r.correct };
+  }
+
+  /** Device i's learner state (batch-norm statistics; empty when the model has none). */
+  private deviceState(i: number): Float32Array {
+    const sc = this.views.meta.stateCount;
+    return this.views.arena.f32('state', i * sc, sc);
   }
 
   /** Per device: z_i into its reduction block (tasks are block-aligned) and z_i's accuracy on the eval subset. */
@@ -64,7 +71,7 @@ export class Evaluator {
       }
       // A model bit-identical to the previous device's scores the same: server algorithms give every
       // worker the broadcast model, so one evaluation serves them all.
-      const r: { correct: number; lossSum: number } = last !== null && this.sameModel(last.device, i) ? last : await this.evaluate(z, v.datasets.evalSet, 0, evalCount);
+      const r: { correct: number; lossSum: number } = last !== null && this.sameModel(last.device, i) ? last : await this.evaluate(z, this.deviceState(i), v.datasets.evalSet, 0, evalCount);
       last = { device: i, correct: r.correct, lossSum: r.lossSum };
       const st = i * STATS;
       v.stats[st + Stat.massX] = this.kernels.sum(d, v.arena.ptr('x', i * d));
@@ -85,7 +92,11 @@ export class Evaluator {
     return same(bits('x', d, j), bits('x', d, i)) && (stateCount === 0 || same(bits('state', stateCount, j), bits('state', stateCount, i)));
   }
 
-  /** Consensus distance terms for a device range and z_avg's test loss/accuracy for a chunk range. */
+  /**
+   * Consensus distance terms for a device range, and z_avg's loss / accuracy for a chunk range:
+   * chunks [0, testChunks) cover the test set (testPart), the next ones the training objective's
+   * samples (objPart).
+   */
   async evalGlobal(task: PhaseTask): Promise<void> {
     const v = this.views;
     const d = v.meta.d;
@@ -99,14 +110,18 @@ export class Evaluator {
       }
       v.stats[i * STATS + Stat.consensus] = s;
     }
-    const parts = v.arena.f64('testPart');
     const zavg: Vec = { ptr: v.arena.ptr('zavg'), view: zavgV };
+    const stateAvg = v.arena.f32('stateAvg');
+    const nTest = testChunks(v.meta.testCount);
     for (let c = task.chunkFrom ?? 0; c < (task.chunkTo ?? 0); c++) {
-      const start = c * TEST_CHUNK;
-      const count = Math.min(TEST_CHUNK, v.meta.testCount - start);
-      const r = await this.evaluate(zavg, v.datasets.test, start, count);
-      parts[2 * c] = r.lossSum;
-      parts[2 * c + 1] = r.correct;
+      const onTest = c < nTest;
+      const k = onTest ? c : c - nTest;
+      const data = onTest ? v.datasets.test : v.datasets.objective;
+      const parts = v.arena.f64(onTest ? 'testPart' : 'objPart');
+      const start = k * TEST_CHUNK;
+      const r = await this.evaluate(zavg, stateAvg, data, start, Math.min(TEST_CHUNK, data.count - start));
+      parts[2 * k] = r.lossSum;
+      parts[2 * k + 1] = r.correct;
     }
   }
 }

@@ -11,11 +11,15 @@ import type { Dataset } from '../../data/types.js';
 import { RunError } from '../../errors.js';
 import type { EngineMeta } from '../protocol.js';
 
-/** The datasets in the arena: training set, test set, and the per-device evaluation subset (the test set when equal). */
+/**
+ * The datasets in the arena: training set, test set, the per-device evaluation subset (the test
+ * set when equal) and the training objective's samples (the training set when equal).
+ */
 export interface ArenaDatasets {
   readonly train: Dataset;
   readonly test: Dataset;
   readonly evalSet: Dataset;
+  readonly objective: Dataset;
 }
 
 export class WorkerViews {
@@ -52,10 +56,12 @@ export class WorkerViews {
       x: a.f32(xr, 0, count * m.features), y: a.u8(yr, 0, count),
     });
     const test = mk('test', 'testX', 'testY', m.testCount);
+    const train = mk('train', 'trainX', 'trainY', m.trainCount);
     this.datasets = {
-      train: mk('train', 'trainX', 'trainY', m.trainCount),
+      train,
       test,
       evalSet: a.has('evalX') ? mk('eval', 'evalX', 'evalY', m.evalCount) : test,
+      objective: a.has('objX') ? mk('objective', 'objX', 'objY', m.objCount) : train,
     };
   }
 
