@@ -9,21 +9,27 @@
  * agrees with what the study asks for. Each command is printed before it runs and collected into
  * DIR/commands.sh, so every row of every table can be re-created by hand.
  *
+ * A study is a StudyDefinition: plan(options) -> the runs, analyze(runs) -> the tables. The same
+ * analyze() recomputes the tables from the committed copies in docs/results (build-results.ts), so
+ * every table of docs/RESULTS.md is a function of committed data.
+ *
  * A study writes, under <out>/<quick|full>/:
  *   <run-id>/        one run directory per configuration and seed (metrics.jsonl, summary.json, ...)
- *   results.json     the study's table rows, commands, machine description, runtime
- *   results.md       the same as Markdown tables
+ *   study.json       how the runs were made: invocation, machine, commit, runtimes, run ids
+ *   results.md       the tables (for reading; docs/RESULTS.md is rebuilt from the runs, not from this)
  *   commands.sh      the exact commands, in order
  *   *.html           `sparsepush compare` reports over selected runs
+ * `node --import tsx bench/repro/build-results.ts --import <out>/..` copies it into docs/results.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readMetrics } from '../../src/metrics/jsonl.js';
 import type { MetricsRecord, RunSummaryFile } from '../../src/metrics/records.js';
 import { packageVersion } from '../../src/package.js';
+import type { Kept, StudyProvenance } from './results-data.js';
 
 /** Repository root (bench/repro/ -> ../..). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -177,6 +183,8 @@ export type SetValue = string | number | boolean;
 export interface RunSpec {
   /** Directory name under the mode directory and the run's name in reports; unique in the study. */
   readonly id: string;
+  /** A config file the run starts from (`--config`), before the --set overrides. */
+  readonly configFile?: string;
   /** --set overrides, applied in order. */
   readonly sets: Readonly<Record<string, SetValue>>;
   /** Labels for grouping rows (algorithm, compressor, partition, seed, ...). */
@@ -185,9 +193,12 @@ export interface RunSpec {
 
 export interface RunResult {
   readonly spec: RunSpec;
+  /** The run directory ('' for a run read back from docs/results). */
   readonly dir: string;
   readonly summary: RunSummaryFile;
   readonly metrics: MetricsRecord[];
+  /** Which evaluations `metrics` holds (results-data.ts): 'all' for a run made now. */
+  readonly kept: Kept;
   /** True when the run was found finished and not run again. */
   readonly reused: boolean;
   /** The command (as a reader would type it). */
@@ -234,8 +245,6 @@ export class Study {
   readonly commands: string[] = [];
   /** Run directories (relative to the mode directory) that belong to this invocation. */
   readonly runDirs: string[] = [];
-  /** The compare reports made, with their runs (build-results re-makes them from thinned copies). */
-  readonly reportSpecs: ReportSpec[] = [];
   readonly started = new Date();
   private readonly t0 = performance.now();
   private readonly loadStart = loadavg()[0]!;
@@ -256,6 +265,7 @@ export class Study {
 
   runArgs(spec: RunSpec, dir: string): string[] {
     const args = ['run'];
+    if (spec.configFile) args.push('--config', spec.configFile);
     for (const [k, v] of Object.entries(spec.sets)) args.push('--set', `${k}=${String(v)}`);
     args.push('--name', spec.id, '--out', dir, '--workers', String(this.opts.workers), '--quiet');
     return args;
@@ -303,7 +313,7 @@ export class Study {
         this.log(`${tag}: accuracy ${pct(f.accuracy)}, bits ${fmtBits(f.bitsSent ?? 0)}, wall ${summary.wallTimeS.toFixed(1)} s`);
       }
       this.runsWallS += summary.wallTimeS;
-      results.push({ spec, dir, summary, metrics, reused, command });
+      results.push({ spec, dir, summary, metrics, kept: 'all', reused, command });
     }
     return results;
   }
@@ -311,7 +321,6 @@ export class Study {
   /** `sparsepush compare` over some runs; returns the report path (or null in a dry run). */
   async compare(results: readonly RunResult[], file: string, title: string): Promise<string | null> {
     const out = join(this.opts.modeDir, file);
-    this.reportSpecs.push({ file, title, runs: results.map((r) => relative(this.opts.modeDir, r.dir)) });
     const args = ['compare', ...results.map((r) => r.dir), '--out', out, '--title', title];
     const command = [this.cli.display, ...['compare', ...results.map((r) => displayPath(r.dir)), '--out', displayPath(out), '--title', title].map(shellQuote)].join(' ');
     this.commands.push(command);
@@ -339,10 +348,10 @@ export class Study {
     });
   }
 
-  /** Writes results.json, results.md and commands.sh; prints the tables and the commands. */
-  finish(payload: { tables: readonly Table[]; notes?: readonly string[]; data?: unknown; reports?: readonly (string | null)[] }): StudyRecord {
+  /** Writes study.json, results.md and commands.sh; prints the tables and the commands. */
+  finish(analysis: Analysis, extra?: unknown): StudyProvenance {
     const wallS = (performance.now() - this.t0) / 1000;
-    const record: StudyRecord = {
+    const record: StudyProvenance = {
       study: this.opts.study,
       mode: this.opts.quick ? 'quick' : 'full',
       seeds: this.opts.seeds,
@@ -355,27 +364,27 @@ export class Study {
       cli: this.cli.display,
       invocation: `node --import tsx bench/repro/${this.opts.study}.ts ${process.argv.slice(2).map(shellQuote).join(' ')}`.trim(),
       machine: machine(this.loadStart),
-      tables: payload.tables.map((t) => ({ ...t })),
-      notes: [...(payload.notes ?? [])],
-      reports: (payload.reports ?? []).filter((r): r is string => r !== null).map((r) => relative(this.opts.modeDir, r)),
-      commands: [...this.commands],
       runs: [...this.runDirs],
-      reportSpecs: [...this.reportSpecs],
-      data: payload.data ?? null,
+      ...(extra === undefined ? {} : { extra }),
     };
     if (this.opts.dryRun) {
       process.stdout.write(`\n${this.commands.join('\n')}\n`);
       return record;
     }
-    writeFileSync(join(this.opts.modeDir, 'results.json'), JSON.stringify(record, null, 2) + '\n');
-    const md = studyMarkdown(record);
+    writeFileSync(join(this.opts.modeDir, 'study.json'), JSON.stringify(record, null, 2) + '\n');
+    const md = analysisMarkdown(analysis);
     writeFileSync(join(this.opts.modeDir, 'results.md'), md);
-    writeFileSync(join(this.opts.modeDir, 'commands.sh'), `#!/bin/sh\n# ${record.study} (${record.mode}), from the repository root. Generated by ${record.invocation}\nset -e\n${this.commands.join('\n')}\n`);
+    writeFileSync(join(this.opts.modeDir, 'commands.sh'), commandsScript(record.study, record.mode, record.invocation, this.commands));
     process.stdout.write(`\n${md}\n`);
     process.stdout.write(`Commands run (also in ${displayPath(join(this.opts.modeDir, 'commands.sh'))}):\n${this.commands.map((c) => `  ${c}`).join('\n')}\n`);
     this.log(`done in ${fmtDuration(wallS)} (${this.executed} runs executed, ${this.reused} reused); results in ${displayPath(this.opts.modeDir)}`);
     return record;
   }
+}
+
+/** commands.sh of a study mode. */
+export function commandsScript(study: string, mode: string, invocation: string, commands: readonly string[]): string {
+  return `#!/bin/sh\n# ${study} (${mode}), from the repository root. Generated by ${invocation}\nset -e\n${commands.join('\n')}\n`;
 }
 
 export interface Machine {
@@ -409,11 +418,12 @@ function machine(loadStart: number): Machine {
   };
 }
 
-export interface ReportSpec {
+/** A `sparsepush compare` report over some of a study's runs. */
+export interface ReportPlan {
   /** File name in the mode directory. */
   file: string;
   title: string;
-  /** Run directories relative to the mode directory. */
+  /** Run ids, in legend order. */
   runs: string[];
 }
 
@@ -425,28 +435,54 @@ export interface Table {
   readonly caption?: string;
 }
 
-export interface StudyRecord {
-  study: string;
-  mode: 'quick' | 'full';
-  seeds: number;
-  workers: number;
-  started: string;
-  wallS: number;
-  runsExecuted: number;
-  runsReused: number;
-  /** Sum of the runs' own wall times (summary.json), reused runs included: the study's compute time without process start-up. */
-  runsWallS: number;
-  cli: string;
-  invocation: string;
-  machine: Machine;
+/** What a study's analysis gives: its tables, notes under them, and the reports to make. */
+export interface Analysis {
   tables: Table[];
   notes: string[];
-  reports: string[];
-  commands: string[];
-  /** Run directories (relative to the mode directory) the tables were built from. */
-  runs: string[];
-  reportSpecs?: ReportSpec[];
-  data: unknown;
+  reports: ReportPlan[];
+}
+
+/** A reproduction study: the runs it makes and the tables it computes from them. */
+export interface StudyDefinition {
+  readonly id: string;
+  /** Section title in docs/RESULTS.md. */
+  readonly title: string;
+  /** Its script, relative to the repository root. */
+  readonly script: string;
+  readonly args: StudyArgSpec;
+  /** The runs of one invocation, in order (pure: the same options give the same specs). */
+  plan(opts: StudyOptions): RunSpec[];
+  /**
+   * The tables from the runs (made now, or read back from docs/results with `kept` saying which
+   * evaluations survived); `extra` is the raw non-run data the study recorded (study.json).
+   */
+  analyze(results: readonly RunResult[], opts: StudyOptions, extra: unknown): Analysis;
+}
+
+/** Runs a study from its command line: plan, run (reusing finished runs), analyze, reports, files. */
+export async function runStudy(def: StudyDefinition): Promise<void> {
+  const opts = parseStudyArgs(def.id, def.args);
+  const study = new Study(opts);
+  const results = await study.runAll(def.plan(opts));
+  const analysis = def.analyze(results, opts, undefined);
+  for (const r of analysis.reports) await study.compare(r.runs.map((id) => results.find((x) => x.spec.id === id)!), r.file, r.title);
+  study.finish(analysis);
+}
+
+/** True when the module at `url` is the script node was started with (not imported). */
+export function isMain(url: string): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && pathToFileURL(resolve(entry)).href === url;
+}
+
+/** Cell text for a quantity whose evaluations were not kept (results-data.ts). */
+export const UNKNOWN = 'n/a †';
+/** The note under a table with † cells. */
+export const PARTIAL_NOTE = '† computed from the runs whose per-evaluation metrics are committed (docs/results/<study>/<mode>/runs.jsonl, "kept": "all" or "milestones"); the other seeds\' metrics were not kept when the study was run, so re-running the study recomputes these cells from every seed.';
+
+/** True when the run's kept evaluations give exact first-reaching rounds and bits. */
+export function hasMilestones(r: Pick<RunResult, 'kept'>): boolean {
+  return r.kept === 'all' || r.kept === 'milestones';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,19 +579,13 @@ export function markdownTable(headers: readonly string[], rows: ReadonlyArray<re
   ].join('\n');
 }
 
-export function studyMarkdown(r: StudyRecord): string {
+export function analysisMarkdown(a: Pick<Analysis, 'tables' | 'notes'>): string {
   const parts: string[] = [];
-  for (const t of r.tables) {
+  for (const t of a.tables) {
     parts.push(`#### ${t.title}\n\n${markdownTable(t.headers, t.rows)}\n${t.caption ? `\n${t.caption}\n` : ''}`);
   }
-  if (r.notes.length > 0) parts.push(r.notes.map((n) => `- ${n}`).join('\n') + '\n');
+  if (a.notes.length > 0) parts.push(a.notes.map((n) => `- ${n}`).join('\n') + '\n');
   return parts.join('\n');
-}
-
-/** Reads a study's results.json (null when the study has not been run in that mode). */
-export function readStudyRecord(outRoot: string, mode: 'quick' | 'full'): StudyRecord | null {
-  const f = join(outRoot, mode, 'results.json');
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as StudyRecord) : null;
 }
 
 /** Runs main, printing errors plainly (no stack for expected failures) and setting the exit code. */

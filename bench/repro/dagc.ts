@@ -45,10 +45,11 @@
  *   --quick: under 1 minute (10 runs); full: 31.5 minutes (117 runs, ~11-15 s each; the first
  *   dozen, made before 0ce402f, took ~25-35 s). Before 0ce402f and at load 4-9: ~4 min / ~2.5 h.
  */
+import { dagcRatios, dagcThresholds } from '../../src/algorithms/dagc-plan.js';
 import { volumeSizes } from '../../src/data/partition/volume.js';
 import {
-  firstReaching, fmtBits, fmtNum, fmtRatio, mean, parseStudyArgs, pctMeanStd, round, runMain, std, Study,
-  type RunResult, type RunSpec, type Table,
+  firstReaching, fmtBits, fmtNum, fmtRatio, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, std, UNKNOWN,
+  type Analysis, type ReportPlan, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
 
 const HELP = `bench/repro/dagc.ts: DAGC-R / DAGC-A vs uniform compression with error feedback
@@ -65,21 +66,28 @@ function slug(s: string): string {
   return s.replace(/:/g, '').replace(/\+/g, '-').replace(/[^\w.-]/g, '_');
 }
 
-async function main(): Promise<void> {
-  const opts = parseStudyArgs('dagc', { seeds: { quick: 1, full: 3 }, help: HELP });
-  const study = new Study(opts);
+const ARGS: StudyArgSpec = { seeds: { quick: 1, full: 3 }, help: HELP };
+
+interface Setting { rounds: number; evalEvery: number; ratios: number[]; pairings: Pairing[] }
+
+function setting(opts: StudyOptions): Setting {
   const q = opts.quick;
-  const rounds = q ? 1000 : 5000;
-  // Full mode evaluates every 40 (not 20): see the header (evaluation is ~80% of a run's time).
-  const evalEvery = q ? 20 : 40;
-  const ratios = q ? [10, 1000] : [10, 100, 1000];
   const topks = q ? ['0.001'] : ['0.1', '0.01', '0.001'];
   const thresholds = q ? ['0.05'] : ['0.0005', '0.005', '0.05'];
-  const pairings: Pairing[] = [
-    ...topks.map((b): Pairing => ({ family: 'topk', budget: b, uniform: 'ef-sgd', adaptive: 'dagc-r' })),
-    ...thresholds.map((b): Pairing => ({ family: 'threshold', budget: b, uniform: 'ef-sgd', adaptive: 'dagc-a' })),
-  ];
+  return {
+    rounds: q ? 1000 : 5000,
+    // Full mode evaluates every 40 (not 20): see the header (evaluation is ~80% of a run's time).
+    evalEvery: q ? 20 : 40,
+    ratios: q ? [10, 1000] : [10, 100, 1000],
+    pairings: [
+      ...topks.map((b): Pairing => ({ family: 'topk', budget: b, uniform: 'ef-sgd', adaptive: 'dagc-r' })),
+      ...thresholds.map((b): Pairing => ({ family: 'threshold', budget: b, uniform: 'ef-sgd', adaptive: 'dagc-a' })),
+    ],
+  };
+}
 
+function plan(opts: StudyOptions): RunSpec[] {
+  const { rounds, evalEvery, ratios, pairings } = setting(opts);
   const base = {
     devices: WORKERS, rounds, evalEvery, model: 'logistic',
     'data.train': 'fashion-mnist', 'data.test': 'fashion-mnist:test', 'data.partition': 'dirichlet:0.5',
@@ -107,13 +115,15 @@ async function main(): Promise<void> {
       }
     }
   }
+  return specs;
+}
 
-  const results = await study.runAll(specs);
+function analyze(results: readonly RunResult[], opts: StudyOptions): Analysis {
+  const { rounds, evalEvery, ratios, pairings } = setting(opts);
   const tables: Table[] = [];
-  const data: Record<string, unknown>[] = [];
-  const reports: Array<string | null> = [];
+  const reports: ReportPlan[] = [];
   const headline: string[][] = [];
-  if (results.length === 0) { study.finish({ tables }); return; }
+  if (results.length === 0) return { tables, notes: [], reports };
 
   const find = (sr: number, algorithm: string, compressor: string): RunResult[] =>
     results.filter((r) => r.spec.tags['sr'] === sr && r.spec.tags['algorithm'] === algorithm && r.spec.tags['compressor'] === compressor);
@@ -122,18 +132,15 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     const none = find(sr, 'ef-sgd', 'none');
     rows.push(rowCells('ef-sgd (uncompressed)', 'none', none, null));
-    data.push(rowData(sr, 'ef-sgd', 'none', none, null));
     for (const p of pairings) {
       const compressor = `${p.family}:${p.budget}`;
       const uni = find(sr, p.uniform, compressor);
       const ada = find(sr, p.adaptive, compressor);
       rows.push(rowCells(`${p.uniform} (uniform ${p.family})`, compressor, uni, null));
       rows.push(rowCells(p.adaptive, compressor, ada, uni));
-      data.push(rowData(sr, p.uniform, compressor, uni, null), rowData(sr, p.adaptive, compressor, ada, uni));
-      const ch = TARGETS.map((t) => pairedChanges(ada, uni, t));
       headline.push([
         String(sr), p.adaptive, compressor, pctMeanStd(uni.map(acc)), pctMeanStd(ada.map(acc)),
-        ...ch.map(fmtChange),
+        ...TARGETS.map((t) => changeCell(ada, uni, t)),
       ]);
     }
     tables.push({
@@ -146,7 +153,7 @@ async function main(): Promise<void> {
     if (sr === ratios[ratios.length - 1]) {
       const pick = [seed1('ef-sgd', 'none'), seed1('ef-sgd', 'topk:0.001'), seed1('dagc-r', 'topk:0.001'), seed1('ef-sgd', 'threshold:0.05'), seed1('dagc-a', 'threshold:0.05')]
         .filter((r): r is RunResult => r !== undefined);
-      if (pick.length > 1) reports.push(await study.compare(pick, `compare-sr${sr}.html`, `DAGC study: SR = ${sr} (seed 1)`));
+      if (pick.length > 1) reports.push({ file: `compare-sr${sr}.html`, title: `DAGC study: SR = ${sr} (seed 1)`, runs: pick.map((r) => r.spec.id) });
     }
   }
   tables.unshift({
@@ -160,43 +167,44 @@ async function main(): Promise<void> {
   const planRows: string[][] = [];
   for (const sr of ratios) {
     const sizes = volumeSizes(`volume:${sr}`, TRAIN_SAMPLES, WORKERS) ?? [];
-    const plan = async (flag: string, value: string): Promise<number[]> => {
-      const args = ['dagc', '--volumes', sizes.join(','), flag, value, '--json'];
-      const r = await study.exec(`${study.cli.display} ${args.join(' ')}`, study.cli.argv0, [...study.cli.prefix, ...args]);
-      if (opts.dryRun) return [];
-      if (r.code !== 0) throw new Error(`dagc plan failed: ${r.stderr}`);
-      const j = JSON.parse(r.stdout) as { ratios?: number[]; thresholds?: number[] };
-      return j.ratios ?? j.thresholds ?? [];
-    };
-    const rs = await plan('--ratio', '0.001');
-    const ts = await plan('--threshold', '0.05');
-    if (rs.length > 0) {
-      planRows.push([String(sr), sizes.join(', '), `${fmtNum(100 * rs[0]!)}% … ${fmtNum(100 * rs[rs.length - 1]!)}%`, `${fmtNum(ts[0])} … ${fmtNum(ts[ts.length - 1])}`]);
-    }
+    const rs = dagcRatios(sizes, 0.001);
+    const ts = dagcThresholds(sizes, 0.05);
+    planRows.push([String(sr), sizes.join(', '), `${fmtNum(100 * rs[0]!)}% … ${fmtNum(100 * rs[rs.length - 1]!)}%`, `${fmtNum(ts[0])} … ${fmtNum(ts[ts.length - 1])}`]);
   }
   tables.push({
     title: 'Per-worker plans (largest worker … smallest), from `sparsepush dagc`',
     headers: ['SR', 'Samples per worker', 'DAGC-R top-k ratio at δ̄ = 0.1%', 'DAGC-A threshold at λ̄ = 0.05'],
     rows: planRows,
-    caption: 'Sizes from the volume:SR partitioner (arithmetic series over the 60,000 training samples); the Dirichlet(0.5) label split decides which labels each worker holds.',
+    caption: 'Sizes from the volume:SR partitioner (arithmetic series over the 60,000 training samples); the Dirichlet(0.5) label split decides which labels each worker holds. The same numbers as `sparsepush dagc --volumes <sizes> --ratio 0.001` and `--threshold 0.05`.',
   });
-  study.finish({ tables, data, reports, notes: [`Targets ${TARGETS.map((t) => `${100 * t}%`).join(', ')}, checked every ${evalEvery} iterations.`] });
+  const notes = [`Targets ${TARGETS.map((t) => `${100 * t}%`).join(', ')}, checked every ${evalEvery} iterations.`];
+  if (results.some((r) => !hasMilestones(r))) notes.push(PARTIAL_NOTE);
+  return { tables, notes, reports };
 }
+
+export const DAGC_STUDY: StudyDefinition = {
+  id: 'dagc', title: 'DAGC-R and DAGC-A (arXiv 2311.07324)', script: 'bench/repro/dagc.ts', args: ARGS, plan, analyze,
+};
 
 function acc(r: RunResult): number {
   return r.summary.final.accuracy ?? 0;
 }
 
-function reach(runs: readonly RunResult[], t: number): { reached: number; runs: number; iterations: number } {
-  const hits = runs.map((r) => firstReaching(r.metrics, t)).filter((m) => m !== null);
-  return { reached: hits.length, runs: runs.length, iterations: hits.length > 0 ? mean(hits.map((m) => m.round)) : NaN };
+function reach(runs: readonly RunResult[], t: number): { reached: number; usable: number; runs: number; iterations: number } {
+  const usable = runs.filter(hasMilestones);
+  const hits = usable.map((r) => firstReaching(r.metrics, t)).filter((m) => m !== null);
+  return { reached: hits.length, usable: usable.length, runs: runs.length, iterations: hits.length > 0 ? mean(hits.map((m) => m.round)) : NaN };
 }
 
-/** Per seed (it_adaptive - it_uniform) / it_uniform, or null unless both reached it in every seed. */
-function pairedChanges(adaptive: readonly RunResult[], uniform: readonly RunResult[], t: number): number[] | null {
+/**
+ * Per seed (it_adaptive - it_uniform) / it_uniform, or null unless both reached it in every seed;
+ * 'unknown' when some seed's evaluations were not kept (results-data.ts).
+ */
+function pairedChanges(adaptive: readonly RunResult[], uniform: readonly RunResult[], t: number): number[] | null | 'unknown' {
   const changes: number[] = [];
   for (const a of adaptive) {
     const u = uniform.find((r) => r.spec.tags['seed'] === a.spec.tags['seed']);
+    if (!hasMilestones(a) || (u && !hasMilestones(u))) return 'unknown';
     const ha = firstReaching(a.metrics, t);
     const hu = u ? firstReaching(u.metrics, t) : null;
     if (!ha || !hu) return null;
@@ -205,14 +213,10 @@ function pairedChanges(adaptive: readonly RunResult[], uniform: readonly RunResu
   return changes.length > 0 ? changes : null;
 }
 
-/** Mean over seeds of the paired change (null as pairedChanges). */
-function pairedChange(adaptive: readonly RunResult[], uniform: readonly RunResult[], t: number): number | null {
-  const c = pairedChanges(adaptive, uniform, t);
-  return c === null ? null : mean(c);
-}
-
-/** "−11.4%" (one seed) or "−11.4 ± 4.8%" (mean ± std over seeds). */
-function fmtChange(cs: readonly number[] | null): string {
+/** "−11.4%" (one seed) or "−11.4 ± 4.8%" (mean ± std over seeds); "–" when a side did not reach it. */
+function changeCell(adaptive: readonly RunResult[], uniform: readonly RunResult[], t: number): string {
+  const cs = pairedChanges(adaptive, uniform, t);
+  if (cs === 'unknown') return UNKNOWN;
   if (cs === null) return '–';
   const m = mean(cs);
   const sign = m > 0 ? '+' : m < 0 ? '−' : '';
@@ -226,20 +230,13 @@ function rowCells(label: string, compressor: string, runs: readonly RunResult[],
     label, compressor, pctMeanStd(runs.map(acc)),
     ...TARGETS.map((t) => {
       const s = reach(runs, t);
-      return s.reached === 0 ? `– (0/${s.runs})` : `${fmtNum(s.iterations, 4)}${s.reached < s.runs ? ` (${s.reached}/${s.runs})` : ''}`;
+      if (s.usable === 0) return UNKNOWN;
+      const dagger = s.usable < s.runs ? ' †' : '';
+      return s.reached === 0 ? `– (0/${s.usable})${dagger}` : `${fmtNum(s.iterations, 4)}${s.reached < s.usable ? ` (${s.reached}/${s.usable})` : ''}${dagger}`;
     }),
-    ...TARGETS.map((t) => (uniform ? fmtChange(pairedChanges(runs, uniform, t)) : '')),
+    ...TARGETS.map((t) => (uniform ? changeCell(runs, uniform, t) : '')),
     fmtBits(bits), fmtRatio(ratio),
   ];
 }
 
-function rowData(sr: number, algorithm: string, compressor: string, runs: readonly RunResult[], uniform: readonly RunResult[] | null): Record<string, unknown> {
-  return {
-    sr, algorithm, compressor, seeds: runs.length, accuracies: runs.map(acc),
-    toTarget: TARGETS.map((t) => ({ target: t, ...reach(runs, t), changeVsUniform: uniform ? pairedChange(runs, uniform, t) : null, changesPerSeed: uniform ? pairedChanges(runs, uniform, t) : null })),
-    uplinkBits: mean(runs.map((r) => r.summary.final.bitsSent ?? 0)), uplinkRatio: round(mean(runs.map((r) => r.summary.final.compressionRatio ?? 1)), 2),
-    paramsHash: runs.map((r) => r.summary.paramsHash),
-  };
-}
-
-runMain(main);
+if (isMain(import.meta.url)) runMain(() => runStudy(DAGC_STUDY));

@@ -22,11 +22,9 @@
  * Measured runtime on the 2-core shared machine (shared with other agents; varies with their load):
  *   --quick: 1.3-3 minutes; full: about 10 minutes.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RunSummaryFile } from '../../src/metrics/records.js';
 import {
-  displayPath, fmtBits, fmtDuration, fmtNum, parseStudyArgs, pct, readJsonl, round, runMain, Study, type RunSpec, type Table,
+  fmtBits, fmtDuration, fmtNum, isMain, parseStudyArgs, pct, runMain, Study, UNKNOWN,
+  type Analysis, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
 
 const HELP = `bench/repro/scale.ts: 10,000 devices on one box (logistic), and rounds/s vs devices and workers.`;
@@ -37,34 +35,13 @@ interface BenchRow {
 }
 interface BenchJson { rows: BenchRow[]; speedups: Array<{ devices: number; speedup2v1: number }> }
 
-async function main(): Promise<void> {
-  const opts = parseStudyArgs('scale', { seeds: { quick: 1, full: 1 }, help: HELP });
-  const study = new Study(opts);
+const ARGS: StudyArgSpec = { seeds: { quick: 1, full: 1 }, help: HELP };
+const DEVICES = [16, 256, 4096, 10000];
+const benchSeconds = (opts: StudyOptions): number => (opts.quick ? 1 : 3);
+
+/** The 10,000-device runs through the CLI (the engine benchmark is not a run: see main). */
+function plan(opts: StudyOptions): RunSpec[] {
   const q = opts.quick;
-  const tables: Table[] = [];
-
-  // 1. Throughput, through the engine benchmark.
-  const devices = [16, 256, 4096, 10000];
-  const seconds = q ? 1 : 3;
-  const benchArgs = ['--import', 'tsx', 'bench/engine.ts', '--json', '--devices', devices.join(','), '--workers', '1,2', '--seconds', String(seconds)];
-  const r = await study.exec(`node ${benchArgs.join(' ')}`, process.execPath, benchArgs);
-  let bench: BenchJson | null = null;
-  if (!opts.dryRun) {
-    if (r.code !== 0) throw new Error(`bench/engine.ts failed (exit ${r.code}):\n${r.stderr}`);
-    bench = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as BenchJson;
-    study.log(`engine bench done in ${fmtDuration(r.wallS)}`);
-    tables.push({
-      title: 'Throughput: SGP, logistic 784x10, exponential:1, batch 32 (bench/engine.ts)',
-      headers: ['Devices', 'Workers', 'Rounds/s', 'Device-steps/s', 'ms / round', 'Outside learning', 'Learn µs / step', 'Arena', 'Peak RSS', 'Setup', 'Timed rounds'],
-      rows: bench.rows.map((b) => [
-        String(b.devices), String(b.workers), fmtNum(b.roundsPerS), fmtNum(b.deviceStepsPerS, 4), fmtNum(b.msPerRound), pct(b.overheadFraction, 0),
-        fmtNum(1000 * b.learnMsPerDeviceStep), `${b.arenaMiB.toFixed(0)} MiB`, `${b.peakRssMiB.toFixed(0)} MiB`, `${b.setupS.toFixed(1)} s`, String(b.rounds),
-      ]),
-      caption: `${seconds} s of timed rounds per point after two warm-up rounds. Outside learning: 1 − (mean worker time inside gradient calls / round wall time): scheduling, sampling, momentum, mixing, barriers, imbalance. 2 workers / 1 worker (device-steps/s): ${bench.speedups.map((s) => `${s.devices}: ${s.speedup2v1.toFixed(2)}x`).join(', ')}.`,
-    });
-  }
-
-  // 2. End-to-end 10,000-device runs through the CLI.
   const rounds = q ? 20 : 100;
   const evalEvery = q ? 10 : 20;
   const base = {
@@ -78,25 +55,25 @@ async function main(): Promise<void> {
   ];
   if (!q) {
     specs.push({ id: 'fmnist-10000-sgp', sets: { ...base, 'algorithm.name': 'sgp', compressor: 'none' }, tags: { run: 'SGP, Fashion-MNIST' } });
-  }
-  const results = await study.runAll(specs);
-  if (!q) {
     // The project's example file, unchanged but for the worker count.
-    const dir = join(opts.modeDir, 'example-scale-10000-logistic');
-    const args = ['run', '--config', 'examples/scale-10000-logistic.yaml', '--out', dir, '--workers', String(opts.workers), '--quiet'];
-    const display = `${study.cli.display} ${args.map((a) => (a === dir ? displayPath(dir) : a)).join(' ')}`;
-    study.runDirs.push('example-scale-10000-logistic');
-    if (!existsSync(join(dir, 'summary.json'))) {
-      const e = await study.exec(display, study.cli.argv0, [...study.cli.prefix, ...args]);
-      if (!opts.dryRun && e.code !== 0) throw new Error(`example run failed:\n${e.stderr}`);
-    } else {
-      study.commands.push(display);
-      study.log(`example run finished earlier, reused (${display})`);
-    }
-    if (!opts.dryRun) {
-      const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummaryFile;
-      results.push({ spec: { id: 'example-scale-10000-logistic', sets: {}, tags: { run: 'examples/scale-10000-logistic.yaml (synthetic 64 features, choco, topk:0.1+int8)' } }, dir, summary, metrics: readJsonl(join(dir, 'metrics.jsonl')), reused: false, command: display });
-    }
+    specs.push({ id: 'example-scale-10000-logistic', configFile: 'examples/scale-10000-logistic.yaml', sets: {}, tags: { run: 'examples/scale-10000-logistic.yaml (synthetic 64 features, choco, topk:0.1+int8)' } });
+  }
+  return specs;
+}
+
+function analyze(results: readonly RunResult[], opts: StudyOptions, extra: unknown): Analysis {
+  const tables: Table[] = [];
+  const bench = extra as BenchJson | undefined;
+  if (bench) {
+    tables.push({
+      title: 'Throughput: SGP, logistic 784x10, exponential:1, batch 32 (bench/engine.ts)',
+      headers: ['Devices', 'Workers', 'Rounds/s', 'Device-steps/s', 'ms / round', 'Outside learning', 'Learn µs / step', 'Arena', 'Peak RSS', 'Setup', 'Timed rounds'],
+      rows: bench.rows.map((b) => [
+        String(b.devices), String(b.workers), fmtNum(b.roundsPerS), fmtNum(b.deviceStepsPerS, 4), fmtNum(b.msPerRound), pct(b.overheadFraction, 0),
+        fmtNum(1000 * b.learnMsPerDeviceStep), `${b.arenaMiB.toFixed(0)} MiB`, `${b.peakRssMiB.toFixed(0)} MiB`, `${b.setupS.toFixed(1)} s`, String(b.rounds),
+      ]),
+      caption: `${benchSeconds(opts)} s of timed rounds per point after two warm-up rounds. Outside learning: 1 − (mean worker time inside gradient calls / round wall time): scheduling, sampling, momentum, mixing, barriers, imbalance. 2 workers / 1 worker (device-steps/s): ${bench.speedups.map((s) => `${s.devices}: ${s.speedup2v1.toFixed(2)}x`).join(', ')}.`,
+    });
   }
   if (results.length > 0) {
     tables.push({
@@ -104,22 +81,43 @@ async function main(): Promise<void> {
       headers: ['Run', 'Rounds', 'Avg-model acc. %', 'Device acc. %', 'Consensus dist.', 'Bits sent', 'Wire ratio', 'Wall time', 's / round (incl. eval)', 'Backend'],
       rows: results.map((x) => {
         const f = x.summary.final;
+        // The first evaluation (round 0) is always kept: metrics are kept in full (few evaluations).
         const first = x.metrics[0]?.wallTimeS ?? 0;
         const perRound = ((f.wallTimeS ?? x.summary.wallTimeS) - first) / x.summary.rounds;
         return [
           String(x.spec.tags['run']), String(x.summary.rounds), pct(f.accuracy), pct(f.meanDeviceAccuracy), fmtNum(f.consensusDistance),
-          fmtBits(f.bitsSent ?? 0), fmtNum(f.compressionRatio), fmtDuration(x.summary.wallTimeS), fmtNum(perRound), x.summary.backend,
+          fmtBits(f.bitsSent ?? 0), fmtNum(f.compressionRatio), fmtDuration(x.summary.wallTimeS), x.kept === 'none' ? UNKNOWN : fmtNum(perRound), x.summary.backend,
         ];
       }),
       caption: 'Wall time: the whole run (data loading, arena set-up, training, every evaluation, report). s / round: from the first evaluation (round 0) to the end, evaluations included (the device accuracy evaluates all 10,000 device models on a 200-sample subset). Logistic runs on the WASM kernels (backend "native"), not tfjs.',
     });
   }
-  const reports = results.length > 1 ? [await study.compare(results, 'compare-10000.html', 'Scale study: 10,000 devices')] : [];
-  study.finish({
-    tables, reports,
-    data: { bench, runs: results.map((x) => ({ id: x.spec.id, final: x.summary.final, wallTimeS: round(x.summary.wallTimeS, 2), paramsHash: x.summary.paramsHash })) },
+  return {
+    tables,
     notes: ['The machine is shared with other agents: rates vary with their load (see the load averages); 2 worker threads only help when both cores are free.'],
-  });
+    reports: results.length > 1 ? [{ file: 'compare-10000.html', title: 'Scale study: 10,000 devices', runs: results.map((r) => r.spec.id) }] : [],
+  };
 }
 
-runMain(main);
+export const SCALE_STUDY: StudyDefinition = { id: 'scale', title: 'Scale: 10,000 devices on one box', script: 'bench/repro/scale.ts', args: ARGS, plan, analyze };
+
+async function main(): Promise<void> {
+  const opts = parseStudyArgs('scale', ARGS);
+  const study = new Study(opts);
+  // 1. Throughput, through the engine benchmark (its JSON is the study's raw data, study.json "extra").
+  const benchArgs = ['--import', 'tsx', 'bench/engine.ts', '--json', '--devices', DEVICES.join(','), '--workers', '1,2', '--seconds', String(benchSeconds(opts))];
+  const r = await study.exec(`node ${benchArgs.join(' ')}`, process.execPath, benchArgs);
+  let bench: BenchJson | undefined;
+  if (!opts.dryRun) {
+    if (r.code !== 0) throw new Error(`bench/engine.ts failed (exit ${r.code}):\n${r.stderr}`);
+    bench = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as BenchJson;
+    study.log(`engine bench done in ${fmtDuration(r.wallS)}`);
+  }
+  // 2. End-to-end 10,000-device runs through the CLI.
+  const results = await study.runAll(plan(opts));
+  const analysis = analyze(results, opts, bench);
+  for (const rep of analysis.reports) await study.compare(rep.runs.map((id) => results.find((x) => x.spec.id === id)!), rep.file, rep.title);
+  study.finish(analysis, bench);
+}
+
+if (isMain(import.meta.url)) runMain(main);

@@ -38,8 +38,8 @@
  */
 import { defaultGamma } from '../../src/algorithms/defaults.js';
 import {
-  firstReaching, fmtBits, fmtNum, fmtRatio, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study,
-  type RunResult, type RunSpec, type SetValue, type Table,
+  firstReaching, fmtBits, fmtNum, fmtRatio, groupBy, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, UNKNOWN,
+  type Analysis, type ReportPlan, type RunResult, type RunSpec, type SetValue, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
 
 const HELP = `bench/repro/sparse-push.ts: SGP vs Sparse-Push vs Skew-Compensated Sparse-Push
@@ -93,13 +93,13 @@ function checkPinnedDefaults(): void {
 /** Consensus steps of the sensitivity rows (full mode, seed 1), besides each algorithm's main one. */
 const SENSITIVITY_GAMMAS = [0.05, 0.2, 0.5] as const;
 
-async function main(): Promise<void> {
-  const opts = parseStudyArgs('sparse-push', {
-    seeds: { quick: 1, full: 3 }, help: HELP,
-    flags: { lenet: 'also run LeNet-5 (slow: tfjs in workers)' },
-  });
-  checkPinnedDefaults();
-  const study = new Study(opts);
+const ARGS: StudyArgSpec = {
+  seeds: { quick: 1, full: 3 }, help: HELP,
+  flags: { lenet: 'also run LeNet-5 (slow: tfjs in workers)' },
+};
+
+/** The runs of one invocation, in order: the main grid for every seed, then the seed-1 sensitivity rows, then LeNet. */
+function plan(opts: StudyOptions): RunSpec[] {
   const q = opts.quick;
   const rounds = q ? 250 : 1000;
   const evalEvery = q ? 25 : 20;
@@ -121,8 +121,8 @@ async function main(): Promise<void> {
     if (partition !== 'iid') for (const c of scCompressors) vs.push({ algorithm: 'sc-sparse-push', compressor: c });
     return vs;
   };
-  // Sensitivity to the consensus step (full mode, seed 1, iid and skew:1): src/algorithms/sparse-push.ts
-  // notes that CHOCO-style gossip needs gamma to shrink with the kept fraction.
+  // Sensitivity to the consensus step (full mode, seed 1, iid and skew:1): CHOCO-style gossip
+  // needs gamma to shrink with the kept fraction.
   const sensitivityFor = (partition: string): Variant[] => {
     const vs: Variant[] = [];
     if (q || partition === 'skew:0.5') return vs;
@@ -172,16 +172,19 @@ async function main(): Promise<void> {
       }
     }
   }
+  return specs;
+}
 
-  const results = await study.runAll(specs);
+/** The study's tables from its runs (made now, or read back from docs/results). */
+function analyze(results: readonly RunResult[], opts: StudyOptions): Analysis {
   const tables: Table[] = [];
-  const data: Record<string, unknown>[] = [];
-  const notes: string[] = [];
-  const reports: Array<string | null> = [];
-  if (results.length === 0) { study.finish({ tables }); return; }
+  const reports: ReportPlan[] = [];
+  if (results.length === 0) return { tables, notes: [], reports };
+  const evalEvery = results[0]!.summary.config.evalEvery;
 
   const byModelPartition = groupBy(results, (r) => `${r.spec.tags['model']}|${r.spec.tags['partition']}`);
   const headline: string[][] = [];
+  let partial = false;
   for (const [key, group] of byModelPartition) {
     const [model, partition] = key.split('|') as [string, string];
     const byVariant = groupBy(group, (r) => `${r.spec.tags['algorithm']}|${r.spec.tags['compressor']}`);
@@ -189,7 +192,7 @@ async function main(): Promise<void> {
     const sgpAcc = mean(sgp.map((r) => r.summary.final.accuracy ?? 0));
     const sgpToTarget = TARGETS.map((t) => reachStats(sgp, t));
     const rows: string[][] = [];
-    const rowData = new Map<string, { acc: number; bitsRatio: number | null; wire: number }>();
+    const rowData = new Map<string, { acc: number; bitsRatio: number | null; bitsRatioPartial: boolean; wire: number }>();
     for (const [vk, runs] of byVariant) {
       const [algorithm, compressor] = vk.split('|') as [string, string];
       const accs = runs.map((r) => r.summary.final.accuracy ?? 0);
@@ -206,16 +209,16 @@ async function main(): Promise<void> {
       ];
       reach.forEach((rs, i) => {
         const base = sgpToTarget[i]!;
-        cells.push(rs.reached === 0 ? `not reached (0/${rs.runs})` : `${fmtNum(rs.rounds)} / ${fmtBits(rs.bits)}${rs.reached < rs.runs ? ` (${rs.reached}/${rs.runs})` : ''}`);
-        cells.push(rs.reached > 0 && base.reached > 0 ? fmtRatio(base.bits / rs.bits) : '–');
+        partial ||= rs.usable < rs.runs || base.usable < base.runs;
+        cells.push(reachCell(rs, (r) => `${fmtNum(r.rounds)} / ${fmtBits(r.bits)}`));
+        cells.push(rs.reached > 0 && base.reached > 0 ? `${fmtRatio(base.bits / rs.bits)}${rs.usable < rs.runs || base.usable < base.runs ? ' †' : ''}` : rs.usable === 0 || base.usable === 0 ? UNKNOWN : '–');
       });
       const hi = reach[reach.length - 1]!;
-      cells.push(hi.reached > 0 ? `${fmtNum(hi.energy)} J` : '–');
+      cells.push(hi.reached > 0 ? `${fmtNum(hi.energy)} J${hi.usable < hi.runs ? ' †' : ''}` : hi.usable === 0 ? UNKNOWN : '–');
       rows.push(cells);
       const hiBase = sgpToTarget[sgpToTarget.length - 1]!;
       const bitsRatio = hi.reached > 0 && hiBase.reached > 0 ? hiBase.bits / hi.bits : null;
-      rowData.set(vk, { acc, bitsRatio, wire });
-      data.push({ model, partition, algorithm, compressor, seeds: runs.length, accuracy: round(acc, 5), accuracies: accs, meanDeviceAccuracies: devAccs, consensusDistance: consensus, deltaVsSgpPts: round(100 * (acc - sgpAcc), 3), wireRatio: round(wire, 2), bitsSent: bitsTotal, energyJ: round(energy, 4), toTarget: TARGETS.map((t, i) => ({ target: t, ...reach[i]! })), paramsHash: runs.map((r) => r.summary.paramsHash) });
+      rowData.set(vk, { acc, bitsRatio, bitsRatioPartial: hi.usable < hi.runs || hiBase.usable < hiBase.runs, wire });
     }
     const seedsNote = group.length > 0 ? `${new Set(group.map((r) => r.spec.tags['seed'])).size} seed(s)` : '';
     tables.push({
@@ -234,15 +237,15 @@ async function main(): Promise<void> {
       const loss = 100 * (sgpAcc - sp.acc);
       const recovered = sc && loss > 0 ? (sc.acc - sp.acc) / (sgpAcc - sp.acc) : null;
       headline.push([
-        model, partition, comp, (100 * sgpAcc).toFixed(2), (100 * sp.acc).toFixed(2), signed(-loss), fmtRatio(sp.wire), fmtRatio(sp.bitsRatio),
+        model, partition, comp, (100 * sgpAcc).toFixed(2), (100 * sp.acc).toFixed(2), signed(-loss), fmtRatio(sp.wire), `${fmtRatio(sp.bitsRatio)}${sp.bitsRatio !== null && sp.bitsRatioPartial ? ' †' : ''}`,
         sc ? (100 * sc.acc).toFixed(2) : '–', sc ? signed(100 * (sc.acc - sgpAcc)) : '–', recovered === null ? '–' : recovered < 0 ? 'none (SC is worse)' : `${(100 * recovered).toFixed(0)}%`,
       ]);
     }
 
     const seed1 = (vk: string): RunResult | undefined => byVariant.get(vk)?.find((r) => r.spec.tags['seed'] === 1);
     const pick = ['sgp|none', 'sparse-push|topk:0.01', 'sparse-push|topk:0.001', 'sc-sparse-push|topk:0.001'].map(seed1).filter((r): r is RunResult => r !== undefined);
-    // Two plots per model (iid and the strongest skew) keep the committed reports small.
-    if (pick.length > 1 && partition !== 'skew:0.5') reports.push(await study.compare(pick, `compare-${model}-${partition.replace(/:/g, '')}.html`, `Sparse-Push study: ${model}, ${partition} (seed 1)`));
+    // Two plots per model (iid and the strongest skew).
+    if (pick.length > 1 && partition !== 'skew:0.5') reports.push({ file: `compare-${model}-${partition.replace(/:/g, '')}.html`, title: `Sparse-Push study: ${model}, ${partition} (seed 1)`, runs: pick.map((r) => r.spec.id) });
   }
   tables.unshift({
     title: 'Headline: Sparse-Push against SGP, and what Skew-Compensated Sparse-Push recovers',
@@ -250,24 +253,46 @@ async function main(): Promise<void> {
     rows: headline,
     caption: 'Accuracies are means over seeds at the last round. Loss recovered = (SC − SP) / (SGP − SP), shown only when Sparse-Push lost accuracy.',
   });
-  notes.push(`Targets: ${TARGETS.map((t) => `${100 * t}%`).join(', ')} test accuracy, checked every ${evalEvery} rounds.`);
-  study.finish({ tables, notes, data, reports });
+  const notes = [`Targets: ${TARGETS.map((t) => `${100 * t}%`).join(', ')} test accuracy, checked every ${evalEvery} rounds.`];
+  if (partial) notes.push(PARTIAL_NOTE);
+  void opts;
+  return { tables, notes, reports };
 }
 
-interface Reach { runs: number; reached: number; rounds: number; bits: number; energy: number; simTimeS: number }
+export const SPARSE_PUSH_STUDY: StudyDefinition = {
+  id: 'sparse-push', title: 'Sparse-Push and Skew-Compensated Sparse-Push (arXiv 2102.05715)', script: 'bench/repro/sparse-push.ts',
+  args: ARGS, plan, analyze,
+};
 
+interface Reach { runs: number; usable: number; reached: number; rounds: number; bits: number; energy: number; simTimeS: number }
+
+/** First-reaching means over the runs whose kept evaluations allow it (usable); see results-data.ts. */
 function reachStats(runs: readonly RunResult[], target: number): Reach {
-  const hits = runs.map((r) => firstReaching(r.metrics, target)).filter((m) => m !== null);
-  if (hits.length === 0) return { runs: runs.length, reached: 0, rounds: NaN, bits: NaN, energy: NaN, simTimeS: NaN };
+  const usable = runs.filter(hasMilestones);
+  const hits = usable.map((r) => firstReaching(r.metrics, target)).filter((m) => m !== null);
+  if (hits.length === 0) return { runs: runs.length, usable: usable.length, reached: 0, rounds: NaN, bits: NaN, energy: NaN, simTimeS: NaN };
   return {
-    runs: runs.length, reached: hits.length,
+    runs: runs.length, usable: usable.length, reached: hits.length,
     rounds: mean(hits.map((m) => m.round)), bits: mean(hits.map((m) => m.bitsSent ?? 0)),
     energy: mean(hits.map((m) => m.energyJ ?? 0)), simTimeS: mean(hits.map((m) => m.simTimeS ?? 0)),
   };
+}
+
+/** "rounds / bits" of the seeds that reached the target, "(k/n)" when not all did, † when some seeds' evaluations were not kept. */
+function reachCell(rs: Reach, value: (r: Reach) => string): string {
+  if (rs.usable === 0) return UNKNOWN;
+  const dagger = rs.usable < rs.runs ? ' †' : '';
+  if (rs.reached === 0) return `not reached (0/${rs.usable})${dagger}`;
+  return `${value(rs)}${rs.reached < rs.usable ? ` (${rs.reached}/${rs.usable})` : ''}${dagger}`;
 }
 
 function signed(x: number): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
 }
 
-runMain(main);
+async function main(): Promise<void> {
+  checkPinnedDefaults();
+  await runStudy(SPARSE_PUSH_STUDY);
+}
+
+if (isMain(import.meta.url)) runMain(main);

@@ -43,8 +43,8 @@
  */
 import { DEFAULT_GAMMA, defaultGamma } from '../../src/algorithms/defaults.js';
 import {
-  fmtBits, fmtNum, fmtRatio, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study,
-  type RunResult, type RunSpec, type SetValue, type Table,
+  fmtBits, fmtNum, fmtRatio, groupBy, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, UNKNOWN,
+  type Analysis, type RunResult, type RunSpec, type SetValue, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
 
 const HELP = `bench/repro/tune.ts: lr / gamma grid for SGP and Sparse-Push (top-1%+int8) on logistic and
@@ -97,10 +97,14 @@ function gammaOf(a: Algo, compressor: string = MAIN_COMPRESSOR): number {
   return defaultGamma(a, 'choco', compressor);
 }
 
-async function main(): Promise<void> {
-  const opts = parseStudyArgs('tune', { seeds: { quick: 1, full: 3 }, help: HELP, flags: { 'grid-only': 'run the lr / gamma grid only (the checks need the defaults it chooses)' } });
-  const study = new Study(opts);
-  const models = opts.quick ? ['logistic'] : ['logistic', 'lenet'];
+const ARGS: StudyArgSpec = { seeds: { quick: 1, full: 3 }, help: HELP, flags: { 'grid-only': 'run the lr / gamma grid only (the checks need the defaults it chooses)' } };
+
+function modelsOf(opts: StudyOptions): string[] {
+  return opts.quick ? ['logistic'] : ['logistic', 'lenet'];
+}
+
+function plan(opts: StudyOptions): RunSpec[] {
+  const models = modelsOf(opts);
   const base = {
     devices: 16, rounds: ROUNDS, evalEvery: EVAL_EVERY, topology: 'exponential:1',
     'data.train': 'fashion-mnist', 'data.test': 'fashion-mnist:test', 'data.volume': 'equal',
@@ -189,15 +193,19 @@ async function main(): Promise<void> {
       }
     }
   }
+  return specs;
+}
 
-  const results = await study.runAll(specs);
-  if (results.length === 0) { study.finish({ tables: [] }); return; }
+function analyze(results: readonly RunResult[], opts: StudyOptions): Analysis {
+  const models = modelsOf(opts);
+  if (results.length === 0) return { tables: [], notes: [], reports: [] };
   const tables: Table[] = [];
-  const data: Record<string, unknown>[] = [];
+  let partial = false;
   const acc = (r: RunResult): number => r.summary.final.accuracy ?? 0;
   const bits = (r: RunResult): number => r.summary.final.bitsSent ?? 0;
   // Mean of the last two evaluations: a less noisy companion to the final accuracy.
   const tail2 = (r: RunResult): number => {
+    if (!hasMilestones(r)) { partial = true; return NaN; }
     const a = r.metrics.map((m) => m.accuracy).filter((x): x is number => typeof x === 'number').slice(-2);
     return mean(a);
   };
@@ -220,9 +228,8 @@ async function main(): Promise<void> {
           wire: r.summary.final.compressionRatio ?? 1, fewerBits: sgp ? bits(sgp) / bits(r) : NaN,
           deltaSameLr: sgp ? 100 * (acc(r) - acc(sgp)) : NaN, deltaBest: 100 * (acc(r) - bestSgp), paramsHash: r.summary.paramsHash,
         };
-        data.push({ table: 'grid', ...row, accuracy: round(row.accuracy, 5), tail2: round(row.tail2, 5) });
         return [
-          row.algorithm, row.compressor, String(lr), String(row.gamma), pctMeanStd([row.accuracy]), pctMeanStd([row.tail2]),
+          row.algorithm, row.compressor, String(lr), String(row.gamma), pctMeanStd([row.accuracy]), Number.isNaN(row.tail2) ? UNKNOWN : pctMeanStd([row.tail2]),
           signed(row.deltaSameLr), signed(row.deltaBest), fmtNum(row.consensus), fmtBits(row.bits), fmtRatio(row.wire), fmtRatio(row.fewerBits),
         ];
       });
@@ -238,6 +245,11 @@ async function main(): Promise<void> {
   const checks = results.filter((r) => r.spec.tags['kind'] === 'check' || (r.spec.tags['lr'] === DEFAULT_LR && r.spec.tags['partition'] === 'iid' && r.spec.tags['rounds'] === ROUNDS
     && (r.spec.tags['algorithm'] === 'sgp' || r.spec.tags['gamma'] === gammaOf('sparse-push'))));
   const rows: string[][] = [];
+  const trend = (r: RunResult): string => {
+    // Picked by position among the evaluations, so it needs all of them.
+    if (r.kept !== 'all') { partial = true; return UNKNOWN; }
+    return consensusTrend(r);
+  };
   const byMP = groupBy(checks, (r) => `${r.spec.tags['model']}|${r.spec.tags['partition']}|${r.spec.tags['rounds']}`);
   for (const [key, group] of byMP) {
     const [model, partition, rounds] = key.split('|') as [string, string, string];
@@ -261,9 +273,8 @@ async function main(): Promise<void> {
       rows.push([
         model, partition, rounds, algorithm, compressor, String(DEFAULT_LR), gamma, String(runs.length), pctMeanStd(runs.map(acc)),
         sgpRuns.length > 0 ? signed(100 * (a - sgpAcc)) : '–', fmtRatio(wire), fmtRatio(sgpBits / mean(runs.map(bits))),
-        recovered === null ? '–' : recovered < 0 ? `−${(-100 * recovered).toFixed(0)}% (SC worse than SP)` : `${(100 * recovered).toFixed(0)}%`, consensusTrend(runs[0]!),
+        recovered === null ? '–' : recovered < 0 ? `−${(-100 * recovered).toFixed(0)}% (SC worse than SP)` : `${(100 * recovered).toFixed(0)}%`, trend(runs[0]!),
       ]);
-      data.push({ table: 'defaults', model, partition, rounds: Number(rounds), algorithm, compressor, lr: DEFAULT_LR, gamma, seeds: runs.length, accuracies: runs.map(acc), accuracy: round(a, 5), deltaVsSgpPts: round(100 * (a - sgpAcc), 3), wireRatio: round(wire, 2), fewerBits: round(sgpBits / mean(runs.map(bits)), 2), recovered, paramsHash: runs.map((r) => r.summary.paramsHash) });
     }
   }
   tables.push({
@@ -272,8 +283,16 @@ async function main(): Promise<void> {
     rows,
     caption: `Loss recovered = (SC − SP) / (SGP − SP) with SP = Sparse-Push with the same compressor (same bits) at the same seeds. Accuracies are means over seeds (± std when more than one).`,
   });
-  study.finish({ tables, data, notes: [`Tuned: SGP lr ∈ {${LRS.join(', ')}}; Sparse-Push (${MAIN_COMPRESSOR}) lr ∈ {${LRS.join(', ')}} × γ ∈ {${GAMMAS.join(', ')}}. Nothing else.`] });
+  const notes = [`Tuned: SGP lr ∈ {${LRS.join(', ')}}; Sparse-Push (${MAIN_COMPRESSOR}) lr ∈ {${LRS.join(', ')}} × γ ∈ {${GAMMAS.join(', ')}}. Nothing else.`];
+  if (partial) notes.push(PARTIAL_NOTE);
+  return { tables, notes, reports: [] };
 }
+
+export const TUNE_STUDY: StudyDefinition = {
+  id: 'tune', title: 'Tuning behind the defaults: lr and gamma for SGP and Sparse-Push', script: 'bench/repro/tune.ts', args: ARGS, plan, analyze,
+};
+
+
 
 /** Consensus distance at a third, two thirds and the end of the run: flat or growing. */
 function consensusTrend(r: RunResult): string {
@@ -288,4 +307,4 @@ function signed(x: number): string {
   return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
 }
 
-runMain(main);
+if (isMain(import.meta.url)) runMain(() => runStudy(TUNE_STUDY));

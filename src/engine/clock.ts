@@ -1,5 +1,5 @@
 /**
- * Virtual clock and energy model (ALGORITHMS.md "Time and energy").
+ * Virtual clock and energy model (reference: docs/algorithms.md#time-and-energy).
  *
  * Device i computes at rate_i = clock.flops * exp(clock.flopsSpread * N_i) FLOP/s and the link
  * i -> j carries bandwidth_ij = clock.bandwidth * exp(clock.bandwidthSpread * N_ij) bit/s, with
