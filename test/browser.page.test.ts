@@ -109,6 +109,13 @@ test('the page runs a config from the URL live and ends with the CLI\'s paramsHa
       'summary.json has the CLI\'s shape and values (but wall times)',
     );
     assert.equal(summary.workers, 2);
+    // The export buttons download exactly these records.
+    const downloaded = async (label: string): Promise<string> => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#runs-body tr[data-run="1"] button:text-is("${label}")`)]);
+      return readFileSync((await download.path())!, 'utf8');
+    };
+    assert.deepEqual(JSON.parse(await downloaded('summary.json')), summary);
+    assert.deepEqual((await downloaded('metrics.jsonl')).trim().split('\n').map((l) => JSON.parse(l) as Metrics), lines);
     const caption = (await page.textContent('#graph-caption')) ?? '';
     assert.match(caption, new RegExp(`^round ${RUN.rounds - 1}: ${RUN.devices} messages`), 'the last round is drawn with its messages');
     assert.equal(await page.locator('#graph path.edge').count(), RUN.devices, 'exponential:1 sends one message per device and round');
@@ -129,6 +136,13 @@ test('the page runs a config from the URL live and ends with the CLI\'s paramsHa
     assert.ok(expected instanceof ConfigError && expected.key === 'algorithm.lr');
     assert.equal(await page.evaluate(() => window.sparsepushError), expected.message);
     assert.match((await page.textContent('#error')) ?? '', /^algorithm\.lr: expected a number > 0, got -1/);
+    // Stop ends a run between batches (after two metrics lines of a run that would take hours).
+    await page.goto(`${served.origin}/?config=${encodeURIComponent(JSON.stringify({ ...RUN, rounds: 1_000_000, data: { train: 'synthetic:2000,8,2', test: null } }))}&autostart=1`);
+    await page.waitForFunction(() => (window.sparsepushMetrics?.length ?? 0) >= 2 || document.documentElement.dataset.state === 'error', undefined, { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.state), 'running', await page.evaluate(() => window.sparsepushError));
+    await page.click('#stop');
+    await page.waitForFunction(() => document.documentElement.dataset.state === 'stopped', undefined, { timeout: 60_000 });
+    assert.equal(await page.textContent('#status'), 'stopped');
     // Data the page cannot read is an error too, naming the dataset.
     assert.equal(await openRun(page, served.origin, { ...RUN, data: { train: 'fashion-mnist', test: null } }), 'error');
     assert.match((await page.evaluate(() => window.sparsepushError)) ?? '', /^fashion-mnist: 'fashion-mnist' data needs a file system/);

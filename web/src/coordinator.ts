@@ -13,25 +13,33 @@ const api: CoordinatorApi = {
   async run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunSummary> {
     abort = new AbortController();
     const { config, assets } = request;
-    return runInBrowser(config, {
-      workers: request.workers,
-      version: request.version,
-      data: { mnist: { train: assets.mnistTrain, test: assets.mnistTest } },
-      tfjsWasm: assets.tfjsWasm,
-      signal: abort.signal,
-      onStart: (sim) => onEvent({
-        kind: 'started',
-        info: {
-          workers: sim.workers, isolated: canShareMemory(), simd: sim.simd, backend: sim.meta.backend,
-          params: sim.meta.d, trainCount: sim.meta.trainCount, testCount: sim.meta.testCount,
+    // Events travel on the callback's own port: the run settles only once the page has taken every
+    // one of them, so the last metrics line is shown before the page hears that the run ended.
+    const delivered: Promise<unknown>[] = [];
+    const send = (event: RunEvent): void => { delivered.push(Promise.resolve(onEvent(event))); };
+    try {
+      return await runInBrowser(config, {
+        workers: request.workers,
+        version: request.version,
+        data: { mnist: { train: assets.mnistTrain, test: assets.mnistTest } },
+        tfjsWasm: assets.tfjsWasm,
+        signal: abort.signal,
+        onStart: (sim) => send({
+          kind: 'started',
+          info: {
+            workers: sim.workers, isolated: canShareMemory(), simd: sim.simd, backend: sim.meta.backend,
+            params: sim.meta.d, trainCount: sim.meta.trainCount, testCount: sim.meta.testCount,
+          },
+        }),
+        onMetrics: (metrics) => send({ kind: 'metrics', metrics }),
+        onBatch: (sim) => {
+          const picture = lastRoundPicture(sim);
+          if (picture) send({ kind: 'round', picture });
         },
-      }),
-      onMetrics: (metrics) => onEvent({ kind: 'metrics', metrics }),
-      onBatch: (sim) => {
-        const picture = lastRoundPicture(sim);
-        if (picture) onEvent({ kind: 'round', picture });
-      },
-    });
+      });
+    } finally {
+      await Promise.allSettled(delivered);
+    }
   },
   stop(): void {
     abort?.abort();

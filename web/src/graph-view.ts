@@ -37,6 +37,7 @@ export function drawRound(host: SVGSVGElement, pic: RoundPicture): string {
   defs.append(el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 5, markerHeight: 5, orient: 'auto-start-reverse' }));
   defs.firstElementChild!.append(el('path', { d: 'M0,0L10,5L0,10z', class: 'arrowhead' }));
   host.append(defs);
+  host.append(el('text', { x: 12, y: 20, class: 'chart-title' }, 'The last round: who sent what'));
   const drawEdges = pic.outPeers !== null && n <= MAX_DRAWN_DEVICES;
   pic.outPeers?.forEach((peers, i) => {
     const bytes = pic.messageBytes[i]!;
@@ -66,9 +67,12 @@ export function drawRound(host: SVGSVGElement, pic: RoundPicture): string {
     node.append(el('title', {}, `device ${i}: ${bytes > 0 ? `${formatBytes(bytes)} to each of ${pic.outPeers?.[i]?.length ?? 0} peers` : 'sent nothing'}`));
     host.append(node);
     if (labelAll) {
-      const lx = c + (r + 20) * Math.cos(-Math.PI / 2 + (2 * Math.PI * i) / n);
-      const ly = c + (r + 20) * Math.sin(-Math.PI / 2 + (2 * Math.PI * i) / n);
-      host.append(el('text', { x: lx.toFixed(1), y: (ly + 4).toFixed(1), class: 'node-label', 'text-anchor': 'middle' }, bytes > 0 ? formatBytes(bytes) : '-'));
+      // Outside the circle, anchored away from it so that the text never covers a node.
+      const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+      const side = Math.cos(a) > 0.3 ? 'start' : Math.cos(a) < -0.3 ? 'end' : 'middle';
+      const lx = c + (r + 13) * Math.cos(a);
+      const ly = c + (r + 15) * Math.sin(a);
+      host.append(el('text', { x: lx.toFixed(1), y: (ly + 4).toFixed(1), class: 'node-label', 'text-anchor': side }, bytes > 0 ? formatBytes(bytes) : '-'));
     }
   });
   if (pic.outPeers === null) {
