@@ -6,7 +6,10 @@
  * wallTimeS (from planning the arena, data loading included, to the last evaluation); the ratio is
  * page / Node. The paramsHash must agree.
  *
- *   node --import tsx bench/page.ts [--json] [--rounds 300] [--devices 16] [--workers 2]
+ *   node --import tsx bench/page.ts [--json] [--rounds 300] [--devices 16] [--workers 2] [--model logistic] [--limit 0]
+ *
+ * (--model mlp or lenet times the tfjs models on the wasm backend, in both; --limit caps the
+ * training samples.)
  *
  * On a shared machine wall-clock figures move with the load; the 1-minute load average at the
  * start of each run is reported with it.
@@ -23,10 +26,14 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
+function text(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
 
 const config = {
   name: 'bench-page', devices: arg('devices', 16), rounds: arg('rounds', 300), evalEvery: 10, workers: arg('workers', 2),
-  model: 'logistic', data: { train: 'mnist', test: null }, topology: 'exponential:1',
+  model: text('model', 'logistic'), data: { train: 'mnist', test: null, limit: arg('limit', 0) }, topology: 'exponential:1',
   algorithm: { name: 'sparse-push', lr: 0.1 }, compressor: 'topk:0.01+int8',
 };
 
