@@ -124,6 +124,8 @@ test('npy errors name the file', async () => {
     [`${npy('xf.npy', '<f4', [2, 2], bytes(Float32Array.from([1, 2, 3, 4])), { fortran: true })},${y}`, /xf\.npy: fortran_order arrays are not supported/],
     [`${npy('xt.npy', '<f4', [2, 2], bytes(Float32Array.from([1, 2, 3])))},${y}`, /xt\.npy: truncated data: .* needs 16 bytes, file has 12/],
     [`${x},${npy('yneg.npy', '<i4', [2], bytes(Int32Array.from([0, -1])))}`, /yneg\.npy: row 1: label -1 is not in 0\.\.255/],
+    // An int64 label too large for a number is shown as stored, not as "out of range".
+    [`${x},${npy('ybig.npy', '<i8', [2], bytes(BigInt64Array.from([0n, 5000000000n])))}`, /ybig\.npy: row 1: label 5000000000 is not in 0\.\.255$/],
     [`${npy('xnan.npy', '<f4', [2, 2], bytes(Float32Array.from([1, NaN, 3, 4])))},${y}`, /xnan\.npy: row 0, feature 1: NaN/],
     [`${file('notnpy.npy', 'hello world')},${y}`, /notnpy\.npy: not a \.npy file/],
     [`${x},${join(dir, 'nofile.npy')}`, /nofile\.npy: cannot read \.npy file: ENOENT/],

@@ -13,9 +13,20 @@ export interface Parsed {
 
 export function parseCommandArgs(command: string, argv: string[], options: Options, allowPositionals: boolean): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
+    const { values, positionals, tokens } = parseArgs({ args: argv, options, allowPositionals, strict: true, tokens: true });
+    // parseArgs keeps the last of a repeated option; a second --config or --out is a mistake, not an override.
+    const seen = new Map<string, string[]>();
+    for (const t of tokens) {
+      if (t.kind !== 'option' || options[t.name]?.type !== 'string' || options[t.name]?.multiple) continue;
+      const given = [...(seen.get(t.name) ?? []), t.value ?? ''];
+      seen.set(t.name, given);
+      if (given.length > 1) {
+        throw new UsageError(`option --${t.name} given more than once (${given.map((v) => JSON.stringify(v)).join(', ')}); give it once (see sparsepush ${command} --help)`);
+      }
+    }
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const e = err as NodeJS.ErrnoException;
     const m = /'(-[^']*)'/.exec(e.message);
     const flag = m?.[1] ?? '';

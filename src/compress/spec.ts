@@ -137,6 +137,7 @@ function formatSparsifier(s: SparsifierSpec): string {
     case 'topk': return `topk:${s.ratio}`;
     case 'randk': return `randk:${s.ratio}${s.scaled ? ':scaled' : ''}`;
     case 'threshold': return `threshold:${s.lambda}`;
+    default: throw new SpecError(describeKind(s), `unknown sparsifier kind (known: dense, topk, randk, threshold)`);
   }
 }
 
@@ -147,7 +148,13 @@ function formatQuantizer(q: QuantizerSpec): string {
     case 'int8': case 'int4': return `${q.kind}${bucket(q.bucket)}`;
     case 'qsgd': return `qsgd:${q.levels}${bucket(q.bucket)}`;
     case 'sign': return 'sign';
+    default: throw new SpecError(describeKind(q), `unknown quantizer kind (known: f32, int8, int4, qsgd, sign)`);
   }
+}
+
+/** A structured spec part built outside the type system (JavaScript callers, JSON) as text for an error. */
+function describeKind(part: never): string {
+  return JSON.stringify(part) ?? String(part);
 }
 
 /** Canonical spec string of a structured spec (numbers in shortest form, default bucket omitted). */

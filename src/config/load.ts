@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import { Document, parse as parseYaml, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from './types.js';
-import { RunConfigSchema, resolveConfig, unwrapObject } from './schema.js';
+import { checkNoPrototypeKeys, RunConfigSchema, resolveConfig, unwrapObject } from './schema.js';
 import type { z } from 'zod';
 
 export type RawConfig = Record<string, unknown>;
@@ -40,8 +40,12 @@ export function readConfigFile(path: string): RawConfig {
     } catch (err) {
       throw new ConfigError(path, `invalid JSON: ${(err as Error).message}`);
     }
+    // JSON.parse keeps the last of two equal keys; YAML refuses them, and so do we.
+    const dup = duplicateJsonKey(text);
+    if (dup) throw new ConfigError(path, `invalid JSON at line ${dup.line}: key '${dup.path}' appears twice`);
   } else {
-    const doc = parseDocument(text, { prettyErrors: false });
+    // `<<` merge keys are YAML 1.1 and widely used for sharing settings; they are merged, not keys.
+    const doc = parseDocument(text, { prettyErrors: false, merge: true });
     const first = doc.errors[0];
     if (first) {
       const offset = first.pos[0];
@@ -51,11 +55,53 @@ export function readConfigFile(path: string): RawConfig {
       const where = Number.isInteger(offset) ? ` at line ${line}, column ${col}` : '';
       throw new ConfigError(path, `invalid YAML${where}: ${first.message.split('\n')[0]}`);
     }
-    value = doc.toJS();
+    try {
+      // The yaml package refuses documents whose aliases would expand past its budget (alias bombs).
+      value = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT });
+    } catch (err) {
+      throw new ConfigError(path, `invalid YAML: ${(err as Error).message}`);
+    }
   }
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) throw new ConfigError(path, 'expected a mapping of config keys at the top level');
+  checkNoPrototypeKeys(value, path);
   return value;
+}
+
+/** Most alias expansions a YAML config may use (yaml's own default; a config needs a handful). */
+const YAML_MAX_ALIAS_COUNT = 100;
+
+/**
+ * The first key that appears twice in one object of a (valid) JSON text, with its dotted path and
+ * 1-based line; null when every object's keys are distinct.
+ */
+export function duplicateJsonKey(text: string): { path: string; line: number } | null {
+  // One frame per open container: the keys seen so far (objects) and the key being read.
+  const stack: Array<{ keys: Set<string> | null; key: string | null; expectKey: boolean }> = [];
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') line++;
+    else if (c === '{') stack.push({ keys: new Set(), key: null, expectKey: true });
+    else if (c === '[') stack.push({ keys: null, key: null, expectKey: false });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') { const top = stack[stack.length - 1]; if (top?.keys) top.expectKey = true; }
+    else if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        const path = [...stack.filter((f) => f.keys && f !== top).map((f) => f.key), key].join('.');
+        if (top.keys.has(key)) return { path, line };
+        top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      i = j;
+    }
+  }
+  return null;
 }
 
 /** Read and resolve a config file. ConfigErrors start with the key path and name the file. */
@@ -82,6 +128,7 @@ export function parseAssignment(assignment: string): { path: string[]; value: un
   } catch {
     value = text; // not YAML: keep the text; the schema decides whether a string is acceptable
   }
+  checkNoPrototypeKeys(value, undefined, key);
   return { path, value };
 }
 
@@ -92,7 +139,7 @@ export function checkKeyPath(path: readonly string[]): void {
     const here = path.slice(0, i + 1).join('.');
     const obj = unwrapObject(schema);
     if (!obj) throw new ConfigError(here, `unknown key (${path.slice(0, i).join('.')} is a value, not a section)`);
-    const next = obj.shape[path[i]!] as z.ZodType | undefined;
+    const next = Object.hasOwn(obj.shape, path[i]!) ? obj.shape[path[i]!] as z.ZodType : undefined;
     if (!next || path[i] === '') {
       throw new ConfigError(here, `unknown key (expected one of: ${Object.keys(obj.shape).join(', ')})`);
     }

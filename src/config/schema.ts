@@ -267,9 +267,29 @@ function issueToError(issue: z.core.$ZodIssue, input: unknown): ConfigError {
 
 // ---------------------------------------------------------------- resolve
 
+/** Keys that would reach Object.prototype when assigned; never config keys. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Throws ConfigError naming the key path when a mapping holds `__proto__` (or constructor/prototype) at any depth. */
+export function checkNoPrototypeKeys(value: unknown, file?: string, prefix = ''): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkNoPrototypeKeys(v, file, `${prefix}[${i}]`));
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw new ConfigError(prefix || '(config)', `expected a plain mapping${file ? ` (in ${file})` : ''}`);
+  for (const key of Object.keys(value)) {
+    const here = prefix ? `${prefix}.${key}` : key;
+    if (PROTOTYPE_KEYS.has(key)) throw new ConfigError(here, `'${key}' is not a config key and is refused${file ? ` (in ${file})` : ''}`);
+    checkNoPrototypeKeys((value as Record<string, unknown>)[key], file, here);
+  }
+}
+
 /** Validate any input (parsed JSON/YAML, partial objects) into a full RunConfig; throws ConfigError. */
 export function resolveConfig(input: unknown): RunConfig {
   const raw = input === undefined || input === null ? {} : input;
+  checkNoPrototypeKeys(raw);
   const result = RunConfigSchema.safeParse(raw);
   if (!result.success) {
     // Unknown keys first: a misspelt key often explains the other complaints.

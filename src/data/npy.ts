@@ -134,6 +134,7 @@ export function loadNpy(xFile: string, yFile: string, opts: NpyOptions = {}): Da
   const signed = Y.kind === 'i';
   for (let i = 0; i < rows; i++) {
     let v: number;
+    let shown: string | undefined; // the stored value, when it does not fit a number exactly
     switch (Y.itemSize) {
       case 1: v = signed ? Y.data.getInt8(i) : Y.data.getUint8(i); break;
       case 2: v = signed ? Y.data.getInt16(i * 2, Y.littleEndian) : Y.data.getUint16(i * 2, Y.littleEndian); break;
@@ -141,11 +142,12 @@ export function loadNpy(xFile: string, yFile: string, opts: NpyOptions = {}): Da
       default: {
         const b = signed ? Y.data.getBigInt64(i * 8, Y.littleEndian) : Y.data.getBigUint64(i * 8, Y.littleEndian);
         v = b > 1000000n || b < -1000000n ? Number.NaN : Number(b);
+        shown = b.toString();
       }
     }
     if (!(v >= 0 && v < maxClasses)) {
       const range = opts.classes !== undefined ? `0..${opts.classes - 1}` : '0..255';
-      throw new DataError(`row ${i}: label ${Number.isNaN(v) ? 'out of range' : v} is not in ${range}`, yFile);
+      throw new DataError(`row ${i}: label ${shown ?? v} is not in ${range}`, yFile);
     }
     y[i] = v;
     if (v > maxLabel) maxLabel = v;
