@@ -57,3 +57,27 @@ export class GraphError extends SparsepushError {
 export class RunError extends SparsepushError {
   constructor(message: string) { super('E_RUN', message); }
 }
+
+/**
+ * A file this program could not write (disk full, file-size limit, permissions, a lock held by
+ * another run); names the file and, for writes, the bytes it needed.
+ */
+export class OutputError extends SparsepushError {
+  readonly file: string;
+  /** The file-system error code behind it (ENOSPC, EFBIG, EACCES, ...), when there is one. */
+  readonly reason?: string;
+  constructor(file: string, message: string, reason?: string) {
+    super('E_OUTPUT', `${file}: ${message}`);
+    this.file = file;
+    if (reason !== undefined) this.reason = reason;
+  }
+}
+
+/** A checkpoint that cannot be resumed from (missing, damaged, or not this run's); names the file. */
+export class CheckpointError extends SparsepushError {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super('E_CHECKPOINT', `checkpoint ${file}: ${message}`);
+    this.file = file;
+  }
+}

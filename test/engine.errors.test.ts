@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configToYaml } from '../src/config/load.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { ConfigError, DataError, RunError } from '../src/errors.js';
@@ -21,6 +22,7 @@ async function expectFailure(cfg: RunConfig, check: (err: unknown) => void, inli
   const dir = mkdtempSync(join(tmpdir(), 'sp-err-'));
   try {
     // A stale summary from an earlier run in the same directory must not survive a failed run.
+    writeFileSync(join(dir, 'config.resolved.yaml'), configToYaml(cfg));
     writeFileSync(join(dir, 'summary.json'), '{}');
     await assert.rejects(runExperiment(cfg, { outDir: dir, inline, workers: 2, data }), (err) => { check(err); return true; });
     assert.equal(existsSync(join(dir, 'summary.json')), false, 'no summary.json after a failure');

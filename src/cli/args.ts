@@ -14,16 +14,20 @@ export interface Parsed {
 export function parseCommandArgs(command: string, argv: string[], options: Options, allowPositionals: boolean): Parsed {
   try {
     const { values, positionals, tokens } = parseArgs({ args: argv, options, allowPositionals, strict: true, tokens: true });
-    // parseArgs keeps the last of a repeated option; a second --config or --out is a mistake, not an override.
+    // An empty value (`--out ""`) would mean the working directory or nothing at all: refused. parseArgs
+    // keeps the last of a repeated option; a second --config or --out is a mistake, not an override.
     const seen = new Map<string, string[]>();
     for (const t of tokens) {
-      if (t.kind !== 'option' || options[t.name]?.type !== 'string' || options[t.name]?.multiple) continue;
+      if (t.kind !== 'option' || options[t.name]?.type !== 'string') continue;
+      if (t.value === '') throw new UsageError(`option --${t.name} needs a value, got an empty string (see sparsepush ${command} --help)`);
+      if (options[t.name]?.multiple) continue;
       const given = [...(seen.get(t.name) ?? []), t.value ?? ''];
       seen.set(t.name, given);
       if (given.length > 1) {
         throw new UsageError(`option --${t.name} given more than once (${given.map((v) => JSON.stringify(v)).join(', ')}); give it once (see sparsepush ${command} --help)`);
       }
     }
+    if ((positionals as string[]).includes('')) throw new UsageError(`unexpected empty argument (see sparsepush ${command} --help)`);
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
     if (err instanceof UsageError) throw err;

@@ -7,10 +7,14 @@
  * a test keeps them equal). Size it to finish in a few minutes on 2 cores: DEMO_ROUNDS and
  * DEMO_MODEL are the knobs.
  */
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RawConfig } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
 import { ConfigError, SpecError } from '../errors.js';
+import { tempOwner } from '../output/atomic-write.js';
+import { directoryState, REPORT_FILE } from '../output/run-directory.js';
+import { LOCK_FILE } from '../output/run-lock.js';
 import { buildReport } from '../report/index.js';
 import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import { loadRunExperiment, type RunExperiment } from './engine.js';
@@ -86,6 +90,21 @@ export interface DemoDeps {
   runExperiment?: RunExperiment;
 }
 
+/** The demo's folder holds its runs and report.html; a folder with anything else is someone's and refused. */
+function prepareDemoRoot(root: string): void {
+  const state = directoryState(root);
+  if (state === 'absent' || state === 'empty') return;
+  if (state === 'file') throw new UsageError(`output path ${displayPath(root)} exists and is not a directory`);
+  const variants = new Set(DEMO_VARIANTS.map((v) => v.name));
+  const entries = readdirSync(root);
+  // report.html is the demo's only next to its runs.
+  const hasRuns = entries.some((e) => variants.has(e));
+  const other = entries.filter((e) => !variants.has(e) && e !== LOCK_FILE && tempOwner(e) === null && !(hasRuns && e === REPORT_FILE));
+  if (other.length > 0) {
+    throw new UsageError(`${displayPath(root)} holds files the demo did not write (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}); give another --out`);
+  }
+}
+
 export async function demoCommand(argv: string[], io: CliIO, deps: DemoDeps = {}): Promise<number> {
   const fail = (message: string, code: number): number => { io.stderr(`sparsepush demo: ${message}\n`); return code; };
   let runs: Array<{ name: string; config: RunConfig; dir: string }>;
@@ -102,6 +121,7 @@ export async function demoCommand(argv: string[], io: CliIO, deps: DemoDeps = {}
     root = resolve(str(values.out) ?? join('runs', `${timestamp()}-demo`));
     runs = demoConfigs({ sets, workers: str(values.workers), backend: str(values.backend) })
       .map((r) => ({ ...r, dir: join(root, r.name) }));
+    prepareDemoRoot(root);
     for (const r of runs) prepareOutDir(r.dir, { force: values.force === true, resume: false });
     runExperiment = deps.runExperiment ?? await loadRunExperiment();
   } catch (err) {

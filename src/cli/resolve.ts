@@ -57,3 +57,17 @@ export function configFromInputs(inputs: ConfigInputs): RunConfig {
     throw err;
   }
 }
+
+/** Dotted keys whose values differ between two resolved configs (sections compared key by key). */
+export function differingKeys(a: RunConfig, b: RunConfig): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string): void => {
+    if (isMapping(x) && isMapping(y)) {
+      for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) walk(x[k], y[k], path ? `${path}.${k}` : k);
+    } else if (JSON.stringify(x) !== JSON.stringify(y)) {
+      out.push(path);
+    }
+  };
+  walk(a, b, '');
+  return out;
+}

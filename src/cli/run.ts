@@ -1,9 +1,14 @@
 /** `sparsepush run`: validate everything, create the output directory, train, write the report. */
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { configToYaml } from '../config/load.js';
+import { configToYaml, loadConfigFile } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
-import { ConfigError, SpecError, SparsepushError } from '../errors.js';
+import { KEYS_FREE_ON_RESUME } from '../engine/checkpoint.js';
+import { ConfigError, SpecError } from '../errors.js';
+import { writeFileAtomic } from '../output/atomic-write.js';
+import { ERROR_FILE, writeErrorFile } from '../output/error-file.js';
+import { CONFIG_FILE, directoryState, REPORT_FILE, RUN_FILES } from '../output/run-directory.js';
+import { acquireLock, type RunLock } from '../output/run-lock.js';
 import { buildReport } from '../report/index.js';
 import type { RunSummaryFile } from '../metrics/records.js';
 import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
@@ -11,7 +16,7 @@ import { loadRunExperiment, type RunExperiment } from './engine.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from '../package.js';
 import { createProgress, formatBits, formatDuration } from './progress.js';
-import { configFromInputs } from './resolve.js';
+import { configFromInputs, differingKeys } from './resolve.js';
 
 export const RUN_HELP = `Usage: sparsepush run [--config FILE] [--set key=value ...] [--out DIR] [options]
 
@@ -55,9 +60,6 @@ export interface RunDeps {
   runExperiment?: RunExperiment;
 }
 
-/** Files a run writes; removed before a fresh run reuses a directory so no stale result survives. */
-const RUN_FILES = ['summary.json', 'error.json', 'report.html', 'metrics.jsonl', 'config.resolved.yaml'];
-
 const display = displayPath;
 
 function pct(v: unknown): string {
@@ -75,47 +77,80 @@ export function finalLine(summary: RunSummaryFile): string {
   return `round ${f.round}: ${parts.join(', ')}`;
 }
 
-/** Where a run goes; refuses a finished directory (summary.json) unless forced. Throws UsageError. */
+/**
+ * Where a run goes: a new or empty directory, or a run directory (refused when finished unless
+ * forced); never a directory of someone else's files. Throws UsageError.
+ */
 export function prepareOutDir(outDir: string, opts: { force: boolean; resume: boolean }): void {
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`output path ${outDir} exists and is not a directory`);
-  const finished = existsSync(join(outDir, 'summary.json'));
+  const state = directoryState(outDir);
+  if (state === 'file') throw new UsageError(`output path ${display(outDir)} exists and is not a directory`);
   if (opts.resume) {
-    if (!existsSync(outDir)) throw new UsageError(`--resume: ${outDir} does not exist`);
-    if (finished) throw new UsageError(`--resume: ${outDir} already finished (summary.json exists)`);
+    if (state === 'absent') throw new UsageError(`--resume: ${display(outDir)} does not exist`);
+    if (state === 'empty' || state === 'foreign') throw new UsageError(`--resume: ${display(outDir)} is not a run directory (no ${CONFIG_FILE} written by sparsepush)`);
+    if (state === 'finished') throw new UsageError(`--resume: ${display(outDir)} already finished (summary.json exists)`);
     return;
   }
-  if (finished && !opts.force) {
+  if (state === 'foreign') {
+    throw new UsageError(`${display(outDir)} is not a run directory and not empty; a run writes only into a new or empty directory or over an earlier run (give another --out)`);
+  }
+  if (state === 'finished' && !opts.force) {
     throw new UsageError(`${display(outDir)} holds a finished run (summary.json); use --force to overwrite it, or another --out`);
   }
 }
 
-/** Runs one resolved config into outDir (directory created here); returns the summary. */
+/**
+ * Runs one resolved config into outDir (created and locked here); returns the summary. A fresh run
+ * replaces the run files of an earlier run there; a resume leaves rewriting config.resolved.yaml to
+ * the engine, once the checkpoint has been verified.
+ */
 export async function executeRun(config: RunConfig, outDir: string, io: CliIO, opts: {
   runExperiment: RunExperiment; quiet: boolean; resume?: boolean; fresh: boolean; label?: string;
 }): Promise<RunSummaryFile> {
-  mkdirSync(outDir, { recursive: true });
-  if (opts.fresh) for (const f of RUN_FILES) rmSync(join(outDir, f), { force: true });
-  writeFileSync(join(outDir, 'config.resolved.yaml'), configToYaml(config));
+  const lock = acquireLock(outDir, 'output directory');
   const progress = createProgress({ write: io.stderr, tty: io.isTTY === true, quiet: opts.quiet, columns: io.columns, label: opts.label });
   const abort = new AbortController();
   const onSigint = (): void => abort.abort(new Error('interrupted (Ctrl-C)'));
   process.once('SIGINT', onSigint);
   try {
+    if (opts.fresh) {
+      for (const f of RUN_FILES) rmSync(join(outDir, f), { force: true });
+      writeFileAtomic(join(outDir, CONFIG_FILE), configToYaml(config));
+    }
     return await opts.runExperiment(config, {
       outDir, workers: config.workers > 0 ? config.workers : undefined, resume: opts.resume,
       onProgress: (ev) => progress.update(ev), signal: abort.signal,
     });
   } catch (err) {
-    if (!existsSync(join(outDir, 'error.json'))) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      writeFileSync(join(outDir, 'error.json'), JSON.stringify({
-        name: e.name, code: (e as SparsepushError).code ?? null, message: e.message,
-      }, null, 2) + '\n');
-    }
+    // The engine writes error.json itself; this covers failures outside it. A refused resume
+    // leaves the directory as it was.
+    if (opts.fresh && !existsSync(join(outDir, ERROR_FILE))) writeErrorFile(outDir, err);
     throw err;
   } finally {
     process.removeListener('SIGINT', onSigint);
     progress.done();
+    lock.release();
+  }
+}
+
+/** The one-line failure message of a run: the error, and where its error.json is (when one was written for it). */
+export function failureMessage(err: unknown, outDir: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const errorFile = join(outDir, ERROR_FILE);
+  let recorded: unknown;
+  try { recorded = (JSON.parse(readFileSync(errorFile, 'utf8')) as { message?: unknown }).message; } catch { recorded = undefined; }
+  return recorded === message ? `${message} (details: ${display(errorFile)})` : message;
+}
+
+/**
+ * Resuming may change only the keys that do not affect the trajectory; anything else is refused
+ * before a file is touched, naming the first key that differs.
+ */
+function checkResumeConfig(stored: RunConfig, config: RunConfig, dir: string): void {
+  const changed = differingKeys(stored, config).filter((k) => !KEYS_FREE_ON_RESUME.includes(k.split('.')[0]!));
+  if (changed.length > 0) {
+    const key = changed[0]!;
+    const at = (c: RunConfig): string => JSON.stringify(key.split('.').reduce<unknown>((v, p) => (v as Record<string, unknown> | undefined)?.[p], c));
+    throw new UsageError(`--resume: ${key} would change from ${at(stored)} to ${at(config)}${changed.length > 1 ? ` (and ${changed.length - 1} more key${changed.length > 2 ? 's' : ''})` : ''}; a resumed run keeps the config in ${display(join(dir, CONFIG_FILE))}, only ${KEYS_FREE_ON_RESUME.join(', ')} may change`);
   }
 }
 
@@ -137,16 +172,14 @@ export async function runCommand(argv: string[], io: CliIO, deps: RunDeps = {}):
     const resume = str(values.resume);
     if (resume && values.out) throw new UsageError('--resume continues in its own directory; do not combine it with --out');
     resumeDir = resume ? resolve(resume) : undefined;
-    let file = str(values.config) ?? positionals[0];
-    if (resumeDir && !file) {
-      file = join(resumeDir, 'config.resolved.yaml');
-      if (!existsSync(file)) throw new UsageError(`--resume: ${display(resumeDir)} has no config.resolved.yaml`);
-    }
+    if (resumeDir) prepareOutDir(resumeDir, { force: false, resume: true });
+    const file = str(values.config) ?? positionals[0] ?? (resumeDir ? join(resumeDir, CONFIG_FILE) : undefined);
     config = configFromInputs({
       file, sets: list(values.set), name: str(values.name), workers: str(values.workers), backend: str(values.backend),
     });
+    if (resumeDir) checkResumeConfig(loadConfigFile(join(resumeDir, CONFIG_FILE)), config, resumeDir);
     outDir = resumeDir ?? resolve(str(values.out) ?? join('runs', `${timestamp()}-${config.name}`));
-    prepareOutDir(outDir, { force: values.force === true, resume: resumeDir !== undefined });
+    if (!resumeDir) prepareOutDir(outDir, { force: values.force === true, resume: false });
     runExperiment = deps.runExperiment ?? await loadRunExperiment();
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof SpecError) return fail(err.message, 2);
@@ -154,19 +187,34 @@ export async function runCommand(argv: string[], io: CliIO, deps: RunDeps = {}):
   }
 
   if (!quiet) io.stderr(`sparsepush ${packageVersion()}: ${config.name} -> ${display(outDir)}\n`);
+  // Held through the report too, so no other run writes here until this one is done.
+  let lock: RunLock;
+  try {
+    lock = acquireLock(outDir, 'output directory');
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err), 1);
+  }
+  try {
+    return await runAndReport(config, outDir, io, { runExperiment, quiet, resume: resumeDir !== undefined }, fail);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runAndReport(config: RunConfig, outDir: string, io: CliIO, opts: { runExperiment: RunExperiment; quiet: boolean; resume: boolean },
+  fail: (message: string, code: number) => number): Promise<number> {
   let summary: RunSummaryFile;
   try {
-    summary = await executeRun(config, outDir, io, { runExperiment, quiet, resume: resumeDir !== undefined, fresh: !resumeDir });
+    summary = await executeRun(config, outDir, io, { ...opts, fresh: !opts.resume });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
     // A config problem only the engine can see (e.g. a dataset too small for the partition) is still exit 2.
     const code = err instanceof ConfigError || err instanceof SpecError ? 2 : 1;
-    return fail(`${message} (details: ${display(join(outDir, 'error.json'))})`, code);
+    return fail(failureMessage(err, outDir), code);
   }
 
   let status = 0;
   try {
-    const report = await buildReport([outDir], join(outDir, 'report.html'), { version: packageVersion() });
+    const report = await buildReport([outDir], join(outDir, REPORT_FILE), { version: packageVersion() });
     io.stdout(`report: ${display(report.file)}\n`);
   } catch (err) {
     io.stderr(`sparsepush run: the run finished but its report failed: ${err instanceof Error ? err.message : String(err)}\n`);

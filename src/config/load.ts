@@ -165,9 +165,12 @@ export function applySet(config: object, assignment: string): RunConfig {
   return resolveConfig(setKey(config, assignment));
 }
 
+/** First line (after `# `) of every config.resolved.yaml; it marks a directory as a run's. */
+export const RESOLVED_CONFIG_HEADER = 'sparsepush run config (resolved: every key present)';
+
 /** The resolved config as commented YAML (what `run` writes to config.resolved.yaml). */
 export function configToYaml(config: RunConfig, header?: string): string {
   const doc = new Document(config);
-  doc.commentBefore = ` ${header ?? 'sparsepush run config (resolved: every key present)'}`;
+  doc.commentBefore = ` ${header ?? RESOLVED_CONFIG_HEADER}`;
   return doc.toString({ lineWidth: 0 });
 }

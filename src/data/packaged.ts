@@ -59,8 +59,8 @@ export function readJsonFile(path: string): unknown {
 }
 
 export interface CacheInfo {
-  /** The cache file that holds (or now holds) this split. */
-  readonly file: string;
+  /** The cache file that holds (or now holds) this split; null when no cache folder could be written. */
+  readonly file: string | null;
   /** True when this call converted the package JSON (no valid cache existed). */
   readonly converted: boolean;
 }

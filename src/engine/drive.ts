@@ -32,6 +32,8 @@ export interface DriveStart {
   readonly resumed: boolean;
   /** The target record of the run so far (a resumed run). */
   readonly toTarget: TargetRecord | null;
+  /** The evaluation already recorded at the restored round, if any (a resumed run does not repeat it). */
+  readonly last?: Metrics | null;
 }
 
 export interface DriveResult {
@@ -49,7 +51,7 @@ export interface DriveResult {
 export async function driveRun(sim: Simulation, config: RunConfig, hooks: DriveHooks, start: DriveStart = { resumed: false, toTarget: null }): Promise<DriveResult> {
   let toTarget = start.toTarget;
   let stopped = toTarget !== null;
-  let last: Metrics | undefined;
+  let last: Metrics | undefined = start.last ?? undefined;
   const target = config.targetAccuracy;
   const observe = (m: Metrics): void => {
     last = m;

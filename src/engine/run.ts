@@ -3,20 +3,30 @@
  *
  * - metrics.jsonl: one line after round 0 (the starting point), every evalEvery rounds and after
  *   the last round (see Metrics in src/metrics/records.ts for the fields).
+ * - config.resolved.yaml: written first (a resume rewrites it once its checkpoint is verified).
  * - summary.json: written last and only on success.
  * - error.json: written on failure (and no summary.json); the error is rethrown.
  * - checkpoints (config.checkpoint.every > 0) in config.checkpoint.dir (relative to the working
  *   directory) or outDir/checkpoints;
  *   `resume: true` continues from the latest one and ends bit-identical to an uninterrupted run.
+ *
+ * Every file is replaced atomically (src/output/atomic-write.ts); the output directory must be new,
+ * empty or a run directory (src/output/run-directory.ts), and it and the checkpoint directory are
+ * locked for the run (src/output/run-lock.ts).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { configToYaml } from '../config/load.js';
 import type { RunConfig } from '../config/types.js';
-import { RunError, SparsepushError } from '../errors.js';
+import { CheckpointError, OutputError } from '../errors.js';
 import { JsonlRecorder } from '../metrics/jsonl.js';
-import type { ProgressEvent, RunSummary, TargetRecord } from '../metrics/records.js';
-import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { Metrics, ProgressEvent, RunSummary, TargetRecord } from '../metrics/records.js';
+import { removeStaleTemps, writeFileAtomic } from '../output/atomic-write.js';
+import { ERROR_FILE, writeErrorFile } from '../output/error-file.js';
+import { CONFIG_FILE, directoryState, METRICS_FILE, REPORT_FILE, SUMMARY_FILE } from '../output/run-directory.js';
+import { acquireLock, LOCK_FILE, type RunLock } from '../output/run-lock.js';
+import { checkpointDirectory, forgetCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { driveRun, summarizeRun, type DriveStart } from './drive.js';
 import { Simulation, type SimulationOptions } from './simulation.js';
 import { packageVersion } from '../package.js';
@@ -43,42 +53,67 @@ export function hashParams(z: Float32Array): string {
   return createHash('sha256').update(new Uint8Array(z.buffer, z.byteOffset, z.byteLength)).digest('hex');
 }
 
-function errorRecord(err: unknown, round: number | null): Record<string, unknown> {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const typed = e as SparsepushError & { key?: string; file?: string; spec?: string };
-  return {
-    name: e.name, code: err instanceof SparsepushError ? typed.code : 'E_INTERNAL', message: e.message,
-    ...(typed.key !== undefined ? { key: typed.key } : {}), ...(typed.file !== undefined ? { file: typed.file } : {}),
-    ...(typed.spec !== undefined ? { spec: typed.spec } : {}), round,
-  };
-}
-
 export async function runExperiment(config: RunConfig, opts: RunOptions): Promise<RunSummary> {
   const outDir = resolve(opts.outDir);
-  mkdirSync(outDir, { recursive: true });
-  const summaryFile = join(outDir, 'summary.json');
-  const errorFile = join(outDir, 'error.json');
-  rmSync(summaryFile, { force: true });
-  rmSync(errorFile, { force: true });
-  // Default inside the run directory; a configured path is taken relative to the working directory.
-  const ckptDir = config.checkpoint.dir === null ? join(outDir, 'checkpoints') : resolve(config.checkpoint.dir);
-  const recorder = new JsonlRecorder(join(outDir, 'metrics.jsonl'));
+  // Only a new, empty or run directory is written to, so no file a run did not write is replaced.
+  const state = directoryState(outDir);
+  if (state === 'file') throw new OutputError(outDir, 'exists and is not a directory');
+  if (state === 'foreign') throw new OutputError(outDir, `holds files no run wrote (${foreignEntries(outDir)}); give a new or empty output directory`);
+  if (opts.resume && (state === 'absent' || state === 'empty')) throw new CheckpointError(outDir, 'resume: the directory holds no run to continue');
+  const ckptDir = checkpointDirectory(config, outDir);
+  // Checkpoints are touched when written, resumed from, or (fresh runs) forgotten from the run's own folder.
+  const touchesCheckpoints = config.checkpoint.every > 0 || opts.resume === true || (config.checkpoint.dir === null && existsSync(ckptDir));
+  const locks: RunLock[] = [];
+  try {
+    locks.push(acquireLock(outDir, 'output directory'));
+    if (touchesCheckpoints) locks.push(acquireLock(ckptDir, 'checkpoint directory'));
+    removeStaleTemps(outDir);
+    return await runLocked(config, opts, outDir, touchesCheckpoints ? ckptDir : null);
+  } finally {
+    for (const lock of locks.reverse()) lock.release();
+  }
+}
+
+/** The entries of a directory that make it foreign, for a message. */
+function foreignEntries(dir: string): string {
+  const entries = readdirSync(dir).filter((e) => e !== LOCK_FILE).sort();
+  return `${entries.slice(0, 4).join(', ')}${entries.length > 4 ? `, ... ${entries.length} entries` : ''}`;
+}
+
+/** The run itself, with the output directory (and ckptDir, null when checkpoints are not touched) locked. */
+async function runLocked(config: RunConfig, opts: RunOptions, outDir: string, ckptDir: string | null): Promise<RunSummary> {
+  const recorder = new JsonlRecorder(join(outDir, METRICS_FILE));
   const started = performance.now();
   let wallBefore = 0;
   const wall = (): number => wallBefore + (performance.now() - started) / 1000;
   let sim: Simulation | undefined;
+  // A resume refused (bad checkpoint, rounds before it, ...) leaves the directory as it was: error.json
+  // is written only once the run has started.
+  let runStarted = !opts.resume;
   try {
+    if (!opts.resume) {
+      for (const f of [SUMMARY_FILE, ERROR_FILE, REPORT_FILE]) rmSync(join(outDir, f), { force: true });
+      writeFileAtomic(join(outDir, CONFIG_FILE), configToYaml(config));
+    }
     sim = await Simulation.create(config, { workers: opts.workers, data: opts.data, inline: opts.inline });
     let start: DriveStart = { resumed: false, toTarget: null };
     if (opts.resume) {
-      if (!hasCheckpoint(ckptDir)) throw new RunError(`resume: no checkpoint in ${ckptDir}`);
-      const state = readCheckpoint(ckptDir, sim);
+      const state = readCheckpoint(ckptDir!, sim);
+      runStarted = true;
+      // The checkpoint is good: from here on the run continues, and its directory says so.
+      for (const f of [SUMMARY_FILE, ERROR_FILE]) rmSync(join(outDir, f), { force: true });
+      writeFileAtomic(join(outDir, CONFIG_FILE), configToYaml(config));
       wallBefore = state.wallTimeS;
-      start = { resumed: true, toTarget: (state.extra['toTarget'] as TargetRecord | null | undefined) ?? null };
-      recorder.truncateAfterRound(sim.round);
+      const kept = recorder.truncateAfterRound(sim.round);
+      // The checkpoint's own round was evaluated before the kill: it is not evaluated (and recorded) twice.
+      const lastKept = kept[kept.length - 1];
+      start = {
+        resumed: true, toTarget: (state.extra['toTarget'] as TargetRecord | null | undefined) ?? null,
+        last: lastKept && lastKept.round === sim.round ? lastKept as unknown as Metrics : null,
+      };
     } else {
       recorder.reset();
-      rmSync(join(ckptDir, 'LATEST'), { force: true });
+      if (ckptDir) forgetCheckpoints(ckptDir);
     }
     const running = sim;
     const result = await driveRun(running, config, {
@@ -86,13 +121,13 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
       observe: (m) => recorder.append(m),
       onProgress: opts.onProgress,
       signal: opts.signal,
-      checkpoint: (toTarget) => writeCheckpoint(ckptDir, running, wall(), { toTarget }),
+      checkpoint: (toTarget) => writeCheckpoint(ckptDir!, running, wall(), { toTarget }),
     }, start);
     const summary = summarizeRun(running, config, result, { version: packageVersion(), paramsHash: hashParams(running.zavg()), wallTimeS: wall() });
-    writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileAtomic(join(outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } catch (err) {
-    writeFileSync(errorFile, `${JSON.stringify(errorRecord(err, sim?.round ?? null), null, 2)}\n`);
+    if (runStarted) writeErrorFile(outDir, err, sim?.round ?? null);
     throw err;
   } finally {
     await sim?.close();

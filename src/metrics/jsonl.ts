@@ -1,10 +1,12 @@
 /**
  * metrics.jsonl, the one JSON Lines writer and reader: one JSON object per line, appended and
- * flushed per line. A run killed mid-write can leave a torn last line (no newline after it): readers
- * skip it; any other malformed line is an error naming the file and line.
+ * flushed per line. A run killed mid-write (or a full disk) can leave a torn last line (no newline
+ * after it): readers skip it, and a resume rewrites the file (atomically) without it; any other
+ * malformed line is an error naming the file and line.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
+import { writeFailure, writeFileAtomic } from '../output/atomic-write.js';
 import type { MetricsRecord } from './records.js';
 
 export class JsonlRecorder {
@@ -12,20 +14,26 @@ export class JsonlRecorder {
 
   /** Starts an empty file. */
   reset(): void {
-    writeFileSync(this.file, '');
+    writeFileAtomic(this.file, '');
   }
 
   append(record: object): void {
-    appendFileSync(this.file, `${JSON.stringify(record)}\n`);
+    const line = `${JSON.stringify(record)}\n`;
+    try {
+      appendFileSync(this.file, line);
+    } catch (err) {
+      throw writeFailure(this.file, err, Buffer.byteLength(line));
+    }
   }
 
   /**
    * Keeps only the records with `round <= lastRound` (resume: drops lines a killed run wrote after
-   * its last checkpoint, and a torn last line).
+   * its last checkpoint, and a torn last line); returns them.
    */
-  truncateAfterRound(lastRound: number): void {
+  truncateAfterRound(lastRound: number): MetricsRecord[] {
     const kept = readMetrics(this.file).filter((r) => r.round <= lastRound);
-    writeFileSync(this.file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileAtomic(this.file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    return kept;
   }
 }
 

@@ -3,9 +3,9 @@
  * (accuracy and loss vs rounds / bits / simulated time, consensus distance, bits per device,
  * energy, a summary table and each run's resolved config).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../output/atomic-write.js';
 import { reportCharts } from './charts.js';
 import { reportHtml, type RenderedChart } from './html.js';
 import { readRuns } from './read.js';
@@ -41,10 +41,6 @@ export async function buildReport(runDirs: readonly string[], outFile: string, o
   }
   const html = reportHtml(runs, charts, opts);
   const file = resolve(outFile);
-  mkdirSync(dirname(file), { recursive: true });
-  // Write then rename, so a reader never sees half a report.
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, file);
+  writeFileAtomic(file, html);
   return { file, runs, charts };
 }

@@ -1,0 +1,109 @@
+// Concurrent runs: a run locks its output directory and its checkpoint directory (a lock file with
+// its pid); a second run on either is refused naming the lock file and the pid, and leaves the
+// first run's files alone; a lock whose process is gone is stale and taken over.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, type CliIO } from '../src/cli/main.js';
+import { DEFAULT_CONFIG } from '../src/config/schema.js';
+import type { RunConfig } from '../src/config/types.js';
+import { OutputError } from '../src/errors.js';
+import { runExperiment } from '../src/engine/run.js';
+import { acquireLock, LOCK_FILE } from '../src/output/run-lock.js';
+import { blobs } from './fixtures/engine-data.js';
+
+const CHILD = join(import.meta.dirname, 'fixtures', 'run-child.ts');
+const dir = mkdtempSync(join(tmpdir(), 'sp-lock-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(argv: string[]): Promise<{ code: number; err: string }> {
+  let err = '';
+  const io: CliIO = { stdout: () => {}, stderr: (t) => { err += t; } };
+  const code = await main(argv, io);
+  return { code, err };
+}
+
+/** A pid that no process has any more. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
+}
+
+test('acquireLock: re-entrant in a process, refuses a live holder naming file and pid, takes over a stale lock', () => {
+  const d = join(dir, 'unit');
+  const first = acquireLock(d, 'output directory');
+  const again = acquireLock(d, 'output directory');
+  const file = join(d, LOCK_FILE);
+  assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid, process.pid);
+  again.release();
+  assert.ok(existsSync(file), 'still held by the first holder');
+  first.release();
+  assert.equal(existsSync(file), false);
+
+  // Held by another live process on this host (our parent, the test runner).
+  writeFileSync(file, JSON.stringify({ pid: process.ppid, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
+  assert.throws(() => acquireLock(d, 'output directory'), (err) => err instanceof OutputError && err.file === file
+    && err.message === `${file}: the output directory is in use by another run (pid ${process.ppid}, since 2026-01-01T00:00:00.000Z); wait for it to finish or use another directory`);
+  assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid, process.ppid, 'the holder\'s lock is left alone');
+
+  // A lock of a process that has exited is stale.
+  writeFileSync(file, JSON.stringify({ pid: deadPid(), host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
+  const taken = acquireLock(d, 'output directory');
+  assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid, process.pid);
+  taken.release();
+
+  // Another host's lock cannot be checked: refused, saying so.
+  writeFileSync(file, JSON.stringify({ pid: 1, host: 'elsewhere.example', started: 'x' }));
+  assert.throws(() => acquireLock(d, 'checkpoint directory'), /the checkpoint directory is locked by pid 1 on host elsewhere\.example/);
+  rmSync(file);
+});
+
+const config: RunConfig = {
+  ...DEFAULT_CONFIG, name: 'locked', devices: 8, rounds: 400, evalEvery: 50, model: 'logistic', topology: 'exponential:1', compressor: 'none',
+  algorithm: { ...DEFAULT_CONFIG.algorithm, name: 'sgp', lr: 0.05, batchSize: 16 },
+  checkpoint: { every: 2, dir: join(dir, 'shared-checkpoints') },
+};
+
+test('a second run on a busy output or checkpoint directory is refused with the lock file and the pid; a killed run\'s lock is taken over', async () => {
+  const cfgFile = join(dir, 'config.json');
+  writeFileSync(cfgFile, JSON.stringify(config));
+  const out = join(dir, 'first');
+  // The first run (another process) goes slowly until it is killed.
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, out, cfgFile, '--workers', '1', '--delay-ms', '50'], { stdio: 'ignore' });
+  const exited = new Promise<void>((res) => child.on('exit', () => res()));
+  try {
+    const latest = join(config.checkpoint.dir!, 'LATEST');
+    const deadline = Date.now() + 45_000;
+    while (!existsSync(latest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(existsSync(latest), 'the first run wrote no checkpoint in time');
+    const metricsBefore = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
+
+    // Same output directory, through the CLI.
+    const sameOut = await cli(['run', '--config', cfgFile, '--quiet', '--force', '--out', out]);
+    assert.equal(sameOut.code, 1);
+    assert.equal(sameOut.err, `sparsepush run: ${join(out, LOCK_FILE)}: the output directory is in use by another run (pid ${child.pid}, since ${lockStarted(out)}); wait for it to finish or use another directory\n`);
+
+    // Another output directory, the same checkpoint.dir, through the library.
+    const other = join(dir, 'second');
+    await assert.rejects(runExperiment(config, { outDir: other, inline: true, data: { train: blobs(800, 10, 4, 1), test: blobs(200, 10, 4, 2) } }),
+      (err) => err instanceof OutputError && err.file === join(config.checkpoint.dir!, LOCK_FILE) && err.message.includes(`the checkpoint directory is in use by another run (pid ${child.pid}`));
+    assert.equal(existsSync(join(other, 'error.json')), false, 'a refused run writes no error.json');
+    assert.ok(readFileSync(join(out, 'metrics.jsonl'), 'utf8').startsWith(metricsBefore), 'the first run\'s metrics are untouched');
+    assert.ok(existsSync(latest), 'and its checkpoint too');
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  // Killed: its locks are stale, and a resume takes them over and finishes.
+  assert.ok(existsSync(join(out, LOCK_FILE)), 'a killed run leaves its lock');
+  const resumed = spawnSync(process.execPath, ['--import', 'tsx', CHILD, out, cfgFile, '--resume', '--workers', '1'], { encoding: 'utf8' });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(existsSync(join(out, LOCK_FILE)), false);
+  assert.equal(existsSync(join(config.checkpoint.dir!, LOCK_FILE)), false);
+});
+
+function lockStarted(runDir: string): string {
+  return (JSON.parse(readFileSync(join(runDir, LOCK_FILE), 'utf8')) as { started: string }).started;
+}
