@@ -26,6 +26,8 @@ Trains one configuration and writes, in the output directory:
   summary.json          final metrics, paramsHash, backend, wall time (written last, on success)
   report.html           a self-contained report with plots
   error.json            on failure instead of summary.json
+Every file is written atomically. DIR must be new, empty or an earlier run's; it is locked
+(.sparsepush.lock) while the run lasts.
 
 Options:
   --config FILE       .json, .yaml or .yml config; every key has a default (see: sparsepush config --reference)
@@ -34,8 +36,10 @@ Options:
   --name NAME         run name (labels plots, names the default output directory)
   --workers N         worker threads, or auto (= cores); results do not depend on it
   --backend B         auto | tensorflow | wasm | cpu
-  --resume DIR        continue the run in DIR from its last checkpoint (config from DIR/config.resolved.yaml)
-  --force             overwrite a finished run in the output directory
+  --resume DIR        continue the run in DIR from its verified last checkpoint (config from
+                      DIR/config.resolved.yaml; --set may change only name, workers, checkpoint,
+                      rounds (to at least the checkpoint's round), evalEvery, targetAccuracy)
+  --force             replace a finished run in the output directory (its own files only)
   --quiet             no progress output
   -h, --help          this help
 
