@@ -66,6 +66,11 @@ test('--out "" and a directory of someone else\'s files are refused (exit 2) and
   await assert.rejects(runExperiment(resolveConfig({ model: 'logistic', devices: 4, rounds: 2, data: { train: 'synthetic:400,6,3', test: null } }), { outDir: theirs, inline: true }),
     (err) => err instanceof OutputError && /holds files no run wrote \(error\.json, metrics\.jsonl, notes\.txt, report\.html\)/.test(err.message));
   assert.deepEqual(snapshot(theirs), before);
+  // A configured checkpoint.dir of someone else's files is refused too, before it is written or cleaned.
+  const ckptConfig = resolveConfig({ model: 'logistic', devices: 4, rounds: 2, data: { train: 'synthetic:400,6,3', test: null }, checkpoint: { every: 1, dir: theirs } });
+  await assert.rejects(runExperiment(ckptConfig, { outDir: join(dir, 'ckpt-elsewhere'), inline: true }),
+    (err) => err instanceof OutputError && err.file === theirs && /holds files that are not checkpoints \(error\.json, metrics\.jsonl, notes\.txt, report\.html\); give checkpoint\.dir a new or empty directory/.test(err.message));
+  assert.deepEqual(snapshot(theirs), before);
   // The demo's folder too.
   const demo = await cli(['demo', '--rounds', '1', '--quiet', '--out', theirs]);
   assert.equal(demo.code, 2);

@@ -3,7 +3,8 @@
 // and read only when the folder and the file are the user's alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -107,4 +108,15 @@ test('the temp-folder fallback is per user and read only when the folder and the
   symlinkSync(other, folder);
   assert.equal(trustedFallbackDirectory(folder), false);
   assert.deepEqual(cacheCandidates(primary, root), [primary]);
+});
+
+test('writing a cache file removes the temporary files of conversions that were killed', () => {
+  const folder = join(dir, 'killed');
+  mkdirSync(folder);
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const torn = join(folder, `.mnist-train.u8.${dead}-0-0.tmp`);
+  writeFileSync(torn, 'half a file');
+  const file = join(folder, 'mnist-train.u8');
+  assert.equal(writeCache(file, images, id), file);
+  assert.deepEqual(readdirSync(folder), ['mnist-train.u8']);
 });

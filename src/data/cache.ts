@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, type Stats } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { OutputError } from '../errors.js';
-import { writeFileAtomic } from '../output/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../output/atomic-write.js';
 import { packageRootOrNull } from '../package.js';
 import { CACHE_MAGIC, decodeCache, encodeCache, type CachedImages } from './cache-format.js';
 
@@ -81,6 +81,7 @@ export function trustedFallbackFile(file: string, uid = currentUser().uid): bool
  */
 export function writeCache(file: string, data: CachedImages, id: Uint8Array, tempRoot = tmpdir()): string | null {
   const bytes = encodeCache(data, id);
+  removeStaleTemps(dirname(file)); // left by a conversion that was killed mid-write
   try {
     writeFileAtomic(file, bytes, { sync: false });
     return file;

@@ -18,7 +18,8 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rea
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { CheckpointError, ConfigError, OutputError } from '../errors.js';
-import { formatBytes, freeBytes, makeDirectory, processAlive, reasonOf, writeChunksAtomic, writeFileAtomic } from '../output/atomic-write.js';
+import { formatBytes, freeBytes, makeDirectory, processAlive, reasonOf, tempOwner, writeChunksAtomic, writeFileAtomic } from '../output/atomic-write.js';
+import { LOCK_FILE } from '../output/run-lock.js';
 import { persistentRegions } from './layout.js';
 import type { Simulation } from './simulation.js';
 
@@ -252,6 +253,16 @@ export function readCheckpoint(dir: string, sim: Simulation): CheckpointState {
   sim.round = state.round;
   sim.simTimeS = state.simTimeS;
   return state;
+}
+
+/**
+ * Entries of `dir` that a checkpoint directory does not hold (anything but LATEST, ckpt-<round>,
+ * temporaries and the lock), so a configured checkpoint.dir full of someone's files is refused
+ * rather than written into and cleaned. Empty when `dir` does not exist.
+ */
+export function foreignCheckpointEntries(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((e) => e !== LATEST_FILE && !NAME_RE.test(e) && !TEMP_RE.test(e) && e !== LOCK_FILE && tempOwner(e) === null).sort();
 }
 
 /** Removes the LATEST pointer of `dir`, so a fresh run there cannot be resumed from an older run's checkpoint. */

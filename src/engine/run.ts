@@ -26,7 +26,7 @@ import { removeStaleTemps, writeFileAtomic } from '../output/atomic-write.js';
 import { ERROR_FILE, writeErrorFile } from '../output/error-file.js';
 import { CONFIG_FILE, directoryState, METRICS_FILE, REPORT_FILE, SUMMARY_FILE } from '../output/run-directory.js';
 import { acquireLock, LOCK_FILE, type RunLock } from '../output/run-lock.js';
-import { checkpointDirectory, forgetCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { checkpointDirectory, forgetCheckpoints, foreignCheckpointEntries, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { driveRun, summarizeRun, type DriveStart } from './drive.js';
 import { Simulation, type SimulationOptions } from './simulation.js';
 import { packageVersion } from '../package.js';
@@ -63,6 +63,10 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
   const ckptDir = checkpointDirectory(config, outDir);
   // Checkpoints are touched when written, resumed from, or (fresh runs) forgotten from the run's own folder.
   const touchesCheckpoints = config.checkpoint.every > 0 || opts.resume === true || (config.checkpoint.dir === null && existsSync(ckptDir));
+  const foreign = touchesCheckpoints ? foreignCheckpointEntries(ckptDir) : [];
+  if (foreign.length > 0) {
+    throw new OutputError(ckptDir, `holds files that are not checkpoints (${foreign.slice(0, 4).join(', ')}${foreign.length > 4 ? ', ...' : ''}); give checkpoint.dir a new or empty directory`);
+  }
   const locks: RunLock[] = [];
   try {
     locks.push(acquireLock(outDir, 'output directory'));
