@@ -10,6 +10,7 @@ import { defaultGamma } from '../algorithms/defaults.js';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from './types.js';
+import { runMemoryProblem } from '../engine/limits.js';
 import {
   ALGORITHM_NAMES, checkCompressorSpec, checkDataSpec, checkModelSpec, checkPartitionSpec,
   checkLrScheduleSpec, checkTopologyFor, checkTopologySpec, checkVolumeSpec, compressorHead, dataSplit, SERVER_ALGORITHMS,
@@ -173,7 +174,11 @@ export const RunConfigSchema = z.strictObject({
   const decentralized = !SERVER_ALGORITHMS.includes(c.algorithm.name);
   // Decentralized algorithms build the graph for the device count now, so a torus that does not
   // factor or a degree larger than the network fails before any output directory exists.
-  if (decentralized && validDevices && c.devices >= 2 && Number.isInteger(c.seed) && checkTopologySpec(c.topology) === null) {
+  // A run too large for this process is refused here, before its graph is built or its data read.
+  const memory = validDevices && checkTopologySpec(c.topology) === null && checkDataSpec(c.data.train) === null
+    && Number.isInteger(c.algorithm.batchSize) && ALGORITHM_NAMES.includes(c.algorithm.name) ? runMemoryProblem(c as RunConfig) : null;
+  if (memory) ctx.addIssue({ code: 'custom', path: memory.key.split('.'), message: memory.message.slice(memory.key.length + 2) });
+  if (!memory && decentralized && validDevices && c.devices >= 2 && Number.isInteger(c.seed) && checkTopologySpec(c.topology) === null) {
     const topo = checkTopologyFor(c.topology, c.devices, c.seed);
     if (topo) ctx.addIssue({ code: 'custom', path: ['topology'], message: topo });
   }

@@ -67,6 +67,11 @@ export function subsetRows(count: number, take: number, seed: number): Uint32Arr
   return perm.slice(0, take).sort();
 }
 
+/** Samples each device's model is evaluated on (see DEVICE_EVAL_BUDGET). */
+export function deviceEvalCount(testCount: number, n: number): number {
+  return Math.min(testCount, Math.max(DEVICE_EVAL_MIN, Math.floor(DEVICE_EVAL_BUDGET / n)));
+}
+
 /** Most rounds one decentralized task runs (bounds the `slowest` region and the time between progress updates). */
 export const ROUNDS_PER_TASK = 16;
 

@@ -24,8 +24,9 @@ import { compileKernels, createSharedMemory, instantiateKernels } from '../kerne
 import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from '../models/logistic.js';
 import type { Learner } from '../models/types.js';
 import {
-  DEVICE_EVAL_BUDGET, DEVICE_EVAL_MIN, EVAL_SUBSET_SEED, OBJECTIVE_SUBSET_SEED, planArena, planSlot, subsetRows, TRAIN_OBJECTIVE_MAX,
+  deviceEvalCount, EVAL_SUBSET_SEED, OBJECTIVE_SUBSET_SEED, planArena, planSlot, subsetRows, TRAIN_OBJECTIVE_MAX,
 } from './layout.js';
+import { checkArenaLayout, checkRunMemory, dataFactsFromConfig, memoryLimits, type DataFacts, type MemoryLimits } from './limits.js';
 import { algorithmSetup } from './setup.js';
 import type { EngineMeta, WorkerInit } from './protocol.js';
 
@@ -39,6 +40,8 @@ export interface PlanOptions {
   readonly data: TrainTest | (() => Promise<TrainTest>);
   /** Precomputed partition of data.train (default: partition(config.data.partition, config.data.volume)). */
   readonly partition?: Partition;
+  /** Memory this run may use (default: this process's, src/engine/limits.ts). */
+  readonly limits?: MemoryLimits;
 }
 
 /** A planned and filled arena and everything the workers are built from. */
@@ -53,8 +56,13 @@ export interface RunPlan {
   readonly simd: boolean;
 }
 
+function factsOf(data: TrainTest): DataFacts {
+  return { trainCount: data.train.count, testCount: data.test.count, features: data.train.features, classes: data.train.classes };
+}
+
 function asTopologyError(err: unknown): never {
-  if (err instanceof ConfigError && err.key === 'topology') throw err;
+  // Already about the right key: the topology itself, or a device count it cannot hold.
+  if (err instanceof ConfigError && (err.key === 'topology' || err.key === 'devices')) throw err;
   if (err instanceof SpecError || err instanceof GraphError || err instanceof ConfigError) throw new ConfigError('topology', err.message);
   throw err;
 }
@@ -79,10 +87,14 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
   if (!Number.isInteger(config.algorithm.localSteps) || config.algorithm.localSteps < 1) throw new ConfigError('algorithm.localSteps', `expected a positive integer, got ${config.algorithm.localSteps}`);
   if (!(config.algorithm.lr >= 0)) throw new ConfigError('algorithm.lr', `expected a number >= 0, got ${config.algorithm.lr}`);
 
+  // Refuse a run that cannot fit before building its graph or loading its data.
+  const limits = opts.limits ?? memoryLimits();
+  checkRunMemory(config, limits, typeof opts.data === 'function' ? dataFactsFromConfig(config) : factsOf(opts.data));
+
   let topology: Topology | null = null;
   if (algorithm.kind === 'decentralized') {
     try {
-      topology = createTopology(config.topology, n, { seed: config.seed });
+      topology = createTopology(config.topology, n, { seed: config.seed, heapBytes: limits.heapBytes });
       assertStronglyConnected(topology);
     } catch (err) { asTopologyError(err); }
   }
@@ -167,7 +179,7 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
   }
 
   const size = Math.max(1, Math.min(opts.workers, n));
-  const evalCount = Math.min(test.count, Math.max(DEVICE_EVAL_MIN, Math.floor(DEVICE_EVAL_BUDGET / n)));
+  const evalCount = deviceEvalCount(test.count, n);
   const objCount = Math.min(train.count, TRAIN_OBJECTIVE_MAX);
   const algVectors = (list: readonly { name: string; length?: number }[]) => list.map((v) => ({ name: v.name, length: v.length ?? d }));
   const deviceVectors = algVectors(algorithm.deviceVectors(setup));
@@ -176,11 +188,13 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
     d, vectors: algorithm.scratchVectors + 1, batchSize: config.algorithm.batchSize, features: train.features,
     gatherBatch: !native, learnerBytes, compressorBytes,
   });
-  const layout = planArena({
-    n, d, stateCount, deviceVectors, server: algorithm.kind === 'server', serverVectors,
+  const layoutFor = (devices: number) => planArena({
+    n: devices, d, stateCount, deviceVectors, server: algorithm.kind === 'server', serverVectors,
     outboxPayload, serverOutboxPayload: noneBytes, trainCount: train.count, testCount: test.count,
-    features: train.features, shardTotal, evalCount, objCount, slots: size, slot,
+    features: train.features, shardTotal, evalCount: deviceEvalCount(test.count, devices), objCount, slots: Math.min(size, devices), slot,
   });
+  const layout = layoutFor(n);
+  checkArenaLayout(config, layout.totalBytes, (devices) => layoutFor(devices).totalBytes, limits);
   const arena = Arena.create(layout);
   const meta: EngineMeta = {
     n, d, stateCount, features: train.features, classes, inputShape: [...train.shape], flopsPerSample,

@@ -35,6 +35,12 @@ export function exponentialOffsets(n: number, p: number): number[] {
   return offsets;
 }
 
+/** Rounds after which the schedule of exponential:p on n nodes repeats (it takes the offsets p at a time). */
+export function exponentialPeriod(n: number, p: number): number {
+  const L = exponentialOffsets(n, p).length;
+  return L / gcd(L, p);
+}
+
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
@@ -46,7 +52,7 @@ export function createExponential(n: number, p: number, spec = `exponential:${p}
   if (p > n - 1) throw new GraphError(`topology '${spec}' sends to ${p} peers per round but devices = ${n} leaves only ${n - 1}`);
   const offsets = exponentialOffsets(n, p);
   const L = offsets.length;
-  const period = L / gcd(L, p);
+  const period = exponentialPeriod(n, p);
   return new PeriodicTopology(spec, n, period, (phase) => {
     const roundOffsets: number[] = [];
     for (let g = 0; g < p; g++) roundOffsets.push(offsets[(g + phase * p) % L]!);

@@ -4,6 +4,9 @@
  */
 import { ConfigError, SpecError } from '../errors.js';
 import type { Topology } from './types.js';
+import { formatBytes } from '../output/format-bytes.js';
+import { hostMemory } from '../host-memory.js';
+import { graphFootprint } from './footprint.js';
 import { createComplete } from './complete.js';
 import { createDirectedRing } from './directed-ring.js';
 import { createEdgesTopology, defaultReadText, type ReadText } from './edges.js';
@@ -34,6 +37,8 @@ export const TOPOLOGY_FORMS: readonly string[] = [
 ];
 
 export interface TopologyOptions {
+  /** JavaScript heap one round graph may take (default: this process's heap limit, src/host-memory.ts). */
+  readonly heapBytes?: number;
   /** Seed of random topologies (random-regular, erdos-renyi); default 1 (the config default). */
   readonly seed?: number;
   /** Directory that relative `edges:FILE` paths are resolved against (default: the working directory). */
@@ -106,6 +111,7 @@ export function createTopology(spec: string, n: number, opts: TopologyOptions = 
   const parsed = parseTopologySpec(spec);
   const seed = opts.seed ?? 1;
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ConfigError('seed', `must be an integer in 0..4294967295, got ${String(seed)}`);
+  checkGraphFits(spec, parsed, n, opts.heapBytes ?? hostMemory().heapBytes);
   switch (parsed.kind) {
     case 'ring': return createRing(n, spec);
     case 'directed-ring': return createDirectedRing(n, spec);
@@ -117,4 +123,23 @@ export function createTopology(spec: string, n: number, opts: TopologyOptions = 
     case 'edges': return createEdgesTopology(n, parsed.file, opts.readText ?? defaultReadText(opts.baseDir), spec);
     case 'exponential': return createExponential(n, parsed.p, spec);
   }
+}
+
+/**
+ * Refuses n when one round graph of the topology would not fit the JavaScript heap (building it
+ * would end the process in an out-of-memory abort), naming the estimate, the limit and the
+ * largest n that fits. Throws ConfigError naming devices.
+ */
+function checkGraphFits(spec: string, parsed: TopologySpec, n: number, heapBytes: number): void {
+  if (!Number.isSafeInteger(n) || n < 2) return; // the topology's own check names the bad n
+  const need = graphFootprint(parsed, n);
+  if (need.bytesPerRound <= heapBytes) return;
+  let lo = 2;
+  let hi = n;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (graphFootprint(parsed, mid).bytesPerRound <= heapBytes) lo = mid; else hi = mid;
+  }
+  const fits = graphFootprint(parsed, lo).bytesPerRound <= heapBytes;
+  throw new ConfigError('devices', `topology '${spec}' on ${n} devices: one round graph needs at least ${formatBytes(need.bytesPerRound)} of JavaScript heap (${need.edgesPerRound.toExponential(3)} edges), above the ${formatBytes(heapBytes)} heap limit (node --max-old-space-size); ${fits ? `at most ${lo} devices fit` : 'no device count fits'}`);
 }

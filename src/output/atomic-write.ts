@@ -8,16 +8,9 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmS
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { OutputError } from '../errors.js';
+import { formatBytes } from './format-bytes.js';
 
-/** `1.50 GiB`, `12.0 MiB`, `512 bytes`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
-}
+export { formatBytes };
 
 /** Bytes the file system holding `path` has free for this user, or null when it cannot be asked. */
 export function freeBytes(path: string): number | null {
