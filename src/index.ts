@@ -18,3 +18,9 @@ export { resolveConfig, DEFAULT_CONFIG, loadConfigFile, applySet, configToYaml }
 export { runExperiment } from './engine/run.js';
 export type { RunOptions, RunSummary, ProgressEvent } from './engine/run.js';
 export { buildReport } from './report/index.js';
+export {
+  readModelFile, writeModelFiles, evaluateModelFile, layoutArrays, tfjsWeightName, MODEL_NPZ, LAYERS_MODEL_JSON, LAYERS_WEIGHTS_FILE,
+} from './model-file/index.js';
+export type { ModelValues, ModelShape } from './model-file/index.js';
+export { layoutOfModel } from './model-file/layout.js';
+export type { ParamLayout, TensorSlot } from './models/types.js';

@@ -29,7 +29,7 @@ test('defaults: every key resolves to the documented value', () => {
   assert.deepEqual(resolveConfig({}), DEFAULT_CONFIG);
   assert.deepEqual(resolveConfig(undefined), DEFAULT_CONFIG);
   assert.deepEqual(DEFAULT_CONFIG, {
-    name: 'sparse-push', seed: 1, devices: 16, rounds: 300, evalEvery: 10, targetAccuracy: 0, model: 'lenet',
+    name: 'sparse-push', seed: 1, devices: 16, rounds: 300, evalEvery: 10, targetAccuracy: 0, init: null, model: 'lenet',
     data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'iid', volume: 'equal', limit: 0, smallShards: 'error' },
     topology: 'exponential:1',
     algorithm: { name: 'sparse-push', lr: 0.05, lrSchedule: 'constant', momentum: 0.9, weightDecay: 0, batchSize: 32, localSteps: 1, gamma: 0.2, memory: 'choco', participation: 1 },
@@ -71,6 +71,8 @@ test('wrong types name the key, say what was expected and what was given', () =>
   assertConfigError(() => resolveConfig({ workers: -1 }), 'workers', 'expected an integer ≥ 0 or auto, got -1');
   assertConfigError(() => resolveConfig({ name: 'has space' }), 'name', 'got "has space"');
   assertConfigError(() => resolveConfig({ checkpoint: { dir: 3 } }), 'checkpoint.dir');
+  assertConfigError(() => resolveConfig({ init: 3 }), 'init');
+  assertConfigError(() => resolveConfig({ init: '' }), 'init');
   assertConfigError(() => resolveConfig([1, 2]), '(config)', 'expected a mapping');
 });
 

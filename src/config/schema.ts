@@ -153,6 +153,10 @@ export const RunConfigSchema = z.strictObject({
   rounds: positiveInt('Communication rounds.', 300),
   evalEvery: positiveInt('Evaluate every this many rounds (the last round always): test accuracy and loss of z̄, trainLoss = z̄\'s training objective (mean cross-entropy over the training set, or over a fixed seeded subset of 10,000 samples when it is larger, + weightDecay/2·‖z̄‖²), trainAccuracy on the same samples, batchLoss (mean last mini-batch loss), consensus distance, bits, time, energy.', 10),
   targetAccuracy: numberIn('in [0, 1]', (v) => v >= 0 && v <= 1, 'Stop once test accuracy reaches this and report rounds/bits/time/energy to it (0 = never stop early).', 0),
+  init: doc(z.union([z.string().min(1), z.null()], { error: 'expected a model file path or null' }).default(null), {
+    type: 'path \\| null',
+    description: 'Start every device from a trained model instead of the seeded initialisation: the model.npz (or the tfjs model.json) a finished run wrote, for the same model and data shape (every tensor\'s name and shape must match; batch-norm statistics included). Relative to the working directory. null: the seeded initialisation.',
+  }),
   model: specString(checkModelSpec, 'logistic \\| mlp[:W1,W2,...] \\| lenet \\| resnet20 \\| vgg11[:width]', 'Model. logistic runs on the WASM kernels without tfjs (use it for large device counts); mlp alone is mlp:128,64; vgg11:w sets the first-stage channels (default 64).', 'lenet'),
   data: dataSchema,
   topology: specString((s) => checkTopologySpec(s), 'ring \\| directed-ring \\| torus[:RxC] \\| complete \\| star \\| exponential:p \\| random-regular:k \\| erdos-renyi:p[:fixed] \\| edges:FILE', 'Communication graph schedule of the decentralized algorithms (server algorithms use a star).', 'exponential:1'),

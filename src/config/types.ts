@@ -56,6 +56,8 @@ export interface RunConfig {
   evalEvery: number;
   /** Stop early once test accuracy reaches this (0 = never); also drives *-to-accuracy summaries. */
   targetAccuracy: number;
+  /** A model file (model.npz or a tfjs model.json) every device starts from; null: the seeded initialisation. */
+  init: string | null;
   model: string;
   data: DataConfig;
   topology: string;

@@ -13,4 +13,5 @@ export const nodeHost: SimulationHost = {
   parallelism: () => availableParallelism(),
   executor: (init, size) => new PiscinaExecutor(init, size),
   loadData: (config) => loadTrainTest(config.data.train, config.data.test, { seed: config.seed, limit: config.data.limit }),
+  readModel: async (path, layout) => (await import('../model-file/index.js')).readModelFile(path, layout),
 };

@@ -22,7 +22,9 @@ import { createTopology } from '../graph/registry.js';
 import type { Topology } from '../graph/types.js';
 import { compileKernels, createSharedMemory, instantiateKernels } from '../kernels/index.js';
 import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from '../models/logistic.js';
-import type { Learner } from '../models/types.js';
+import type { Learner, ParamLayout } from '../models/types.js';
+import type { ModelValues } from '../model-file/values.js';
+import { layoutOfModel } from '../model-file/layout.js';
 import {
   deviceEvalCount, EVAL_SUBSET_SEED, OBJECTIVE_SUBSET_SEED, planArena, planSlot, subsetRows, TRAIN_OBJECTIVE_MAX,
 } from './layout.js';
@@ -42,6 +44,8 @@ export interface PlanOptions {
   readonly partition?: Partition;
   /** Memory this run may use (default: this process's, src/engine/limits.ts). */
   readonly limits?: MemoryLimits;
+  /** Reads config.init into the model's layout (absent: this host cannot read model files). */
+  readonly readModel?: (path: string, layout: ParamLayout) => Promise<ModelValues>;
 }
 
 /** A planned and filled arena and everything the workers are built from. */
@@ -143,6 +147,16 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
     initParams.state = new Float32Array(stateCount);
     learner.init(initParams.params, initParams.state, config.seed);
     learner.dispose();
+  }
+  if (config.init !== null) {
+    if (!opts.readModel) throw new ConfigError('init', 'this host cannot read model files');
+    const layout = await layoutOfModel({ model: config.model, inputShape: train.shape, classes });
+    try {
+      ({ params: initParams.params, state: initParams.state } = await opts.readModel(config.init, layout));
+    } catch (err) {
+      if (err instanceof DataError) throw new ConfigError('init', err.message);
+      throw err;
+    }
   }
 
   const shardOff = new Uint32Array(n + 1);

@@ -4,6 +4,8 @@
  * - metrics.jsonl: one line after round 0 (the starting point), every evalEvery rounds and after
  *   the last round (see Metrics in src/metrics/records.ts for the fields).
  * - config.resolved.yaml: written first (a resume rewrites it once its checkpoint is verified).
+ * - model.npz (and for tfjs models model.json + weights.bin): the final z_avg and the devices'
+ *   mean learner state, written after the last round, before summary.json (src/model-file).
  * - summary.json: written last and only on success.
  * - error.json: written on failure (and no summary.json); the error is rethrown.
  * - checkpoints (config.checkpoint.every > 0) in config.checkpoint.dir (relative to the working
@@ -127,7 +129,9 @@ async function runLocked(config: RunConfig, opts: RunOptions, outDir: string, ck
       signal: opts.signal,
       checkpoint: (toTarget) => writeCheckpoint(ckptDir!, running, wall(), { toTarget }),
     }, start);
-    const summary = summarizeRun(running, config, result, { version: packageVersion(), paramsHash: hashParams(running.zavg()), wallTimeS: wall() });
+    const { writeModelFiles } = await import('../model-file/index.js');
+    const modelFiles = await writeModelFiles(outDir, { model: config.model, inputShape: running.meta.inputShape, classes: running.meta.classes }, { params: running.zavg(), state: running.stateAvg() });
+    const summary = { ...summarizeRun(running, config, result, { version: packageVersion(), paramsHash: hashParams(running.zavg()), wallTimeS: wall() }), modelFiles };
     writeFileAtomic(join(outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } catch (err) {

@@ -26,6 +26,8 @@ import { reviveError } from './protocol.js';
 import { abortRound, resetRoundControl, roundControl } from './worker/exchange.js';
 import { lrAt } from '../algorithms/lr-schedule.js';
 import type { Metrics } from '../metrics/records.js';
+import type { ParamLayout } from '../models/types.js';
+import type { ModelValues } from '../model-file/values.js';
 
 /** What the platform provides a Simulation (Node: node-host.ts). */
 export interface SimulationHost {
@@ -35,6 +37,8 @@ export interface SimulationHost {
   readonly executor: ExecutorFactory;
   /** Loads config.data (when the caller passes no datasets). */
   loadData(config: RunConfig): Promise<TrainTest>;
+  /** Reads a model file (config.init) into a layout; absent where files cannot be read. */
+  readModel?(path: string, layout: ParamLayout): Promise<ModelValues>;
 }
 
 export interface SimulationOptions {
@@ -100,6 +104,10 @@ export class Simulation {
       workers: opts.inline ? 1 : opts.workers && opts.workers > 0 ? opts.workers : config.workers > 0 ? config.workers : (await nodeHost()).parallelism(),
       data: opts.data ?? (async () => (await nodeHost()).loadData(config)),
       partition: opts.partition,
+      ...(config.init !== null ? { readModel: await (async () => {
+        const h = await nodeHost();
+        return h.readModel ? (path: string, layout: ParamLayout) => h.readModel!(path, layout) : undefined;
+      })() } : {}),
     });
     const { init, meta } = plan;
     const executor = opts.inline ? new InlineExecutor(init) : (await nodeHost()).executor(init, meta.slots);

@@ -79,6 +79,8 @@ export interface RunSummary {
   readonly spectralGap: number | null;
   /** Samples each device model was evaluated on for meanDeviceAccuracy. */
   readonly deviceEvalSamples: number;
+  /** The trained model's files in the run directory (model.npz; tfjs models also model.json, weights.bin). */
+  readonly modelFiles?: readonly string[];
 }
 
 /** Summary fields a reader may find missing (added after the first versions). */

@@ -8,6 +8,7 @@
  * in HWC order. Weights He normal (fc3 Glorot uniform), biases zeros. No state.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type * as Tfl from '@tensorflow/tfjs-layers';
 import { SpecError } from '../errors.js';
 import type { TensorDef } from './layout.js';
 import type { ForwardContext, ModelDef } from './tfjs/learner.js';
@@ -49,6 +50,21 @@ export function lenetDef(spec: string, inputShape: readonly number[], classes: n
       y = ctx.maxPool2x2(conv(y, 'conv2', 'valid'));
       const z = dense(dense(tf.reshape(y, [y.shape[0], 400]) as tf.Tensor2D, 'fc1'), 'fc2');
       return tf.fused.matMul({ a: z, b: p('fc3.weight') as tf.Tensor2D, bias: p('fc3.bias') }) as tf.Tensor2D;
+    },
+    layers(tfl: typeof Tfl): Tfl.LayersModel {
+      return tfl.sequential({
+        name: 'lenet',
+        layers: [
+          tfl.layers.conv2d({ inputShape: [...inputShape], filters: 6, kernelSize: 5, padding: firstPad, activation: 'relu', name: 'conv1' }),
+          tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: 'pool1' }),
+          tfl.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu', name: 'conv2' }),
+          tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: 'pool2' }),
+          tfl.layers.flatten({ name: 'flatten' }),
+          tfl.layers.dense({ units: 120, activation: 'relu', name: 'fc1' }),
+          tfl.layers.dense({ units: 84, activation: 'relu', name: 'fc2' }),
+          tfl.layers.dense({ units: classes, name: 'fc3' }),
+        ],
+      });
     },
   };
 }

@@ -13,7 +13,7 @@
  * Arrays that are views on the kernel memory are used in place (the engine's case); other arrays are
  * copied into a staging area of the kernel memory first (standalone use).
  */
-import type { Batch, Learner } from './types.js';
+import type { Batch, Learner, ParamLayout } from './types.js';
 import type { Dataset } from '../data/types.js';
 import type { KernelExports } from '../kernels/abi.js';
 import { createSharedMemory, instantiateKernels, compileKernels } from '../kernels/index.js';
@@ -22,6 +22,17 @@ import { InputError } from '../errors.js';
 
 export function logisticParamCount(dIn: number, classes: number): number {
   return classes * (dIn + 1);
+}
+
+/** The named tensors of the flat parameters: `weight` [classes, dIn] (row-major), then `bias` [classes]. */
+export function logisticLayout(dIn: number, classes: number): ParamLayout {
+  return {
+    params: [
+      { name: 'weight', shape: [classes, dIn], offset: 0, size: classes * dIn },
+      { name: 'bias', shape: [classes], offset: classes * dIn, size: classes },
+    ],
+    state: [],
+  };
 }
 
 export function logisticFlopsPerSample(dIn: number, classes: number): number {
@@ -42,6 +53,7 @@ export class NativeLogisticLearner implements Learner {
   readonly stateCount = 0;
   readonly paramCount: number;
   readonly flopsPerSample: number;
+  readonly layout: ParamLayout;
   private staging: Staging | null = null;
 
   constructor(
@@ -56,6 +68,7 @@ export class NativeLogisticLearner implements Learner {
     if (scratch.bytes < logisticScratchBytes(classes)) throw new InputError(`logistic: scratch of ${scratch.bytes} bytes, needs ${logisticScratchBytes(classes)}`);
     this.paramCount = logisticParamCount(dIn, classes);
     this.flopsPerSample = logisticFlopsPerSample(dIn, classes);
+    this.layout = logisticLayout(dIn, classes);
   }
 
   init(params: Float32Array, _state: Float32Array, _seed: number): void {

@@ -6,6 +6,7 @@
  *   for i = 1..L+1. y = x W + b (row vectors). No state.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type * as Tfl from '@tensorflow/tfjs-layers';
 import { product, type TensorDef } from './layout.js';
 import type { ForwardContext, ModelDef } from './tfjs/learner.js';
 
@@ -45,6 +46,14 @@ export function mlpDef(spec: string, hidden: readonly number[], inputShape: read
         if (hidden && ctx.training) h = ctx.relu(h);
       }
       return h;
+    },
+    layers(tfl: typeof Tfl): Tfl.LayersModel {
+      const input = tfl.input({ shape: [...inputShape], name: 'input' });
+      let h = inputShape.length > 1 ? tfl.layers.flatten({ name: 'flatten' }).apply(input) as Tfl.SymbolicTensor : input;
+      for (let i = 1; i <= layers; i++) {
+        h = tfl.layers.dense({ units: widths[i]!, activation: i < layers ? 'relu' : 'linear', name: `fc${i}` }).apply(h) as Tfl.SymbolicTensor;
+      }
+      return tfl.model({ inputs: input, outputs: h, name: spec.replace(/[^A-Za-z0-9_]/g, '_') });
     },
   };
 }

@@ -8,11 +8,13 @@
  */
 import { ConfigError, SpecError } from '../errors.js';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
+import { buildSlots, product, publicLayout } from './layout.js';
 import { lenetDef } from './lenet.js';
+import { logisticLayout } from './logistic.js';
 import { mlpDef } from './mlp.js';
 import { resnet20Def } from './resnet20.js';
 import { TfjsLearner, type ModelDef } from './tfjs/learner.js';
-import type { Learner } from './types.js';
+import type { Learner, ParamLayout } from './types.js';
 import { vgg11Def } from './vgg11.js';
 
 export { parseModelSpec, MODEL_KINDS, DEFAULT_MLP_HIDDEN, DEFAULT_VGG_WIDTH } from './spec.js';
@@ -68,6 +70,19 @@ export function modelDef(parsed: ModelSpec, inputShape: readonly number[], class
     case 'logistic':
       throw new SpecError(parsed.spec, 'logistic is a native learner; it is not available until the engine registers it (registerNativeLearner)');
   }
+}
+
+/**
+ * The named tensors of a model's flat parameter and state vectors for an input shape and class
+ * count: what model files (model.npz, the tfjs export) name and shape. SpecError for a bad spec
+ * or an input the model cannot take.
+ */
+export function modelLayout(spec: string, inputShape: readonly number[], classes: number): ParamLayout {
+  const parsed = parseModelSpec(spec);
+  checkOptions(parsed.spec, { inputShape, classes });
+  if (parsed.kind === 'logistic') return logisticLayout(product(inputShape), classes);
+  const def = modelDef(parsed, inputShape, classes);
+  return publicLayout(buildSlots(def.params), buildSlots(def.state));
 }
 
 /** Build the learner for a model spec. Throws SpecError / ConfigError naming the spec or `backend`. */

@@ -15,8 +15,10 @@
  * fc Glorot uniform, gamma ones, beta zeros.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type * as Tfl from '@tensorflow/tfjs-layers';
 import { SpecError } from '../errors.js';
 import type { TensorDef } from './layout.js';
+import { BN_EPSILON } from './tfjs/ops.js';
 import { batchNormDefs, type ForwardContext, type ModelDef } from './tfjs/learner.js';
 
 export function resnet20Def(spec: string, inputShape: readonly number[], classes: number): ModelDef {
@@ -81,6 +83,41 @@ export function resnet20Def(spec: string, inputShape: readonly number[], classes
       }
       const pooled = tf.mean(y, [1, 2]) as tf.Tensor2D;
       return tf.add(tf.matMul(pooled, ctx.param('fc.weight') as tf.Tensor2D), ctx.param('fc.bias')) as tf.Tensor2D;
+    },
+    layers(tfl: typeof Tfl): Tfl.LayersModel {
+      type T = Tfl.SymbolicTensor;
+      const conv = (t: T, name: string, filters: number, stride: number): T =>
+        tfl.layers.conv2d({ filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, name }).apply(t) as T;
+      const bnorm = (t: T, name: string): T => tfl.layers.batchNormalization({ epsilon: BN_EPSILON, name }).apply(t) as T;
+      const relu = (t: T, name: string): T => tfl.layers.activation({ activation: 'relu', name }).apply(t) as T;
+      const input = tfl.input({ shape: [...inputShape], name: 'input' });
+      let y = relu(bnorm(conv(input, 'conv0', 16, 1), 'bn0'), 'relu0');
+      // Option-A shortcuts that downsample: a fixed 1x1 stride-2 convolution copying channel c to
+      // channel c + pad (x[:, ::2, ::2, :] with zero channels on both sides), exact in f32.
+      const fixed: Array<{ layer: Tfl.layers.Layer; cin: number; cout: number }> = [];
+      for (const blk of blocks) {
+        let r = relu(bnorm(conv(y, `${blk.prefix}.conv1`, blk.cout, blk.stride), `${blk.prefix}.bn1`), `${blk.prefix}.relu1`);
+        r = bnorm(conv(r, `${blk.prefix}.conv2`, blk.cout, 1), `${blk.prefix}.bn2`);
+        let s = y;
+        if (blk.stride !== 1 || blk.cin !== blk.cout) {
+          const layer = tfl.layers.conv2d({ filters: blk.cout, kernelSize: 1, strides: blk.stride, padding: 'valid', useBias: false, trainable: false, name: `${blk.prefix}.shortcut` });
+          s = layer.apply(y) as T;
+          fixed.push({ layer, cin: blk.cin, cout: blk.cout });
+        }
+        y = relu(tfl.layers.add({ name: `${blk.prefix}.add` }).apply([r, s]) as T, `${blk.prefix}.relu2`);
+      }
+      const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(y) as T;
+      const logits = tfl.layers.dense({ units: classes, name: 'fc' }).apply(pooled) as T;
+      const model = tfl.model({ inputs: input, outputs: logits, name: 'resnet20' });
+      for (const { layer, cin, cout } of fixed) {
+        const k = new Float32Array(cin * cout);
+        const lo = Math.floor((cout - cin) / 2);
+        for (let c = 0; c < cin; c++) k[c * cout + c + lo] = 1;
+        const kernel = tf.tensor4d(k, [1, 1, cin, cout]);
+        layer.setWeights([kernel]);
+        kernel.dispose();
+      }
+      return model;
     },
   };
 }

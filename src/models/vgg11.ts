@@ -9,8 +9,10 @@
  * Conv weights He normal, fc Glorot uniform, gamma ones, beta zeros.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type * as Tfl from '@tensorflow/tfjs-layers';
 import { SpecError } from '../errors.js';
 import type { TensorDef } from './layout.js';
+import { BN_EPSILON } from './tfjs/ops.js';
 import { batchNormDefs, type ForwardContext, type ModelDef } from './tfjs/learner.js';
 
 export function vgg11Def(spec: string, width: number, inputShape: readonly number[], classes: number): ModelDef {
@@ -68,6 +70,22 @@ export function vgg11Def(spec: string, width: number, inputShape: readonly numbe
       }
       const z = tf.reshape(y, [y.shape[0], flat]) as tf.Tensor2D;
       return tf.add(tf.matMul(z, ctx.param('fc.weight') as tf.Tensor2D), ctx.param('fc.bias')) as tf.Tensor2D;
+    },
+    layers(tfl: typeof Tfl): Tfl.LayersModel {
+      const out: Tfl.layers.Layer[] = [tfl.layers.inputLayer({ inputShape: [...inputShape], name: 'input' })];
+      let pool = 0;
+      for (const l of layers) {
+        if (l === 'M') {
+          out.push(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `pool${++pool}` }));
+        } else {
+          const c = Number(l.conv.slice(4));
+          out.push(tfl.layers.conv2d({ filters: params.find((p) => p.name === `${l.conv}.weight`)!.shape[3]!, kernelSize: 3, padding: 'same', useBias: false, name: l.conv }));
+          out.push(tfl.layers.batchNormalization({ epsilon: BN_EPSILON, name: l.bn }));
+          out.push(tfl.layers.activation({ activation: 'relu', name: `relu${c}` }));
+        }
+      }
+      out.push(tfl.layers.flatten({ name: 'flatten' }), tfl.layers.dense({ units: classes, name: 'fc' }));
+      return tfl.sequential({ name: spec.replace(/[^A-Za-z0-9_]/g, '_'), layers: out });
     },
   };
 }

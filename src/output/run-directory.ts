@@ -8,6 +8,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESOLVED_CONFIG_HEADER } from '../config/load.js';
+import { LAYERS_MODEL_JSON, LAYERS_WEIGHTS_FILE, MODEL_NPZ } from '../model-file/names.js';
 import { tempOwner } from './atomic-write.js';
 import { LOCK_FILE } from './run-lock.js';
 
@@ -17,7 +18,7 @@ export const SUMMARY_FILE = 'summary.json';
 export const REPORT_FILE = 'report.html';
 
 /** Files a run writes at the top of its directory; a fresh run over an earlier one replaces them. */
-export const RUN_FILES = [SUMMARY_FILE, 'error.json', REPORT_FILE, METRICS_FILE, CONFIG_FILE] as const;
+export const RUN_FILES = [SUMMARY_FILE, 'error.json', REPORT_FILE, METRICS_FILE, CONFIG_FILE, MODEL_NPZ, LAYERS_MODEL_JSON, LAYERS_WEIGHTS_FILE] as const;
 
 export type DirectoryState =
   | 'absent'

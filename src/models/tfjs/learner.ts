@@ -7,6 +7,7 @@
  * heap (or dataSync elsewhere) into its range of `grad`. Everything else is disposed before return.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type * as Tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../../data/types.js';
 import { InputError } from '../../errors.js';
 import { buildSlots, initFlat, product, publicLayout, totalSize, type InitSlot, type TensorDef } from '../layout.js';
@@ -44,6 +45,14 @@ export interface ModelDef {
   readonly evalChunk: number;
   /** Logits [N, classes] for x [N, ...inputShape]. */
   forward(ctx: ForwardContext, x: tf.Tensor): tf.Tensor2D;
+  /**
+   * The same network as tfjs-layers layers, for the LayersModel export (inference: batch norm
+   * with the running statistics), with logits as output. Each layout tensor `P.weight`, `P.bias`,
+   * `P.gamma`, `P.beta`, `P.runningMean`, `P.runningVar` is a weight of the layer named P
+   * (tfjsWeightName gives its tfjs name); other weights are fixed and set here. `tfl` is passed
+   * in so model files do not load tfjs-layers for training.
+   */
+  layers(tfl: typeof Tfl): Tfl.LayersModel;
 }
 
 /** Batch-norm tensor definitions for a layer of `channels` (params and state). */
