@@ -87,7 +87,7 @@ test('an existing empty directory is used; --force over a finished run replaces 
   assert.equal(again.code, 0, again.err);
   assert.equal(readFileSync(join(out, 'my-notes.txt'), 'utf8'), 'keep me\n');
   assert.equal((JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { rounds: number }).rounds, 3);
-  assert.deepEqual(readdirSync(out).sort(), ['config.resolved.yaml', 'metrics.jsonl', 'my-notes.txt', 'report.html', 'summary.json']);
+  assert.deepEqual(readdirSync(out).sort(), ['config.resolved.yaml', 'metrics.jsonl', 'model.npz', 'my-notes.txt', 'report.html', 'summary.json']);
 });
 
 test('an output directory that cannot be created is reported as such, with no pointer to an error.json', async () => {

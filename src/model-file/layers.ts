@@ -9,9 +9,8 @@
 import type { ModelDef } from '../models/tfjs/learner.js';
 import type { ParamLayout, TensorSlot } from '../models/types.js';
 import { DataError } from '../errors.js';
-import type { NamedArray } from './npz.js';
-
 import { LAYERS_WEIGHTS_FILE } from './names.js';
+import type { NamedArray } from './npz.js';
 
 /** Layout tensor kind -> tfjs-layers weight name. */
 const TFJS_SUFFIX: Readonly<Record<string, string>> = {
