@@ -27,6 +27,7 @@
  *   testPart     f64[chunks*2]      per-test-chunk (loss sum, correct) of z_avg
  *   objPart      f64[chunks*2]      per-chunk (loss sum, correct) of z_avg on the training objective's samples
  *   slowest      f64[R*slots]       per (round of a multi-round task, worker): the slowest round time among its devices
+ *   status       i32[slots*8]       per worker: progress and what it is doing (worker/status.ts; read by the watchdog)
  *   scratch      u8[slots*slotBytes] per-worker scratch (d-vectors, batch rows, learner, compressor)
  *
  * One outbox per sender, read by each of its out-peers, carries what per-edge mailboxes would for
@@ -38,6 +39,7 @@ import { alignUp, ArenaPlanner, type ArenaLayout } from '../arena/arena.js';
 import { RandomStream } from '../kernels/rng.js';
 import { CTL_WORDS } from './worker/exchange.js';
 import { outboxStride } from './worker/outbox.js';
+import { STATUS_WORDS } from './worker/status.js';
 /** Devices per reduction block: sums over devices are block sums added in block order, so they do not depend on how devices are split over workers. */
 export const REDUCE_BLOCK = 32;
 /** Test samples per evaluation chunk of z_avg (same reason). */
@@ -205,6 +207,7 @@ export function planArena(p: LayoutInput): ArenaLayout {
   a.add('testPart', 'f64', testChunks(p.testCount) * 2);
   a.add('objPart', 'f64', testChunks(p.objCount) * 2);
   a.add('slowest', 'f64', ROUNDS_PER_TASK * p.slots);
+  a.add('status', 'i32', p.slots * STATUS_WORDS);
   a.add('scratch', 'u8', p.slots * p.slot.bytes);
   return a.layout();
 }

@@ -22,9 +22,10 @@ function phaseWorkerFile(base: string = import.meta.url): string {
 export class PiscinaExecutor implements PhaseExecutor {
   private readonly pool: Piscina<PhaseTask, PhaseResult>;
 
-  constructor(init: WorkerInit, readonly size: number) {
+  /** @param filename the worker entry (default workers/phase next to this package) */
+  constructor(init: WorkerInit, readonly size: number, filename: string = phaseWorkerFile()) {
     this.pool = new Piscina<PhaseTask, PhaseResult>({
-      filename: phaseWorkerFile(),
+      filename,
       minThreads: size,
       maxThreads: size,
       // Workers hold caches (kernel instance, learner, scratch slot): never retire them mid-run.

@@ -23,7 +23,9 @@ import { InlineExecutor, type ExecutorFactory, type PhaseExecutor } from './exec
 import { planRun, type TrainTest } from './plan.js';
 import type { EngineMeta, Phase, PhaseResult, PhaseTask } from './protocol.js';
 import { reviveError } from './protocol.js';
+import { DEFAULT_WATCHDOG, watch, Watchdog, type WatchdogLimits } from './watchdog.js';
 import { abortRound, resetRoundControl, roundControl } from './worker/exchange.js';
+import { markDispatched } from './worker/status.js';
 import { lrAt } from '../algorithms/lr-schedule.js';
 import type { Metrics } from '../metrics/records.js';
 import type { ParamLayout } from '../models/types.js';
@@ -52,6 +54,8 @@ export interface SimulationOptions {
   readonly partition?: Partition;
   /** Pool, core count and data loading (default: Node's, node-host.ts). */
   readonly host?: SimulationHost;
+  /** When a round task counts as stuck (default DEFAULT_WATCHDOG; see watchdog.ts). */
+  readonly watchdog?: Partial<WatchdogLimits>;
 }
 
 /** Timing of one phase (bench instrumentation). */
@@ -92,7 +96,11 @@ export class Simulation {
     readonly topology: Topology | null,
     readonly executor: PhaseExecutor,
     readonly simd: boolean,
+    private readonly watchdog: WatchdogLimits,
   ) {}
+
+  /** The watchdog's error once a round task got stuck (the pool may hold a worker that never returns). */
+  private stuck: RunError | null = null;
 
   get layout(): ArenaLayout { return this.arena.layout; }
   get workers(): number { return this.executor.size; }
@@ -111,7 +119,7 @@ export class Simulation {
     });
     const { init, meta } = plan;
     const executor = opts.inline ? new InlineExecutor(init) : (await nodeHost()).executor(init, meta.slots);
-    const sim = new Simulation(config, plan.arena, meta, plan.algorithm, plan.topology, executor, plan.simd);
+    const sim = new Simulation(config, plan.arena, meta, plan.algorithm, plan.topology, executor, plan.simd, { ...DEFAULT_WATCHDOG, ...opts.watchdog });
     // Start every worker now (runtime creation), so failures there surface before round 0.
     try { await sim.runPhase('evalGlobal', 0, splitRange(meta.n, meta.slots).map(([from]) => [from, from] as [number, number])); } catch (err) {
       await executor.close();
@@ -148,9 +156,15 @@ export class Simulation {
     const chunk = roundChunk(n, size);
     const tasks: PhaseTask[] = Array.from({ length: size }, () => ({ phase: 'round' as const, round, from: 0, to: n, chunk, rounds, parties: size }));
     const lost = (): void => abortRound(ctl);
-    const t0 = performance.now();
-    const results = await this.executor.run(tasks, lost);
-    const wallMs = performance.now() - t0;
+    if (this.stuck) throw this.stuck;
+    const status = this.arena.i32('status');
+    markDispatched(status, size);
+    const now = (): number => performance.now();
+    const t0 = now();
+    const dog = new Watchdog(status, size, this.watchdog, round, t0);
+    // A stuck worker may never return: then the round is aborted and the executor is not used again (close() still stops it).
+    const results = await watch(this.executor.run(tasks, lost), dog, (err) => { this.stuck = err; lost(); }, now);
+    const wallMs = now() - t0;
     let failed: PhaseResult | undefined;
     for (const r of results) {
       // The error a sequential run would have met first: non-device errors, then the earliest stage, then the lowest device.

@@ -135,6 +135,7 @@ export class DeviceCtx implements DeviceContext {
     stats[st + Stat.flops] += flops;
     stats[st + Stat.batchLoss] = loss;
     this.roundFlops += flops;
+    rt.status.beat();
     return loss;
   }
 
@@ -212,7 +213,11 @@ export class ServerCtx implements ServerContext {
 
   rngKey(purpose: number): number { return this.rt.rngKey(this.n, this.round, purpose); }
 
-  compressorOf(device: number): WireCompressor { return this.rt.compressorOf(device); }
+  /** (The server hook asks for it once per message it aggregates: a unit of progress.) */
+  compressorOf(device: number): WireCompressor {
+    this.rt.status.beat();
+    return this.rt.compressorOf(device);
+  }
 
   inbox(): InMessage[] {
     const rt = this.rt;

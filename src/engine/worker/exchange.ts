@@ -45,7 +45,11 @@ export const Ctl = {
   arrive: 9,
   /** Barrier generation: bumped (and notified) by the last arriver. */
   gen: 10,
-  /** Non-zero: a device failed in this round; after the barrier every worker returns. */
+  /**
+   * round + 1 of the round a device failed in (0: none). After that round's barrier every worker
+   * returns; a worker leaving an earlier barrier late may see it set and must go on (the round is
+   * compared, not just the word).
+   */
   stop: 11,
 } as const;
 export const CTL_WORDS = 16;
@@ -162,11 +166,14 @@ export class LocalExchange implements Exchange {
     return true;
   }
 
-  endRound(parties: number, _round: number, failed: boolean, last: boolean): boolean {
+  endRound(parties: number, round: number, failed: boolean, last: boolean): boolean {
     const ctl = this.ctl;
-    if (failed) Atomics.store(ctl, Ctl.stop, 1);
-    const aborted = Atomics.load(ctl, Ctl.abort) !== 0 || (!last && !this.barrier(parties));
-    return !aborted && Atomics.load(ctl, Ctl.stop) === 0;
+    if (failed) Atomics.store(ctl, Ctl.stop, round + 1);
+    if (Atomics.load(ctl, Ctl.abort) !== 0 || last || !this.barrier(parties)) return false;
+    // Only a failure in this round stops the task: once the barrier is passed, a faster worker may
+    // already have failed in the next round, and it will wait for this one at that round's barrier.
+    const stop = Atomics.load(ctl, Ctl.stop);
+    return stop === 0 || stop > round + 1;
   }
 
   /** Waits until `parties` workers have arrived; the last re-arms the claim counter. False when aborted. */

@@ -9,6 +9,7 @@
  *   schedule.ts  the round protocol (pipelined decentralized rounds, staged server rounds)
  *   exchange.ts  every cross-device / cross-worker step: messages, readiness, claims, barriers
  *   outbox.ts    the outbox header reader / writer
+ *   status.ts    progress and state words the main thread's watchdog reads
  *   contexts.ts  the DeviceContext / ServerContext the algorithms see
  *   views.ts     typed views on the arena; batches.ts batch sampling; evaluate.ts the eval phases
  *
@@ -43,6 +44,7 @@ import { DeviceCtx, ServerCtx } from './contexts.js';
 import { Evaluator } from './evaluate.js';
 import { Ctl, LocalExchange, roundControl, type Exchange } from './exchange.js';
 import { RoundSchedule, type FailurePoint } from './schedule.js';
+import { WorkerStatus } from './status.js';
 import { WorkerViews } from './views.js';
 
 const now = (): number => performance.now();
@@ -88,6 +90,8 @@ export class WorkerRuntime {
   readonly views: WorkerViews;
   readonly sampler: BatchSampler;
   readonly exchange: Exchange;
+  /** This worker's status words (progress for the main thread's watchdog). */
+  readonly status: WorkerStatus;
   private readonly evaluator: Evaluator;
   private readonly schedule: RoundSchedule;
   private readonly compressorCache = new Map<string, WireCompressor>();
@@ -101,7 +105,7 @@ export class WorkerRuntime {
   /** Device whose hooks run now (-1 outside device loops): errors report it. */
   currentDevice = -1;
 
-  private constructor(init: WorkerInit, kernels: KernelExports, slot: number, learner: Learner, private readonly topology: Topology | null, options: RuntimeOptions) {
+  private constructor(init: WorkerInit, kernels: KernelExports, readonly slot: number, learner: Learner, private readonly topology: Topology | null, options: RuntimeOptions) {
     this.arena = Arena.attach(init.memory, init.layout);
     this.kernels = kernels;
     this.config = init.config;
@@ -114,7 +118,8 @@ export class WorkerRuntime {
     this.sampler = new BatchSampler(this.views, init.config.seed, init.config.algorithm.batchSize);
     this.evaluator = new Evaluator(this.views, kernels, learner, this.native);
     this.exchange = options.exchange ? options.exchange(this.arena, init.meta) : new LocalExchange(this.arena, init.meta);
-    this.schedule = new RoundSchedule(this, this.exchange, slot);
+    this.status = new WorkerStatus(this.arena.i32('status'), slot);
+    this.schedule = new RoundSchedule(this, this.exchange, this.status);
     this.deviceCompressors = new Array<WireCompressor | undefined>(n);
     this.setup = algorithmSetup(init.config, init.meta.d, n, topology, this.views.shardOff);
     this.deviceSpec = [];

@@ -14,6 +14,7 @@ import type { RoundView } from '../round.js';
 import { DeviceCtx } from './contexts.js';
 import type { Exchange } from './exchange.js';
 import type { WorkerRuntime } from './runtime.js';
+import { State, type WorkerStatus } from './status.js';
 
 /** Hook stages in round order; an error in an earlier stage is reported first. */
 const STAGE_TRAIN = 0;
@@ -33,12 +34,17 @@ export class RoundSchedule {
   /** Processing order of a round graph's devices (see deviceOrder), per out-peer table and chunk size. */
   private readonly orderCache = new WeakMap<readonly (readonly number[])[], { chunk: number; order: Int32Array }>();
 
-  constructor(private readonly rt: WorkerRuntime, private readonly exchange: Exchange, private readonly slotIndex: number) {}
+  constructor(private readonly rt: WorkerRuntime, private readonly exchange: Exchange, private readonly status: WorkerStatus) {}
 
-  /** Runs a `round` task. */
+  /** Runs a `round` task, keeping the status words up to date for the watchdog. */
   async run(task: PhaseTask): Promise<void> {
-    if (this.rt.algorithm.kind === 'server') await this.roundStaged(task);
-    else await this.roundsPipelined(task);
+    this.status.begin(task.round);
+    try {
+      if (this.rt.algorithm.kind === 'server') await this.roundStaged(task);
+      else await this.roundsPipelined(task);
+    } finally {
+      this.status.end();
+    }
   }
 
   /**
@@ -54,11 +60,16 @@ export class RoundSchedule {
     const chunk = Math.max(1, task.chunk ?? this.rt.meta.n);
     const slots = this.rt.meta.slots;
     if (!Number.isInteger(count) || count < 1 || count > ROUNDS_PER_TASK) throw new RunError(`a round task of ${count} rounds (1..${ROUNDS_PER_TASK})`);
+    const status = this.status;
     for (let k = 0; k < count; k++) {
       const round = task.round + k;
+      status.round(round);
       const failed = await this.roundPipelined(round, chunk);
-      this.rt.views.slowest[k * slots + this.slotIndex] = this.roundMax;
-      const goOn = this.exchange.endRound(parties, round, failed !== null, k + 1 === count);
+      this.rt.views.slowest[k * slots + status.slot] = this.roundMax;
+      const last = k + 1 === count;
+      if (!last) status.waiting(State.barrier);
+      const goOn = this.exchange.endRound(parties, round, failed !== null, last);
+      if (!last) status.working();
       if (failed) throw failed.error;
       if (!goOn) return;
     }
@@ -99,8 +110,10 @@ export class RoundSchedule {
         this.failure = { stage, device };
       }
     };
+    const status = this.status;
     const mixOne = (i: number): void => {
       try { rt.mixDevice(mixCtx, view, i); } catch (err) { record(err, STAGE_MIX, i); }
+      status.beat();
     };
     this.roundMax = 0;
     for (;;) {
@@ -108,6 +121,7 @@ export class RoundSchedule {
       const c = ex.claim(STAGE_TRAIN);
       if (c >= chunks) break;
       const to = Math.min(n, (c + 1) * chunk);
+      status.claimed(c * chunk, to);
       for (let pos = c * chunk; pos < to; pos++) {
         const i = order ? order[pos]! : pos;
         let trained = !view.isOffline(i);
@@ -117,6 +131,7 @@ export class RoundSchedule {
           record(err, STAGE_TRAIN, i);
           trained = false;
         }
+        status.beat();
         if (trained || view.isOffline(i)) this.roundMax = Math.max(this.roundMax, stats[i * STATS + Stat.roundTime]!);
         ex.markTrained(i, round);
         if (trained) {
@@ -194,11 +209,15 @@ export class RoundSchedule {
 
   /** Waits until every online in-peer of i has trained; false when the task was aborted. */
   private awaitInputs(view: RoundView, i: number): boolean {
+    const ex = this.exchange;
     const peers = view.inPeers(i);
     for (let k = 0; k < peers.length; k++) {
       const j = peers[k]!;
-      if (view.isOffline(j)) continue;
-      if (!this.exchange.awaitTrained(j, view.round)) return false;
+      if (view.isOffline(j) || ex.isTrained(j, view.round)) continue;
+      this.status.waiting(State.inputs, j);
+      const ok = ex.awaitTrained(j, view.round);
+      this.status.working();
+      if (!ok) return false;
     }
     return true;
   }
@@ -225,6 +244,7 @@ export class RoundSchedule {
         const c = ex.claim(s);
         if (c >= total) break;
         const part: PhaseTask = { phase: stage, round: task.round, from: c * chunk, to: Math.min(n, (c + 1) * chunk) };
+        this.status.claimed(part.from, part.to);
         try {
           if (s === STAGE_TRAIN) await rt.train(part);
           else if (s === STAGE_SERVER) rt.server(part);
@@ -234,9 +254,13 @@ export class RoundSchedule {
           ex.abort();
           throw err;
         }
+        this.status.beat();
         ex.chunkDone(s, total);
       }
-      if (!ex.awaitStage(s, total)) return;
+      this.status.waiting(State.stage, s);
+      const ok = ex.awaitStage(s, total);
+      this.status.working();
+      if (!ok) return;
     }
   }
 }
