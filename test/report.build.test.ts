@@ -7,6 +7,7 @@ import { DataError } from '../src/errors.js';
 import { buildReport, readMetrics, readRuns } from '../src/report/index.js';
 import { scopeSvgIds } from '../src/report/render.js';
 import { fakeRun } from './report.fixtures.js';
+import { readJsonl } from '../src/metrics/jsonl.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-report-'));
 
@@ -129,6 +130,7 @@ test('metrics.jsonl: malformed lines name file and line; a torn last line is ski
   const n = readMetrics(file).length;
   appendFileSync(file, '{"round": 70, "accur');
   assert.equal(readMetrics(file).length, n);
+  assert.throws(() => readJsonl(file, undefined, { skipTorn: false }), (e: unknown) => e instanceof DataError && /: line \d+: not valid JSON/.test(e.message), 'files written whole keep no torn line');
   const broken = join(tmp, 'broken.jsonl');
   writeFileSync(broken, '{"round": 0}\nnot json\n{"round": 10}\n');
   assert.throws(() => readMetrics(broken), (e: unknown) => e instanceof DataError && e.message.startsWith(`${broken}: line 2:`));

@@ -20,6 +20,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonl } from '../../src/metrics/jsonl.js';
 import type { MetricsRecord, RunSummaryFile } from '../../src/metrics/records.js';
 import { ROOT } from './common.js';
 
@@ -97,25 +98,13 @@ export function writeRuns(file: string, records: readonly RunRecord[]): void {
 }
 
 export function readRuns(file: string): RunRecord[] {
-  if (!existsSync(file)) return [];
-  const out: RunRecord[] = [];
   const ids = new Set<string>();
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let r: RunRecord;
-    try {
-      r = JSON.parse(line) as RunRecord;
-    } catch (err) {
-      throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
-    }
-    if (typeof r.id !== 'string' || !r.summary || !Array.isArray(r.metrics) || typeof r.kept !== 'string') {
-      throw new Error(`${file}:${i + 1}: expected {"id", "summary", "metrics", "kept"}`);
-    }
-    if (ids.has(r.id)) throw new Error(`${file}:${i + 1}: run ${r.id} appears twice`);
-    ids.add(r.id);
-    out.push(r);
-  });
-  return out;
+  return readJsonl<RunRecord>(file, (r) => {
+    if (typeof r['id'] !== 'string' || !r['summary'] || !Array.isArray(r['metrics']) || typeof r['kept'] !== 'string') return 'expected {"id", "summary", "metrics", "kept"}';
+    if (ids.has(r['id'])) return `run ${r['id']} appears twice`;
+    ids.add(r['id']);
+    return null;
+  }, { skipTorn: false });
 }
 
 /** What study.json records about how a study's runs were made. */

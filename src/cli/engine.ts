@@ -8,14 +8,10 @@
  */
 import type { RunConfig } from '../config/types.js';
 import type { runExperiment as engineRunExperiment } from '../engine/run.js';
-import type { MetricsRecord, RunSummaryFile } from '../metrics/records.js';
+import type { MetricsRecord, ProgressEvent as EngineProgressEvent, RunSummaryFile } from '../metrics/records.js';
 
-export interface ProgressEvent {
-  round: number;
-  rounds: number;
-  /** Present on evaluation rounds. */
-  metrics?: MetricsRecord;
-}
+/** The engine's progress event as the CLI reads it (metrics in their read-back form). */
+export type ProgressEvent = Omit<EngineProgressEvent, 'metrics'> & { readonly metrics?: MetricsRecord };
 
 export interface RunExperimentOptions {
   outDir: string;

@@ -37,11 +37,16 @@ export class JsonlRecorder {
   }
 }
 
+export interface JsonlOptions {
+  /** Skip a torn last line (default true: files appended while a run goes; false for files written whole). */
+  readonly skipTorn?: boolean;
+}
+
 /**
  * The objects of a JSON Lines file ([] when it does not exist). `problem` names what is wrong with
  * a record (null: nothing); a malformed line or a problem is a DataError naming file and line.
  */
-export function readJsonl<T = Record<string, unknown>>(file: string, problem: (rec: Record<string, unknown>) => string | null = () => null): T[] {
+export function readJsonl<T = Record<string, unknown>>(file: string, problem: (rec: Record<string, unknown>) => string | null = () => null, opts: JsonlOptions = {}): T[] {
   if (!existsSync(file)) return [];
   const lines = readFileSync(file, 'utf8').split('\n');
   const out: T[] = [];
@@ -51,7 +56,7 @@ export function readJsonl<T = Record<string, unknown>>(file: string, problem: (r
     try {
       rec = JSON.parse(line);
     } catch (err) {
-      if (i === lines.length - 1) return; // torn: the last line, no newline written after it
+      if (i === lines.length - 1 && opts.skipTorn !== false) return; // torn: the last line, no newline written after it
       throw new DataError(`line ${i + 1}: not valid JSON (${(err as Error).message})`, file);
     }
     const bad = rec === null || typeof rec !== 'object' || Array.isArray(rec) ? 'expected a JSON object' : problem(rec as Record<string, unknown>);
