@@ -63,3 +63,51 @@ test('--quiet writes nothing', () => {
   q.update({ round: 1, rounds: 2, metrics: { round: 1, accuracy: 0.1 } });
   assert.equal(text, '');
 });
+
+test('set-up stages: off a terminal a line when a stage starts and one when it ends; nothing with --quiet', () => {
+  const c = clock();
+  const lines: string[] = [];
+  const p = createProgress({ write: (t) => lines.push(t), tty: false, quiet: false, now: c.now });
+  p.setup({ stage: 'generating synthetic:1000,4,2 (train)', done: 0, total: 1000, unit: 'samples' });
+  for (let done = 100; done <= 1000; done += 100) {
+    c.advance(150);
+    p.setup({ stage: 'generating synthetic:1000,4,2 (train)', done, total: 1000, unit: 'samples' });
+  }
+  p.setup({ stage: 'filling the arena (3 MiB)', done: 0, total: 16, unit: 'devices' });
+  c.advance(40);
+  p.setup({ stage: 'filling the arena (3 MiB)', done: 16, total: 16, unit: 'devices' });
+  p.done();
+  assert.deepEqual(lines, [
+    'generating synthetic:1000,4,2 (train): 1000 samples\n',
+    'generating synthetic:1000,4,2 (train): done in 1.5 s\n',
+    'filling the arena (3 MiB): 16 devices\n',
+    'filling the arena (3 MiB): done in 0.0 s\n',
+  ]);
+  const quiet: string[] = [];
+  const q = createProgress({ write: (t) => quiet.push(t), tty: false, quiet: true, now: c.now });
+  q.setup({ stage: 's', done: 0, total: 2, unit: 'files' });
+  q.setup({ stage: 's', done: 2, total: 2, unit: 'files' });
+  q.done();
+  assert.deepEqual(quiet, []);
+});
+
+test('set-up stages on a terminal: a bar redrawn in place (throttled), left with its time when done', () => {
+  const c = clock();
+  const out: string[] = [];
+  const p = createProgress({ write: (t) => out.push(t), tty: true, quiet: false, columns: 140, now: c.now });
+  const stage = 'converting the mnist package into the dataset cache';
+  p.setup({ stage, done: 0, total: 10, unit: 'files' });
+  for (let k = 1; k <= 10; k++) {
+    c.advance(30);
+    p.setup({ stage, done: k, total: 10, unit: 'files' });
+  }
+  // The start, redraws at least 100 ms apart (k = 4 and 8) and the end.
+  assert.equal(out.length, 4);
+  assert.ok(out.every((l) => l.startsWith('\r\x1b[2K')));
+  assert.equal(out[0], `\r\x1b[2K[${'-'.repeat(30)}] ${stage}  0/10 files`);
+  assert.equal(out[1], `\r\x1b[2K[${'#'.repeat(12)}${'-'.repeat(18)}] ${stage}  4/10 files`);
+  assert.equal(out[2], `\r\x1b[2K[${'#'.repeat(24)}${'-'.repeat(6)}] ${stage}  8/10 files`);
+  assert.equal(out[3], `\r\x1b[2K[${'#'.repeat(30)}] ${stage}  10 files in 0.3 s\n`);
+  p.done();
+  assert.equal(out.length, 4, 'a finished stage left its line ended: done() adds nothing');
+});

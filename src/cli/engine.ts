@@ -1,6 +1,6 @@
 /**
  * The CLI's view of the training engine (src/engine/run.ts): `runExperiment(config, { outDir,
- * workers, resume, onProgress, signal })`. Loaded lazily so `config`, `compare`, `--help` and config
+ * workers, resume, onProgress, onSetup, signal })`. Loaded lazily so `config`, `compare`, `--help` and config
  * validation start fast and never touch workers or datasets.
  *
  * `RunExperiment` is the subset the CLI uses (tests substitute a fake engine); the assertion
@@ -9,6 +9,7 @@
 import type { RunConfig } from '../config/types.js';
 import type { runExperiment as engineRunExperiment } from '../engine/run.js';
 import type { MetricsRecord, ProgressEvent as EngineProgressEvent, RunSummaryFile } from '../metrics/records.js';
+import type { SetupProgress } from '../setup-progress.js';
 
 /** The engine's progress event as the CLI reads it (metrics in their read-back form). */
 export type ProgressEvent = Omit<EngineProgressEvent, 'metrics'> & { readonly metrics?: MetricsRecord };
@@ -19,6 +20,8 @@ export interface RunExperimentOptions {
   /** Continue from the latest checkpoint of the run in outDir. */
   resume?: boolean;
   onProgress?: (ev: ProgressEvent) => void;
+  /** Progress of the set-up before round 0. */
+  onSetup?: (p: SetupProgress) => void;
   signal?: AbortSignal;
 }
 

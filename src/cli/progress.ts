@@ -1,8 +1,12 @@
 /**
  * Run progress: on a terminal, one line redrawn in place (bar, round/rounds, accuracy, bits, ETA);
- * otherwise one plain line per evaluation (logs, CI); nothing with --quiet.
+ * otherwise one plain line per evaluation (logs, CI); nothing with --quiet. The set-up before
+ * round 0 (dataset conversion, data generation, the arena fill) likewise: a bar per stage, left
+ * on screen with its time when the stage ends; off a terminal a line when a stage starts and one
+ * when it ends.
  */
 import type { MetricsRecord } from '../metrics/records.js';
+import type { SetupProgress } from '../setup-progress.js';
 import type { ProgressEvent } from './engine.js';
 
 export interface ProgressOptions {
@@ -18,6 +22,8 @@ export interface ProgressOptions {
 
 export interface Progress {
   update(ev: ProgressEvent): void;
+  /** A set-up stage's progress (before round 0). */
+  setup(p: SetupProgress): void;
   /** Ends the in-place line (call before printing anything else). */
   done(): void;
 }
@@ -56,13 +62,20 @@ export function metricsText(m: MetricsRecord | undefined): string {
 }
 
 export function createProgress(opts: ProgressOptions): Progress {
-  if (opts.quiet) return { update() {}, done() {} };
+  if (opts.quiet) return { update() {}, setup() {}, done() {} };
   const now = opts.now ?? (() => Date.now());
   const prefix = opts.label ? `${opts.label}  ` : '';
   let start: { t: number; round: number } | null = null;
   let last: MetricsRecord | undefined;
   let lastDraw = -Infinity;
   let drawn = false;
+  let stage: { name: string; t: number } | null = null;
+  const columns = (): number => (opts.columns && opts.columns > 20 ? opts.columns : 100);
+  const bar = (done: number, total: number): string => {
+    const width = Math.max(10, Math.min(30, columns() - 72)); // fixed per terminal, so the line does not jitter
+    const filled = Math.round((width * done) / Math.max(1, total));
+    return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  };
 
   const eta = (ev: ProgressEvent): string => {
     if (!start || ev.round <= start.round) return '--:--';
@@ -85,13 +98,29 @@ export function createProgress(opts: ProgressOptions): Progress {
       if (!ev.metrics && ev.round !== ev.rounds && t - lastDraw < REDRAW_MS) return;
       lastDraw = t;
       const stats = `${prefix}${String(ev.round).padStart(String(ev.rounds).length)}/${ev.rounds}  ${metricsText(last)}  ETA ${eta(ev)}`;
-      const columns = opts.columns && opts.columns > 20 ? opts.columns : 100;
-      const barWidth = Math.max(10, Math.min(30, columns - 72)); // fixed per terminal, so the line does not jitter
-      const filled = Math.round((barWidth * ev.round) / Math.max(1, ev.rounds));
-      const bar = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
-      const line = `${bar} ${stats}`.slice(0, columns - 1);
-      opts.write(`\r\x1b[2K${line}`);
+      opts.write(`\r\x1b[2K${`${bar(ev.round, ev.rounds)} ${stats}`.slice(0, columns() - 1)}`);
       drawn = true;
+    },
+    setup(p) {
+      const t = now();
+      const fresh = stage?.name !== p.stage;
+      if (fresh) stage = { name: p.stage, t };
+      const finished = p.done >= p.total;
+      const seconds = ((t - stage!.t) / 1000).toFixed(1);
+      if (!opts.tty) {
+        if (fresh) opts.write(`${prefix}${p.stage}: ${p.total} ${p.unit}\n`);
+        if (finished) {
+          opts.write(`${prefix}${p.stage}: done in ${seconds} s\n`);
+          stage = null;
+        }
+        return;
+      }
+      if (!fresh && !finished && t - lastDraw < REDRAW_MS) return;
+      lastDraw = t;
+      const text = finished ? `${p.total} ${p.unit} in ${seconds} s` : `${p.done}/${p.total} ${p.unit}`;
+      opts.write(`\r\x1b[2K${`${bar(p.done, p.total)} ${prefix}${p.stage}  ${text}`.slice(0, columns() - 1)}${finished ? '\n' : ''}`);
+      drawn = !finished;
+      if (finished) stage = null;
     },
     done() {
       if (drawn) opts.write('\n');

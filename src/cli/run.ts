@@ -122,7 +122,7 @@ export async function executeRun(config: RunConfig, outDir: string, io: CliIO, o
     }
     return await opts.runExperiment(config, {
       outDir, workers: config.workers > 0 ? config.workers : undefined, resume: opts.resume,
-      onProgress: (ev) => progress.update(ev), signal: abort.signal,
+      onProgress: (ev) => progress.update(ev), onSetup: (p) => progress.setup(p), signal: abort.signal,
     });
   } catch (err) {
     // The engine writes error.json itself; this covers failures outside it. A refused resume

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
+import { setupStage, type SetupListener } from '../setup-progress.js';
 import { sharedFloat32, sharedUint8 } from './shared.js';
 import type { Split } from './spec.js';
 import type { Dataset } from './types.js';
@@ -19,6 +20,8 @@ export const CIFAR_TEST_FILES = ['test_batch.bin'];
 
 export interface CifarOptions {
   readonly limit?: number;
+  /** Progress over the batch files. */
+  readonly onProgress?: SetupListener;
 }
 
 function batchFolder(dir: string): string {
@@ -54,7 +57,8 @@ export function loadCifar10(dir: string, split: Split, opts: CifarOptions = {}):
   const y = sharedUint8(count);
   const scale = 1 / 255;
   let row = 0;
-  for (const file of files) {
+  const report = setupStage(opts.onProgress, `converting CIFAR-10 ${split} batches`, files.length, 'files');
+  for (const [k, file] of files.entries()) {
     for (let r = 0; r < file.records && row < count; r++, row++) {
       const base = r * CIFAR_RECORD_BYTES;
       const label = file.bytes[base]!;
@@ -67,6 +71,7 @@ export function loadCifar10(dir: string, split: Split, opts: CifarOptions = {}):
         x[out + 3 * p + 2] = file.bytes[base + 1 + 2 * PIXELS + p]! * scale;
       }
     }
+    report(k + 1);
   }
   return { name: split === 'test' ? `cifar10:${dir}:test` : `cifar10:${dir}`, count, features: f, shape: [32, 32, 3], classes: 10, x, y };
 }

@@ -20,7 +20,7 @@ export const fashionMnistSource: PackagedSource = {
   pkg: 'fashion-mnist',
   files: Array.from({ length: 10 }, (_, c) => `src/clothes/${c}.json`),
   rule: 'per class, empty arrays skipped, first round(n/7) test, rest train',
-  convert(paths) {
+  convert(paths, fileDone) {
     // One file at a time keeps peak memory at one parsed file.
     const train = new SplitBuilder(60000, FEATURES);
     const test = new SplitBuilder(10000, FEATURES);
@@ -44,6 +44,7 @@ export const fashionMnistSource: PackagedSource = {
           row[j] = v;
         }
       });
+      fileDone?.(label + 1);
     });
     const shape = [SIDE, SIDE, 1];
     return { train: train.finish(10, shape), test: test.finish(10, shape) };

@@ -11,6 +11,7 @@ import { parseDataSpec, type DataSpec, type Split } from './spec.js';
 import { generateSynthetic } from './synthetic.js';
 import { pairTrainTest, type TrainTest, type TrainTestOptions } from './train-test.js';
 import type { Dataset } from './types.js';
+import type { SetupListener } from '../setup-progress.js';
 
 export type { Dataset, Partition } from './types.js';
 export { parseDataSpec, type DataSpec, type Split, type SyntheticKind } from './spec.js';
@@ -30,6 +31,8 @@ export interface LoadOptions {
   readonly limit?: number;
   /** csv/npy: number of classes (labels must be below it); default max label + 1. */
   readonly classes?: number;
+  /** Progress of slow loads: package conversion into the cache, CIFAR-10 batches, synthetic generation. */
+  readonly onProgress?: SetupListener;
 }
 
 function splitOf(spec: DataSpec, asked: Split): Split {
@@ -43,17 +46,17 @@ export async function loadDataset(spec: string, opts: LoadOptions): Promise<Data
   const limit = opts.limit;
   switch (parsed.kind) {
     case 'mnist':
-      return loadMnist(split, { cacheDir: opts.cacheDir, limit });
+      return loadMnist(split, { cacheDir: opts.cacheDir, limit, onProgress: opts.onProgress });
     case 'fashion-mnist':
-      return loadFashionMnist(split, { cacheDir: opts.cacheDir, limit });
+      return loadFashionMnist(split, { cacheDir: opts.cacheDir, limit, onProgress: opts.onProgress });
     case 'csv':
       return loadCsv(parsed.path, { classes: opts.classes, limit });
     case 'npy':
       return loadNpy(parsed.xPath, parsed.yPath, { classes: opts.classes, limit });
     case 'cifar10':
-      return loadCifar10(parsed.dir, split, { limit });
+      return loadCifar10(parsed.dir, split, { limit, onProgress: opts.onProgress });
     case 'synthetic':
-      return generateSynthetic(parsed, split, opts.seed, limit);
+      return generateSynthetic(parsed, split, opts.seed, limit, opts.onProgress);
   }
 }
 

@@ -19,12 +19,13 @@ export const mnistSource: PackagedSource = {
   pkg: 'mnist',
   files: Array.from({ length: 10 }, (_, d) => `src/digits/${d}.json`),
   rule: `per digit, first round(${MNIST_TRAIN_FRACTION} n) train, rest test; bytes = round(v*255)`,
-  convert(paths) {
-    const digits = paths.map((path) => {
+  convert(paths, fileDone) {
+    const digits = paths.map((path, k) => {
       const json = readJsonFile(path) as { data?: unknown };
       const data = json?.data;
       if (!Array.isArray(data)) throw new DataError("expected an object with a 'data' array", path);
       if (data.length % FEATURES !== 0) throw new DataError(`'data' has ${data.length} values, not a multiple of ${FEATURES}`, path);
+      fileDone?.(k + 1);
       return { path, data: data as unknown[] };
     });
     const counts = digits.map((d) => d.data.length / FEATURES);

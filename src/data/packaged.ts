@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { cacheCandidates, cacheDirectory, readCache, sourceId, writeCache, type CachedImages } from './cache.js';
 import { bytesToDataset } from './images.js';
+import { setupStage, type SetupListener } from '../setup-progress.js';
 import type { Split } from './spec.js';
 import type { Dataset } from './types.js';
 
@@ -22,13 +23,15 @@ export interface PackagedSource {
   readonly files: readonly string[];
   /** Human description of the split rule (part of the cache's source id). */
   readonly rule: string;
-  /** Parses the package's files into both splits. */
-  convert(paths: readonly string[]): { train: CachedImages; test: CachedImages };
+  /** Parses the package's files into both splits; `fileDone(k)` after the k-th file. */
+  convert(paths: readonly string[], fileDone?: (k: number) => void): { train: CachedImages; test: CachedImages };
 }
 
 export interface PackagedOptions {
   readonly cacheDir?: string;
   readonly limit?: number;
+  /** Progress of a conversion (when the cache has to be built). */
+  readonly onProgress?: SetupListener;
 }
 
 function packageDir(pkg: string): { dir: string; version: string } {
@@ -66,7 +69,7 @@ export interface CacheInfo {
 }
 
 /** The cached bytes of one split, converting the package once when needed. */
-export function loadPackagedBytes(src: PackagedSource, split: Split, cacheDir?: string): { data: CachedImages; cache: CacheInfo } {
+export function loadPackagedBytes(src: PackagedSource, split: Split, cacheDir?: string, onProgress?: SetupListener): { data: CachedImages; cache: CacheInfo } {
   const { dir, version } = packageDir(src.pkg);
   const paths = src.files.map((f) => join(dir, f));
   const sizes = paths.map((p) => {
@@ -83,7 +86,7 @@ export function loadPackagedBytes(src: PackagedSource, split: Split, cacheDir?: 
     const data = readCache(candidate, id);
     if (data) return { data, cache: { file: candidate, converted: false } };
   }
-  const both = src.convert(paths);
+  const both = src.convert(paths, setupStage(onProgress, `converting the ${src.pkg} package into the dataset cache`, paths.length, 'files'));
   const trainFile = writeCache(fileOf('train'), both.train, id);
   const testFile = writeCache(fileOf('test'), both.test, id);
   return { data: both[split], cache: { file: split === 'train' ? trainFile : testFile, converted: true } };
@@ -91,7 +94,7 @@ export function loadPackagedBytes(src: PackagedSource, split: Split, cacheDir?: 
 
 /** Loads a packaged dataset split (converting once into the cache). */
 export function loadPackaged(src: PackagedSource, name: string, split: Split, opts: PackagedOptions): Dataset {
-  const { data } = loadPackagedBytes(src, split, opts.cacheDir);
+  const { data } = loadPackagedBytes(src, split, opts.cacheDir, opts.onProgress);
   return bytesToDataset(name, data, split, opts.limit);
 }
 

@@ -9,6 +9,7 @@
  * from stream 3, so `split: 'test'` gives N fresh samples of the same problem. Train and test must
  * be loaded with the same seed.
  */
+import { SETUP_REPORT_EVERY, setupStage, type SetupListener } from '../setup-progress.js';
 import { DataPurpose, normal, openStream } from './random.js';
 import { sharedFloat32, sharedUint8 } from './shared.js';
 import type { Split, SyntheticKind } from './spec.js';
@@ -22,9 +23,10 @@ export interface SyntheticParams {
   readonly noise: number;
 }
 
-export function generateSynthetic(p: SyntheticParams, split: Split, seed: number, limit?: number): Dataset {
+export function generateSynthetic(p: SyntheticParams, split: Split, seed: number, limit?: number, onProgress?: SetupListener): Dataset {
   const { dims: d, classes: c, noise } = p;
   const count = limit && limit > 0 && limit < p.count ? limit : p.count;
+  const report = setupStage(onProgress, `generating synthetic:${p.count},${d},${c} (${split})`, count, 'samples');
   const teacherRng = openStream(seed, 1, 0, DataPurpose.data);
   const teacher = new Float64Array(c * d);
   const teacherScale = p.generator === 'linear' ? 1 / Math.sqrt(d) : 1;
@@ -34,6 +36,7 @@ export function generateSynthetic(p: SyntheticParams, split: Split, seed: number
   const x = sharedFloat32(count * d);
   const y = sharedUint8(count);
   for (let i = 0; i < count; i++) {
+    if (i % SETUP_REPORT_EVERY === 0 && i > 0) report(i);
     const row = i * d;
     if (p.generator === 'blobs') {
       const label = i % c;
@@ -55,6 +58,7 @@ export function generateSynthetic(p: SyntheticParams, split: Split, seed: number
       y[i] = best;
     }
   }
+  report(count);
   const name = `synthetic:${p.count},${d},${c},${p.generator},${noise}${split === 'test' ? ':test' : ''}`;
   return { name, count, features: d, shape: [d], classes: c, x, y };
 }

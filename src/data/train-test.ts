@@ -8,9 +8,12 @@ import { DataPurpose, openStream, shuffleInPlace } from './random.js';
 import { limitDataset, sharedFloat32, subsetDataset } from './shared.js';
 import { parseDataSpec, type Split } from './spec.js';
 import type { Dataset } from './types.js';
+import type { SetupListener } from '../setup-progress.js';
 
 /** Loads one dataset spec (src/data/index.ts loadDataset in Node). */
-export type DatasetLoader = (spec: string, opts: { readonly split: Split; readonly seed: number; readonly cacheDir?: string; readonly classes?: number }) => Promise<Dataset>;
+export type DatasetLoader = (spec: string, opts: {
+  readonly split: Split; readonly seed: number; readonly cacheDir?: string; readonly classes?: number; readonly onProgress?: SetupListener;
+}) => Promise<Dataset>;
 
 /** Fraction of a csv/npy training file held out as test when no test spec is given. */
 export const DEFAULT_HOLDOUT = 0.2;
@@ -27,6 +30,8 @@ export interface TrainTestOptions {
   /** `unit` (default): features as the source gives them (images in [0, 1]); `standard`: per-feature
    *  mean 0 / std 1 using the training set's statistics for both sets. */
   readonly normalize?: 'unit' | 'standard';
+  /** Progress of slow loads (see LoadOptions.onProgress). */
+  readonly onProgress?: SetupListener;
 }
 
 export interface TrainTest {
@@ -67,7 +72,7 @@ export function holdOut(data: Dataset, fraction: number): { train: Dataset; test
  */
 export async function pairTrainTest(loadDataset: DatasetLoader, trainSpec: string, testSpec: string | null | undefined, opts: TrainTestOptions): Promise<TrainTest> {
   const parsedTrain = parseDataSpec(trainSpec);
-  const base = { seed: opts.seed, cacheDir: opts.cacheDir };
+  const base = { seed: opts.seed, cacheDir: opts.cacheDir, onProgress: opts.onProgress };
   let train = await loadDataset(trainSpec, { ...base, split: 'train' });
   let test: Dataset;
   let heldOut = false;

@@ -12,6 +12,6 @@ import { PiscinaExecutor } from './pool.js';
 export const nodeHost: SimulationHost = {
   parallelism: () => availableParallelism(),
   executor: (init, size) => new PiscinaExecutor(init, size),
-  loadData: (config) => loadTrainTest(config.data.train, config.data.test, { seed: config.seed, limit: config.data.limit }),
+  loadData: (config, onProgress) => loadTrainTest(config.data.train, config.data.test, { seed: config.seed, limit: config.data.limit, onProgress }),
   readModel: async (path, layout) => (await import('../model-file/index.js')).readModelFile(path, layout),
 };

@@ -25,6 +25,7 @@ import { logisticFlopsPerSample, logisticParamCount, logisticScratchBytes } from
 import type { Learner, ParamLayout } from '../models/types.js';
 import type { ModelValues } from '../model-file/values.js';
 import { layoutOfModel } from '../model-file/layout.js';
+import { setupStage, type SetupListener } from '../setup-progress.js';
 import {
   deviceEvalCount, EVAL_SUBSET_SEED, OBJECTIVE_SUBSET_SEED, planArena, planSlot, subsetRows, TRAIN_OBJECTIVE_MAX,
 } from './layout.js';
@@ -44,6 +45,8 @@ export interface PlanOptions {
   readonly partition?: Partition;
   /** Memory this run may use (default: this process's, src/engine/limits.ts). */
   readonly limits?: MemoryLimits;
+  /** Progress of the arena fill. */
+  readonly onProgress?: SetupListener;
   /** Reads config.init into the model's layout (absent: this host cannot read model files). */
   readonly readModel?: (path: string, layout: ParamLayout) => Promise<ModelValues>;
 }
@@ -217,7 +220,7 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
     slots: size, slot, noneBytes, backend,
   };
 
-  fillArena(arena, meta, train, test, parts, initParams, deviceVectors.length ? algorithm.deviceVectors(setup) : [], algorithm.kind === 'server' ? algorithm.serverVectors(setup) : []);
+  fillArena(arena, meta, train, test, parts, initParams, deviceVectors.length ? algorithm.deviceVectors(setup) : [], algorithm.kind === 'server' ? algorithm.serverVectors(setup) : [], opts.onProgress);
 
   const init: WorkerInit = { memory: arena.memory, module, layout, config, meta };
   return { algorithm, topology, arena, meta, init, simd };
@@ -236,8 +239,10 @@ function fillArena(
   init: { params: Float32Array; state: Float32Array },
   deviceVectors: readonly StateVector[],
   serverVectors: readonly StateVector[],
+  onProgress?: SetupListener,
 ): void {
   const { n, d, features, stateCount } = meta;
+  const report = setupStage(onProgress, `filling the arena (${(arena.layout.totalBytes / 2 ** 20).toFixed(0)} MiB)`, n, 'devices');
   arena.f32('trainX').set(train.x.subarray(0, train.count * features));
   arena.u8('trainY').set(train.y.subarray(0, train.count));
   arena.f32('testX').set(test.x.subarray(0, test.count * features));
@@ -261,17 +266,16 @@ function fillArena(
   off[n] = at;
   arena.f64('w').fill(1);
   const x = arena.f32('x');
-  for (let i = 0; i < n; i++) x.set(init.params, i * d);
-  if (stateCount > 0) {
-    const st = arena.f32('state');
-    for (let i = 0; i < n; i++) st.set(init.state, i * stateCount);
+  const st = stateCount > 0 ? arena.f32('state') : null;
+  const copies = deviceVectors.filter((v) => v.init === 'x').map((v) => ({ v, r: arena.f32(`dev.${v.name}`), len: v.length ?? d }));
+  // Device by device (each device's slices are its own), so progress advances evenly.
+  for (let i = 0; i < n; i++) {
+    x.set(init.params, i * d);
+    st?.set(init.state, i * stateCount);
+    for (const { v, r, len } of copies) fillInitialVector(v, i, init.params, r.subarray(i * len, (i + 1) * len));
+    if ((i + 1) % 256 === 0) report(i + 1);
   }
-  for (const v of deviceVectors) {
-    if (v.init !== 'x') continue;
-    const r = arena.f32(`dev.${v.name}`);
-    const len = v.length ?? d;
-    for (let i = 0; i < n; i++) fillInitialVector(v, i, init.params, r.subarray(i * len, (i + 1) * len));
-  }
+  report(n);
   if (arena.has('srv.x')) arena.f32('srv.x').set(init.params);
   for (const v of serverVectors) fillInitialVector(v, 0, init.params, arena.f32(`srv.${v.name}`).subarray(0, v.length ?? d));
 }

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configToYaml } from '../config/load.js';
+import type { SetupListener } from '../setup-progress.js';
 import type { RunConfig } from '../config/types.js';
 import { CheckpointError, OutputError } from '../errors.js';
 import { JsonlRecorder } from '../metrics/jsonl.js';
@@ -48,6 +49,8 @@ export interface RunOptions {
   readonly data?: SimulationOptions['data'];
   /** Run the phases in this thread instead of a worker pool. */
   readonly inline?: boolean;
+  /** Progress of the set-up before round 0 (data conversion and generation, the arena fill). */
+  readonly onSetup?: SetupListener;
 }
 
 /** sha256 hex of a Float32Array's bytes (little-endian on every platform Node runs on). */
@@ -101,7 +104,7 @@ async function runLocked(config: RunConfig, opts: RunOptions, outDir: string, ck
       for (const f of [SUMMARY_FILE, ERROR_FILE, REPORT_FILE]) rmSync(join(outDir, f), { force: true });
       writeFileAtomic(join(outDir, CONFIG_FILE), configToYaml(config));
     }
-    sim = await Simulation.create(config, { workers: opts.workers, data: opts.data, inline: opts.inline });
+    sim = await Simulation.create(config, { workers: opts.workers, data: opts.data, inline: opts.inline, onSetup: opts.onSetup });
     let start: DriveStart = { resumed: false, toTarget: null };
     if (opts.resume) {
       const state = readCheckpoint(ckptDir!, sim);

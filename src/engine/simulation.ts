@@ -30,6 +30,7 @@ import { lrAt } from '../algorithms/lr-schedule.js';
 import type { Metrics } from '../metrics/records.js';
 import type { ParamLayout } from '../models/types.js';
 import type { ModelValues } from '../model-file/values.js';
+import type { SetupListener } from '../setup-progress.js';
 
 /** What the platform provides a Simulation (Node: node-host.ts). */
 export interface SimulationHost {
@@ -37,8 +38,8 @@ export interface SimulationHost {
   parallelism(): number;
   /** The pool of workers over the planned arena. */
   readonly executor: ExecutorFactory;
-  /** Loads config.data (when the caller passes no datasets). */
-  loadData(config: RunConfig): Promise<TrainTest>;
+  /** Loads config.data (when the caller passes no datasets), reporting slow stages. */
+  loadData(config: RunConfig, onProgress?: SetupListener): Promise<TrainTest>;
   /** Reads a model file (config.init) into a layout; absent where files cannot be read. */
   readModel?(path: string, layout: ParamLayout): Promise<ModelValues>;
 }
@@ -56,6 +57,8 @@ export interface SimulationOptions {
   readonly host?: SimulationHost;
   /** When a round task counts as stuck (default DEFAULT_WATCHDOG; see watchdog.ts). */
   readonly watchdog?: Partial<WatchdogLimits>;
+  /** Progress of the set-up before round 0 (data conversion and generation, the arena fill). */
+  readonly onSetup?: SetupListener;
 }
 
 /** Timing of one phase (bench instrumentation). */
@@ -110,8 +113,9 @@ export class Simulation {
     const nodeHost = async (): Promise<SimulationHost> => (host ??= (await import('./node-host.js')).nodeHost);
     const plan = await planRun(config, {
       workers: opts.inline ? 1 : opts.workers && opts.workers > 0 ? opts.workers : config.workers > 0 ? config.workers : (await nodeHost()).parallelism(),
-      data: opts.data ?? (async () => (await nodeHost()).loadData(config)),
+      data: opts.data ?? (async () => (await nodeHost()).loadData(config, opts.onSetup)),
       partition: opts.partition,
+      ...(opts.onSetup ? { onProgress: opts.onSetup } : {}),
       ...(config.init !== null ? { readModel: await (async () => {
         const h = await nodeHost();
         return h.readModel ? (path: string, layout: ParamLayout) => h.readModel!(path, layout) : undefined;
