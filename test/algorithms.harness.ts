@@ -76,6 +76,7 @@ export class Harness {
     readonly kernels: KernelExports,
     readonly memory: WebAssembly.Memory,
     private readonly compressor: KernelCompressor,
+    private readonly streams: readonly KernelCompressor[],
     private readonly regions: Map<string, number>,
     private readonly outboxBytes: number,
     private readonly scratchBase: number,
@@ -100,10 +101,16 @@ export class Harness {
     const setup: AlgorithmSetup = { config, d, n, dataFractions: new Float64Array(n).fill(1 / n), topology };
     algorithm.validate(setup);
     const spec = algorithm.compressorSpec(setup, 0);
+    const streamSpecs = algorithm.streamSpecs?.(setup, 0) ?? [spec];
     const probe = await loadKernels();
-    const sizing = createCompressorSync(spec, { module: probe.module });
-    const outboxBytes = align(sizing.maxEncodedBytes(d));
-    const compScratch = align(sizing.scratchBytes(d));
+    let outboxBytes = 0;
+    let compScratch = 0;
+    for (const s of new Set([spec, ...streamSpecs])) {
+      const sizing = createCompressorSync(s, { module: probe.module });
+      if (streamSpecs.includes(s)) outboxBytes += sizing.maxEncodedBytes(d);
+      compScratch = Math.max(compScratch, align(sizing.scratchBytes(d)));
+    }
+    outboxBytes = align(outboxBytes);
     const vectors = [...algorithm.deviceVectors(setup)];
     const plan: [string, number][] = [['x', 4 * n * d], ['w', 8 * n], ['m', 4 * n * d]];
     for (const v of vectors) plan.push([`dev.${v.name}`, 4 * n * (v.length ?? d)]);
@@ -113,16 +120,18 @@ export class Harness {
     for (const [name, bytes] of plan) { regions.set(name, at); at = align(at + bytes); }
     const memory = createSharedMemory(at);
     const { exports } = await loadKernels({ memory, simd: probe.simd });
-    const compressor = createCompressorSync(spec, {
+    const bind = (s: string): KernelCompressor => createCompressorSync(s, {
       kernels: { exports, memory, scratch: new ScratchAllocator(regions.get('compressor')!, compScratch) },
     });
+    const compressor = bind(spec);
+    const streams = streamSpecs.map((s) => (s === spec ? compressor : bind(s)));
     const targets: Float32Array[] = [];
     for (let i = 0; i < n; i++) {
       const b = new Float32Array(d);
       opts.targets?.(i, b);
       targets.push(b);
     }
-    const h = new Harness(opts, exports, memory, compressor, regions, outboxBytes, regions.get('scratch')!, opts.offline ?? (() => false), targets);
+    const h = new Harness(opts, exports, memory, compressor, streams, regions, outboxBytes, regions.get('scratch')!, opts.offline ?? (() => false), targets);
     const w = h.wAll();
     w.fill(1);
     for (let i = 0; i < n; i++) {
@@ -230,6 +239,7 @@ export class Harness {
       kernels: this.kernels as DeviceContext['kernels'],
       device: i,
       compressor: this.compressor,
+      streams: this.streams,
       x: vec('x'),
       w: new Float64Array(this.memory.buffer, this.regions.get('w')! + 8 * i, 1),
       momentum: vec('m'),

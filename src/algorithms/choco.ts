@@ -37,7 +37,7 @@ import { ConfigError } from '../errors.js';
 import type { Topology } from '../graph/types.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
 import { localStepsOnX } from './common.js';
-import { MIXED_NAME, compressOptions, messageScale, mixedStamp, validateCompressor, validateGamma } from './sparse-push.js';
+import { MIXED_NAME, compressOptions, messageScale, mixedStamp, validateCompressor, validateGamma } from './compressed-gossip.js';
 
 const COPY = 'xhat';
 const AGGREGATE = 'shat';

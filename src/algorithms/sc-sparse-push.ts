@@ -1,130 +1,34 @@
 /**
- * Skew-Compensated Sparse-Push: Sparse-Push (sparse-push.ts, memory 'choco'; same messages, same
- * bits) whose local momentum is replaced by a quasi-global momentum m̂_i that follows the velocity
- * of the device's in-neighbours' public models, read off the messages the device already receives.
- * No extra communication. algorithm.momentum is beta of that momentum (0: exactly Sparse-Push
- * without momentum).
- *
- *   local (H steps):  d_i = grad F_i(z_i) + wd z_i + beta m̂_i ;  x_i -= lr d_i      (z_i = x_i / w_i)
- *   send, mix:        as Sparse-Push (choco form, phase k = t mod L)
- *   momentum:         N_i = (g_i^k + (1 - a_i) x̂_i^k) / (h_i^k + (1 - a_i) ŵ_i^k)   before send and after mix
- *                     m̂_i = beta m̂_i + (1 - beta) (N_i,before - N_i,after) / (lr H L)
- *   (with algorithm.lrSchedule, lr L is the sum of the step sizes of the last L rounds)
- *
- * ---- What N_i is ----
- * In the choco form g_i^k = sum_{j in I_i^k} a_j x̂_j^k - (1 - a_i) x̂_i^k and h_i^k likewise for the
- * weights (sparse-push.ts), so with the phase's degrees fixed
- *     N_i = sum_j a_j x̂_j^k / sum_j a_j ŵ_j^k,
- * the de-biased average of the in-neighbours' public models that device i already holds (implicitly)
- * for its gossip. It changes only by the decoded in-messages: the device's own message cancels
- * (x̂_i^k += q_i and g_i^k -= (1 - a_i) q_i), so N_i,before - N_i,after is (up to the de-biasing)
- * -sum_j a_j q_j / sum_j a_j ŵ_j. Phase k's copies are refreshed once per period L, so one refresh
- * spans L rounds of the neighbours' movement: dividing by lr H L makes m̂ a per-step direction.
- *
- * ---- Why it compensates label skew ----
- * Local momentum (Sparse-Push) integrates the device's own gradients: the skewed part
- * grad F_i - grad F amplified by 1 / (1 - beta) drives the models apart, and with compressed,
- * damped gossip (small gamma) that consensus error is what costs accuracy. Here the device's own
- * gradient enters its own step once (not amplified); the amplified part is its neighbours' velocity,
- * which carries *their* gradients. Summed over the network, every q_j is counted with weight
- * a_j |O_j| / (sum of receivers' a_j ŵ_j), so the average of m̂ follows the movement of the average
- * public model: heavy-ball momentum on the global direction (quasi-global momentum, Lin et al. 2021),
- * while each device's momentum holds other devices' data.
- *
- * ---- Why it is stable (and what the literal Lin et al. form does here) ----
- * Lin et al.'s m̂ uses the device's own movement z_before - z_after, which includes its own gossip
- * correction; feeding that back through beta m̂ multiplies the effective consensus step by
- * 1 / (1 - beta) = 10, more than compressed gossip with stale public copies absorbs (measured:
- * best stable 50% against 60% for Sparse-Push on skew:1). N_i excludes the own correction and the
- * own message, so the momentum never re-applies the device's own consensus step; and when the
- * models have reached consensus (every device moves alike) the copies' increments are the common
- * velocity, so the consensus error is driven by the un-amplified skew only. lr = 0: no local
- * movement and m̂ is not updated (it stays 0): the consensus iteration is Sparse-Push's.
- *
- * ---- Invariants ----
- * m̂ only changes the local step, which the engine and the tests account as local movement; send
- * and mix are Sparse-Push's, so its sum conservation (sum_i x_i changes only by the local steps,
- * sum_i w_i = n) holds unchanged, with faults as documented there. Everything N_i needs is in the
- * device's own arena vectors (the phase's accumulator and copy, the weight copies) plus the
- * 2-element `nbr-w` vector (W before send as one f64) and the d-vector `nbr-before`, so results do
- * not depend on the worker count.
- *
- * ---- Limits ----
- * - Choco form only: the 'ef' form keeps no public copies and its messages carry C(x_j + e_j), not
- *   increments, so there is no neighbour velocity to read (ConfigError on algorithm.memory).
- * - Before a phase's first exchange its weight copies are 0 and N_i is undefined: m̂ is not updated.
- * - The public copies start at the common initial model x(0) (sparse-push.ts), so a phase's first
- *   increments are movement, not a catch-up on x(0) that m̂ would take for velocity (with copies at
- *   0, LeNet on skew:1 ended at 20% against Sparse-Push's 34%; see docs/results/tune/discussion.md).
- * - With faults (changing a_i, offline peers) N_i is the in-neighbours' average only approximately.
+ * Skew-Compensated Sparse-Push: Sparse-Push (sparse-push.ts, memory 'choco') with a compensation
+ * for label-skewed (non-IID) data, chosen by config algorithm.compensation:
+ * - 'tracking' (compensation/tracking.ts): gradient tracking on the same compressed push-sum; each
+ *   device steps along its estimate of the network's average gradient, gossiped as a second
+ *   message that shares the compressor's kept fraction with the model's.
+ * - 'qgm' (compensation/qgm.ts): quasi-global momentum read off the in-neighbours' public copies;
+ *   no extra message.
+ * The exact update rules are in each compensation's header and in docs/algorithms.md.
  */
 import { ConfigError } from '../errors.js';
-import type { Algorithm, AlgorithmSetup, DeviceContext, StateVector, Vec } from './types.js';
-import { deBias } from './common.js';
-import { lrAt, lrSum } from './lr-schedule.js';
-import {
-  accName, compressedPushMix, compressedPushSend, compressedPushVectors, copyName, phaseOf, validateCompressedPush, weightCopies,
-} from './sparse-push.js';
+import { compressedPushVectors, validateCompressedPush } from './compressed-gossip.js';
+import { quasiGlobalMomentum } from './compensation/qgm.js';
+import { gradientTracking } from './compensation/tracking.js';
+import { integralCorrection } from './compensation/integral.js';
+import type { Compensation } from './compensation/types.js';
+import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
 
-/** N_i before this round's send (d-vector). */
-const NBR_BEFORE = 'nbr-before';
-/** W_i = h^k + (1 - a_i) ŵ^k before this round's send, as one f64 (2 f32 slots). */
-const NBR_WEIGHT = 'nbr-w';
+const COMPENSATIONS: Readonly<Record<string, Compensation>> = Object.freeze({
+  tracking: gradientTracking,
+  qgm: quasiGlobalMomentum,
+  integral: integralCorrection,
+});
 
-function nbrWeight(dev: DeviceContext): Float64Array {
-  const v = dev.vector(NBR_WEIGHT).view;
-  return new Float64Array(v.buffer, v.byteOffset, 1);
-}
+/** Names algorithm.compensation accepts. */
+export const COMPENSATION_NAMES = Object.freeze(Object.keys(COMPENSATIONS)) as readonly string[];
 
-/**
- * out = g^k + (1 - a_i) x̂^k of the current phase, de-biased by W = h^k + (1 - a_i) ŵ^k; returns W
- * (out is left un-scaled when W = 0: the phase has not exchanged yet and N_i is undefined).
- */
-function neighbourhoodInto(dev: DeviceContext, out: Vec): number {
-  const phase = phaseOf(dev);
-  const k = dev.kernels;
-  const own = 1 - dev.selfWeight;
-  k.copy(dev.d, dev.vector(accName(phase)).ptr, out.ptr);
-  k.axpy(dev.d, own, dev.vector(copyName(phase)).ptr, out.ptr);
-  const wc = weightCopies(dev);
-  const W = wc[2 * phase + 1]! + own * wc[2 * phase]!;
-  if (W !== 0 && W !== 1) k.scale(dev.d, 1 / W, out.ptr);
-  return W;
-}
-
-/** H steps of x -= lr (grad(z) + wd z + beta m̂). Uses scratch slots 0 (z when w != 1) and 1. */
-async function skewCompensatedLocal(dev: DeviceContext): Promise<void> {
-  const { localSteps, momentum: beta, weightDecay } = dev.config.algorithm;
-  const lr = lrAt(dev.config, dev.round);
-  const k = dev.kernels;
-  const d = dev.d;
-  const g = dev.scratch(1);
-  for (let h = 0; h < localSteps; h++) {
-    const z = deBias(dev, dev.scratch(0));
-    await dev.gradient(z, g);
-    if (weightDecay !== 0) k.axpy(d, weightDecay, z.ptr, g.ptr);
-    if (beta !== 0) k.axpy(d, beta, dev.momentum.ptr, g.ptr);
-    k.axpy(d, -lr, g.ptr, dev.x.ptr);
-  }
-}
-
-function skewCompensatedSend(dev: DeviceContext): void {
-  if (dev.config.algorithm.momentum !== 0) nbrWeight(dev)[0] = neighbourhoodInto(dev, dev.vector(NBR_BEFORE));
-  compressedPushSend(dev);
-}
-
-function skewCompensatedMix(dev: DeviceContext): void {
-  compressedPushMix(dev);
-  const { lr, localSteps, momentum: beta } = dev.config.algorithm;
-  if (beta === 0 || lr === 0) return;
-  const after = dev.scratch(0);
-  const wAfter = neighbourhoodInto(dev, after);
-  if (nbrWeight(dev)[0] === 0 || wAfter === 0) return;
-  const k = dev.kernels;
-  k.sub(dev.d, dev.vector(NBR_BEFORE).ptr, after.ptr, after.ptr); // N_before - N_after
-  // The copies' increments span the last `period` rounds of the neighbours' local steps.
-  const stepSum = lrSum(dev.config, dev.round, dev.setup.topology.period) * localSteps;
-  k.axpby(dev.d, (1 - beta) / stepSum, after.ptr, beta, dev.momentum.ptr);
+function compensationOf(config: { algorithm: { compensation: string } }): Compensation {
+  const c = Object.prototype.hasOwnProperty.call(COMPENSATIONS, config.algorithm.compensation) ? COMPENSATIONS[config.algorithm.compensation] : undefined;
+  if (!c) throw new ConfigError('algorithm.compensation', `unknown compensation '${config.algorithm.compensation}'; available: ${COMPENSATION_NAMES.join(', ')}`);
+  return c;
 }
 
 export function createScSparsePush(): Algorithm {
@@ -137,17 +41,17 @@ export function createScSparsePush(): Algorithm {
     needsUndirected: false,
     validate: (setup: AlgorithmSetup) => {
       validateCompressedPush(setup, name);
-      if (setup.config.algorithm.memory !== 'choco') {
-        throw new ConfigError('algorithm.memory', `${name} follows the in-neighbours' public copies, which only memory 'choco' keeps; got '${setup.config.algorithm.memory}' (use sparse-push for memory ef)`);
-      }
+      compensationOf(setup.config).validate(setup, name);
     },
-    deviceVectors: (setup: AlgorithmSetup): StateVector[] => [
-      ...compressedPushVectors(setup, name), { name: NBR_BEFORE }, { name: NBR_WEIGHT, length: 2 },
-    ],
+    deviceVectors: (setup: AlgorithmSetup) => [...compressedPushVectors(setup, name), ...compensationOf(setup.config).deviceVectors(setup, name)],
     serverVectors: () => [],
     compressorSpec: (setup: AlgorithmSetup) => setup.config.compressor,
-    local: skewCompensatedLocal,
-    send: skewCompensatedSend,
-    mix: skewCompensatedMix,
+    streamSpecs: (setup: AlgorithmSetup, device: number) => {
+      const c = compensationOf(setup.config);
+      return c.streamSpecs ? c.streamSpecs(setup, device) : [setup.config.compressor];
+    },
+    local: (dev: DeviceContext) => compensationOf(dev.config).local(dev),
+    send: (dev: DeviceContext) => compensationOf(dev.config).send(dev),
+    mix: (dev: DeviceContext) => compensationOf(dev.config).mix(dev),
   };
 }

@@ -97,6 +97,8 @@ export interface DeviceContext extends NodeContext {
   readonly device: number;
   /** The compressor this device encodes with (algorithm.compressorSpec of this device). */
   readonly compressor: WireCompressor;
+  /** The compressors of algorithm.streamSpecs for this device, in payload order ([compressor] by default). */
+  readonly streams: readonly WireCompressor[];
   /** Push-sum numerator (or plain model) x_i. */
   readonly x: Vec;
   /** Push-sum weight w_i: a one-element f64 view (starts 1). */
@@ -165,6 +167,12 @@ export interface Algorithm {
   serverVectors(setup: AlgorithmSetup): readonly StateVector[];
   /** Compressor spec device i encodes with (SGP / D-PSGD: `none`; DAGC-R: per-device ratios). */
   compressorSpec(setup: AlgorithmSetup, device: number): string;
+  /**
+   * The wire messages a device's round payload is made of, back to back (default: one message of
+   * compressorSpec). The engine sizes the outbox for their sum and hands their compressors to the
+   * hooks as DeviceContext.streams; receivers split the payload with codec.frameLength.
+   */
+  streamSpecs?(setup: AlgorithmSetup, device: number): readonly string[];
   /** Phase "train", first part: local steps. */
   local(dev: DeviceContext): Promise<void>;
   /** Phase "train", second part: the message of this round. */

@@ -129,6 +129,25 @@ export function indexSectionBytes(fmt: number, d: number, k: number): number {
 }
 
 /**
+ * Length of the wire message that starts at byte `offset` of `bytes` (a payload of several
+ * messages back to back): magic, version and header checksum are checked and the length must fit
+ * in what remains, so a hostile length cannot split the payload anywhere else. The message itself
+ * is validated in full (readHeader) by the compressor that reads it.
+ */
+export function frameLength(bytes: Uint8Array, offset: number, label: string): number {
+  const fail = (msg: string): never => { throw new WireError(`${label}: ${msg}`); };
+  const rest = bytes.length - offset;
+  if (rest < HEADER_BYTES) fail(`message at byte ${offset} truncated: ${rest} bytes left, a header is ${HEADER_BYTES}`);
+  const h = bytes.subarray(offset, offset + HEADER_BYTES);
+  if (h[0] !== MAGIC) fail(`bad magic byte 0x${h[0]!.toString(16)} at byte ${offset} (not a sparsepush message)`);
+  if (!READABLE_VERSIONS.includes(h[1]!)) fail(`unsupported wire version ${h[1]} at byte ${offset}`);
+  if (h[7] !== headerCrc(h)) fail(`header checksum mismatch at byte ${offset} (corrupt header)`);
+  const length = new DataView(h.buffer, h.byteOffset, HEADER_BYTES).getUint32(20, true);
+  if (length < HEADER_BYTES || length > rest) fail(`message at byte ${offset} says ${length} bytes, ${rest} remain`);
+  return length;
+}
+
+/**
  * Validates a header against the receiver's expectation and the message length, using only the
  * JS bytes (nothing is copied or handed to a kernel before this passes).
  */

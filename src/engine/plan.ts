@@ -179,10 +179,19 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
     scratch: new ScratchAllocator(KERNEL_RESERVED_BYTES, 1 << 16),
   };
   const deviceSpecs = new Set<string>();
-  for (let i = 0; i < n; i++) deviceSpecs.add(algorithm.compressorSpec(setup, i));
+  const payloadSpecs = new Map<string, readonly string[]>(); // a device's streams, keyed by their list
+  for (let i = 0; i < n; i++) {
+    deviceSpecs.add(algorithm.compressorSpec(setup, i));
+    const streams = algorithm.streamSpecs?.(setup, i);
+    if (streams) {
+      payloadSpecs.set(streams.join('|'), streams);
+      for (const spec of streams) deviceSpecs.add(spec);
+    }
+  }
   let outboxPayload = 0;
   let compressorBytes = 0;
   let noneBytes = 0;
+  const encoded = new Map<string, number>();
   for (const spec of new Set(['none', ...deviceSpecs])) {
     let c;
     try { c = createCompressorSync(spec, { kernels: sizing }); } catch (err) {
@@ -193,6 +202,10 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
     if (spec === 'none') noneBytes = enc;
     if (deviceSpecs.has(spec)) outboxPayload = Math.max(outboxPayload, enc);
     compressorBytes = Math.max(compressorBytes, c.scratchBytes(d));
+    encoded.set(spec, enc);
+  }
+  for (const streams of payloadSpecs.values()) {
+    outboxPayload = Math.max(outboxPayload, streams.reduce((sum, spec) => sum + encoded.get(spec)!, 0));
   }
 
   const size = Math.max(1, Math.min(opts.workers, n));

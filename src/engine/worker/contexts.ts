@@ -39,6 +39,7 @@ export class DeviceCtx implements DeviceContext {
   w!: Float64Array;
   momentum!: Vec;
   compressor!: WireCompressor;
+  streams: readonly WireCompressor[] = [];
   selfWeight = 1;
   outPeers: readonly number[] = [];
   readonly round: number;
@@ -69,6 +70,7 @@ export class DeviceCtx implements DeviceContext {
     this.w = views.weightView(i);
     this.momentum = views.cachedDeviceVec('m', i);
     this.compressor = this.rt.compressorOf(i);
+    this.streams = this.rt.streamsOf(i);
     this.selfWeight = this.view.selfWeight(i);
     this.outPeers = this.view.outPeers(i);
   }

@@ -97,6 +97,7 @@ export class WorkerRuntime {
   private readonly compressorCache = new Map<string, WireCompressor>();
   private readonly deviceSpec: string[];
   private readonly deviceCompressors: (WireCompressor | undefined)[];
+  private readonly deviceStreams: (readonly WireCompressor[] | undefined)[];
   private view: RoundView | null = null;
 
   // Per-task accounting.
@@ -121,6 +122,7 @@ export class WorkerRuntime {
     this.status = new WorkerStatus(this.arena.i32('status'), slot);
     this.schedule = new RoundSchedule(this, this.exchange, this.status);
     this.deviceCompressors = new Array<WireCompressor | undefined>(n);
+    this.deviceStreams = new Array<readonly WireCompressor[] | undefined>(n);
     this.setup = algorithmSetup(init.config, init.meta.d, n, topology, this.views.shardOff);
     this.deviceSpec = [];
     for (let i = 0; i < n; i++) this.deviceSpec.push(this.algorithm.compressorSpec(this.setup, i));
@@ -160,6 +162,17 @@ export class WorkerRuntime {
   compressorOf(device: number): WireCompressor {
     return (this.deviceCompressors[device] ??= this.compressor(this.deviceSpec[device]!));
   }
+  /** The compressors of the device's payload streams (algorithm.streamSpecs; [compressorOf] by default). */
+  streamsOf(device: number): readonly WireCompressor[] {
+    let list = this.deviceStreams[device];
+    if (!list) {
+      const specs = this.algorithm.streamSpecs?.(this.setup, device);
+      list = specs ? specs.map((spec) => this.compressor(spec)) : [this.compressorOf(device)];
+      this.deviceStreams[device] = list;
+    }
+    return list;
+  }
+
 
   roundView(round: number): RoundView {
     if (!this.view || this.view.round !== round) {
