@@ -37,6 +37,8 @@ export interface HarnessOptions {
   rounds?: number;
   momentum?: number;
   memory?: 'choco' | 'ef';
+  /** sc-sparse-push's algorithm.compensation (default the config's). */
+  compensation?: 'qgm' | 'tracking';
   localSteps?: number;
   seed?: number;
   /** Initial x_i (default 0). */
@@ -107,7 +109,7 @@ export class Harness {
     let compScratch = 0;
     for (const s of new Set([spec, ...streamSpecs])) {
       const sizing = createCompressorSync(s, { module: probe.module });
-      if (streamSpecs.includes(s)) outboxBytes += sizing.maxEncodedBytes(d);
+      outboxBytes += streamSpecs.filter((t) => t === s).length * sizing.maxEncodedBytes(d);
       compScratch = Math.max(compScratch, align(sizing.scratchBytes(d)));
     }
     outboxBytes = align(outboxBytes);
@@ -296,6 +298,7 @@ export function harnessConfig(opts: HarnessOptions): RunConfig {
   if (opts.lrSchedule !== undefined) config.algorithm.lrSchedule = opts.lrSchedule;
   if (opts.rounds !== undefined) config.rounds = opts.rounds;
   if (opts.gamma !== undefined) config.algorithm.gamma = opts.gamma;
+  if (opts.compensation !== undefined) config.algorithm.compensation = opts.compensation;
   return config;
 }
 

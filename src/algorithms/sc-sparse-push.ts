@@ -11,15 +11,13 @@
 import { ConfigError } from '../errors.js';
 import { compressedPushVectors, validateCompressedPush } from './compressed-gossip.js';
 import { quasiGlobalMomentum } from './compensation/qgm.js';
-import { gradientTracking } from './compensation/tracking.js';
-import { integralCorrection } from './compensation/integral.js';
+import { momentumTracking } from './compensation/tracking.js';
 import type { Compensation } from './compensation/types.js';
 import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
 
 const COMPENSATIONS: Readonly<Record<string, Compensation>> = Object.freeze({
-  tracking: gradientTracking,
+  tracking: momentumTracking,
   qgm: quasiGlobalMomentum,
-  integral: integralCorrection,
 });
 
 /** Names algorithm.compensation accepts. */

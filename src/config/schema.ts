@@ -97,7 +97,7 @@ const algorithmSchema = section({
     type: 'number in (0, 1] \\| null', defaultText: `the algorithm's (sparse-push and sc-sparse-push: ${defaultGamma('sparse-push')} for sparsifiers keeping >= 1%, 4x smaller per 10x sparser, e.g. ${defaultGamma('sparse-push', 'choco', 'topk:0.001')} at topk:0.001; sparse-push with memory ef: ${defaultGamma('sparse-push', 'ef')}; choco: ${defaultGamma('choco')})`,
     description: 'Consensus step γ of sparse-push, sc-sparse-push and choco (γ = 1 with compressor none makes sparse-push SGP). null picks the algorithm\'s measured default (src/algorithms/defaults.ts). Unused by sgp, dpsgd and the server algorithms.',
   }),
-  compensation: oneOf(['qgm', 'tracking', 'integral'] as const, 'Skew compensation of sc-sparse-push: tracking (gradient tracking on the compressed push-sum; the tracker\'s message shares the compressor\'s kept fraction) or qgm (quasi-global momentum from the in-neighbours\' public copies; no extra message). See docs/algorithms.md.', 'qgm'),
+  compensation: oneOf(['qgm', 'tracking'] as const, 'Skew compensation of sc-sparse-push: tracking (gradient tracking on the compressed push-sum; the tracker\'s message shares the compressor\'s kept fraction) or qgm (quasi-global momentum from the in-neighbours\' public copies; no extra message). See docs/algorithms.md.', 'qgm'),
   memory: oneOf(['choco', 'ef'] as const, 'Sparse-Push memory form: choco (public copies) or ef (error feedback; conserves mass for any degree sequence).', 'choco'),
   participation: ratio('Fraction of workers taking part in each round (server algorithms).', 1),
 }, 'The training algorithm and its optimiser settings.');

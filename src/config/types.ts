@@ -32,7 +32,7 @@ export interface AlgorithmConfig {
   /** Consensus step (sparse-push, choco) or server step (ef-sgd, dagc). */
   gamma: number;
   /** sc-sparse-push's skew compensation: `tracking` (gradient tracking) or `qgm` (quasi-global momentum). */
-  compensation: 'qgm' | 'tracking' | 'integral';
+  compensation: 'qgm' | 'tracking';
   /** sparse-push memory form: `choco` (public copies) or `ef` (error feedback). */
   memory: 'choco' | 'ef';
   /** Fraction of workers taking part per round (server algorithms). */

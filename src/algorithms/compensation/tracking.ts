@@ -1,152 +1,107 @@
 /**
- * Gradient tracking on compressed push-sum (sc-sparse-push with algorithm.compensation 'tracking').
- * Each device keeps y_i, its estimate of the network's average gradient (push-sum numerator, mixed
- * like x by the same compressed gossip), corrected after every local gradient by the change of its
- * own gradient; the model steps along y_i / w_i instead of its own gradient.
+ * Momentum tracking on compressed push-sum (sc-sparse-push with algorithm.compensation
+ * 'tracking'). Each device keeps y_i, its estimate of the network's average momentum (a push-sum
+ * numerator, gossiped like x by the same compressed machinery as a second message of the payload)
+ * and steps along it instead of along its own momentum. Reference: docs/algorithms.md
+ * ("sc-sparse-push, compensation tracking"); measurements: docs/results/sc-tracking/.
  *
- *   local (H steps):  z_i = x_i / w_i ; g = grad F_i(z_i) + wd z_i
- *                     y_i += g - ĝ_i ; ĝ_i = g                      (ĝ_i: the last gradient, starts 0)
- *                     m_i = beta m_i + y_i / w_i ; x_i -= lr m_i
+ *   local (H steps):  z_i = x_i / w_i ;  g = grad F_i(z_i) + wd z_i
+ *                     u = (1 - beta)(g - v_i) ;  v_i += u ;  y_i += u     (v_i: EMA of the own gradient)
+ *                     x_i -= lr / (1 - beta) * y_i / w_i
  *   send (phase k):   q_i = C_x(x_i - x̂_i^k) ; x̂_i^k += q_i ; g_i^k -= (1 - a_i) q_i
  *                     p_i = C_y(y_i - ŷ_i^k) ; ŷ_i^k += p_i ; t_i^k -= (1 - a_i) p_i
- *                     weights as Sparse-Push;  post (q_i, p_i, r_i) as one payload
+ *                     r_i as Sparse-Push;  post the payload (q_i, p_i) and the weight r_i
  *   mix:              g_i^k += sum_j a_j q_j ; x_i += gamma g_i^k
- *                     t_i^k += sum_j a_j p_j ; y_i += gamma t_i^k ;  w as Sparse-Push
+ *                     t_i^k += sum_j a_j p_j ; y_i += gamma t_i^k ;  w_i as Sparse-Push
+ * With beta = 0 this is gradient tracking on push-sum (Push-DIGing, Nedić et al. 2017) with the
+ * CHOCO-form copies of Sparse-Push; with beta > 0 the tracked quantity is the EMA of the gradient,
+ * so the tracker's innovations are (1 - beta) times the gradient's (momentum tracking, Takezawa et
+ * al. 2023). lr / (1 - beta) keeps the step of heavy-ball momentum with the same lr and beta.
  *
- * Why it compensates label skew: with one or two classes per device, grad F_i differs from the
- * network's grad F by a large, slowly varying term; a model stepping along its own gradient drifts
- * towards its classes and compressed gossip pulls it back only slowly. y_i's sum over devices equals
- * the sum of the devices' latest gradients at all times (the local update adds the gradient's
- * change, the gossip conserves sums), and gossip spreads it, so y_i / w_i tends to grad F: the
- * heterogeneity term cancels in every device's step (Push-DIGing, Nedić et al. 2017; compressed:
- * BEER, Zhao et al. 2022, and Compressed Push-Pull, Song et al. 2021, on static graphs).
+ * Why: under label skew grad F_i differs from grad F by a large, slowly varying term. sum_i y_i =
+ * sum_i v_i at all times (local updates add the same u to v and y; gossip conserves sums), and the
+ * gossip spreads y, so y_i / w_i tends to the network's average momentum and the heterogeneity
+ * cancels in every device's step. It needs the gossip to be fast: with exact messages and gamma 1
+ * it beats SGP on label skew, with a consensus step gamma < 1 or top-k messages the tracker lags
+ * and the devices drift apart (measured in docs/results/sc-tracking/).
  *
- * Bits: the two messages share the compressor's kept fraction (C_x keeps (1 - s) f, C_y keeps s f
- * of the coordinates for a sparsifier keeping f; s = TRACKER_SHARE), so a round costs about what
- * Sparse-Push's one message costs plus one 24-byte header (measured in docs/results/sc-tracking).
- * The push-sum weight travels once.
+ * Bits: a compressor with a kept fraction f (topk, randk) is split between the two messages,
+ * (1 - TRACKER_SHARE) f for the model and TRACKER_SHARE f for the tracker, so a round costs
+ * Sparse-Push's message plus one 24-byte header and the sparser index code; the weight travels
+ * once. Other compressors (dense quantizers, none, threshold) send both vectors whole: twice
+ * Sparse-Push's bits.
  *
- * Invariants (tested): sum_i x_i changes only by the local steps and sum_i w_i = n, as in Sparse-Push;
- * sum_i y_i = sum_i ĝ_i exactly (up to rounding), for any compressor, with offline faults once every
- * device is back (the catch-up applies the missed gossip terms of y too). Link drops lose mass of
- * both x and y, as in Sparse-Push.
- *
- * Limits: choco memory only (the tracker needs public copies), a sparsifier with a kept fraction
- * (topk or randk), so that the two streams can share it (ConfigError otherwise).
+ * Invariants (tested): sum_i x_i changes only by the local steps and sum_i w_i = n, as in
+ * Sparse-Push; sum_i y_i = sum_i v_i up to rounding, for any compressor, and with offline faults
+ * once every device is back (the catch-up applies the missed gossip terms of y as of x). Link drops
+ * lose mass of both, as in Sparse-Push. Choco memory only (the tracker needs public copies).
  */
-import { parseCompressorSpec, formatSpec } from '../../compress/spec.js';
+import { formatSpec, parseCompressorSpec } from '../../compress/spec.js';
+import type { WireCompressor } from '../../compress/types.js';
 import { ConfigError, RunError } from '../../errors.js';
 import { deBias, divergenceHint } from '../common.js';
 import {
-  accName, catchUpMissedMixes, copyName, frameOf, weightCopies, messageScale, mixPhaseWeight, phaseOf, sendPhaseStream, sendPhaseWeight, sendsThisRound,
+  accName, catchUpMissedMixes, copyName, frameOf, messageScale, mixPhaseWeight, phaseOf, sendPhaseStream, sendPhaseWeight, sendsThisRound,
   type PhaseStream,
 } from '../compressed-gossip.js';
 import { lrAt } from '../lr-schedule.js';
 import type { AlgorithmSetup, DeviceContext, StateVector } from '../types.js';
 import type { Compensation } from './types.js';
 
-/** Share of the compressor's kept fraction that the tracker's message gets. */
-export const TRACKER_SHARE = Number(process.env['SP_TRACK_SHARE'] ?? 0.5);
+/** Share of a sparsifier's kept fraction that the tracker's message gets (docs/results/sc-tracking/). */
+export const TRACKER_SHARE = 0.25;
 
-const TRACKER = 'y';
-const LAST_GRADIENT = 'glast';
-const trackerCopy = (phase: number): string => `yhat-${phase}`;
-const trackerAcc = (phase: number): string => `yacc-${phase}`;
+/** Region names: the tracker y, the EMA v of the own gradient, and y's per-phase copy and accumulator. */
+export const TRACKER = 'y';
+export const GRADIENT_AVERAGE = 'v';
+export const trackerCopy = (phase: number): string => `yhat-${phase}`;
+export const trackerAcc = (phase: number): string => `yacc-${phase}`;
 
-const trackerStream: PhaseStream = {
-  value: (dev) => dev.vector(TRACKER),
-  copyName: trackerCopy,
-  accName: trackerAcc,
-};
+const trackerStream: PhaseStream = { value: (dev) => dev.vector(TRACKER), copyName: trackerCopy, accName: trackerAcc };
 
-/** [model stream spec, tracker stream spec] for compressor `spec`; throws ConfigError('compressor'). */
-export function trackingSpecs(spec: string, algorithm: string): [string, string] {
+/** [model message spec, tracker message spec] for config compressor `spec` (see the header). */
+export function trackingStreamSpecs(spec: string): [string, string] {
   const { sparsifier: sp, quantizer: q } = parseCompressorSpec(spec);
-  if (sp.kind === 'dense' && process.env['SP_TRACK_DENSE']) return [spec, spec];
-  if (sp.kind !== 'topk' && sp.kind !== 'randk') {
-    throw new ConfigError('compressor', `${algorithm} with compensation 'tracking' splits the kept fraction of a topk or randk sparsifier between the model and the tracker, but '${spec}' has ${sp.kind === 'dense' ? 'no sparsifier' : `a ${sp.kind} sparsifier`}; use e.g. topk:0.01+int8, or algorithm.compensation = qgm`);
-  }
-  const share = (f: number) => Number(f.toPrecision(6));
-  if (process.env['SP_TRACK_YFRAC']) return [spec, formatSpec({ ...sp, ratio: share(sp.ratio * Number(process.env['SP_TRACK_YFRAC'])) }, q)];
-  return [
-    formatSpec({ ...sp, ratio: share(sp.ratio * (1 - TRACKER_SHARE)) }, q),
-    formatSpec({ ...sp, ratio: share(sp.ratio * TRACKER_SHARE) }, q),
-  ];
+  if (sp.kind !== 'topk' && sp.kind !== 'randk') return [spec, spec];
+  const part = (f: number): number => Number(f.toPrecision(6));
+  return [formatSpec({ ...sp, ratio: part(sp.ratio * (1 - TRACKER_SHARE)) }, q), formatSpec({ ...sp, ratio: part(sp.ratio * TRACKER_SHARE) }, q)];
 }
 
 async function trackingLocal(dev: DeviceContext): Promise<void> {
   const { localSteps, momentum: beta, weightDecay } = dev.config.algorithm;
-  const lr = lrAt(dev.config, dev.round);
+  const step = lrAt(dev.config, dev.round) / (1 - beta);
   const k = dev.kernels;
   const d = dev.d;
   const y = dev.vector(TRACKER);
-  const last = dev.vector(LAST_GRADIENT);
+  const v = dev.vector(GRADIENT_AVERAGE);
   const g = dev.scratch(1);
-  const ema = process.env['SP_TRACK_MODE'] === 'ema';
   for (let h = 0; h < localSteps; h++) {
     const z = deBias(dev, dev.scratch(0));
     await dev.gradient(z, g);
     if (weightDecay !== 0) k.axpy(d, weightDecay, z.ptr, g.ptr);
-    if (process.env['SP_TRACK_MODE'] === 'corr') {
-      // v = EMA (rho) of the own gradient; y tracks the network average of v; step along g + y/w - v.
-      const rho = Number(process.env['SP_TRACK_EMA'] ?? 0.99);
-      const v = last;
-      const change = dev.scratch(0);
-      k.sub(d, g.ptr, v.ptr, change.ptr);
-      k.axpy(d, 1 - rho, change.ptr, y.ptr);
-      k.axpy(d, 1 - rho, change.ptr, v.ptr);
-      const corrScale = Number(process.env['SP_TRACK_MU'] ?? 1);
-      k.axpy(d, corrScale / dev.w[0]!, y.ptr, g.ptr);
-      k.axpy(d, -corrScale, v.ptr, g.ptr);
-      const bad = k.momentum_step(d, beta, 0, g.ptr, g.ptr, dev.momentum.ptr, -lr, dev.x.ptr);
-      if (bad > 0) throw new RunError(`NaN/Inf in device ${dev.device}'s parameters at round ${dev.round}`);
-      continue;
-    }
-    if (process.env['SP_TRACK_MODE'] === 'pub') {
-      // y tracks the EMA of the own gradient; the step follows the public neighbourhood tracker.
-      const v = dev.momentum;
-      const change = dev.scratch(0);
-      k.sub(d, g.ptr, v.ptr, change.ptr);
-      k.axpy(d, 1 - beta, change.ptr, y.ptr);
-      k.axpy(d, 1 - beta, change.ptr, v.ptr);
-      const phase = phaseOf(dev);
-      const wc = weightCopies(dev);
-      const W = wc[2 * phase + 1]! + wc[2 * phase]!;
-      k.copy(d, dev.vector(trackerAcc(phase)).ptr, change.ptr);
-      k.axpy(d, 1, dev.vector(trackerCopy(phase)).ptr, change.ptr);
-      const mixOwn = Number(process.env['SP_TRACK_OWN'] ?? 0);
-      if (mixOwn !== 0) { k.scale(d, 1 - mixOwn, change.ptr); k.axpy(d, mixOwn, y.ptr, change.ptr); }
-      if (W > 0) k.axpy(d, -lr / (1 - beta) / W, change.ptr, dev.x.ptr);
-      else k.axpy(d, -lr / (1 - beta), y.ptr, dev.x.ptr);
-      continue;
-    }
-    if (ema) {
-      // v = momentum buffer as an EMA of the own gradient; the tracker follows its changes.
-      const v = dev.momentum;
-      const change = dev.scratch(0);
-      k.sub(d, g.ptr, v.ptr, change.ptr);
-      k.axpy(d, 1 - beta, change.ptr, y.ptr);
-      k.axpy(d, 1 - beta, change.ptr, v.ptr);
-      k.axpy(d, -lr / (1 - beta) / dev.w[0]!, y.ptr, dev.x.ptr);
-      continue;
-    }
-    const change = dev.scratch(0); // z is no longer needed
-    k.sub(d, g.ptr, last.ptr, change.ptr);
-    k.axpy(d, 1, change.ptr, y.ptr);
-    k.copy(d, g.ptr, last.ptr);
-    k.scale_into(d, 1 / dev.w[0]!, y.ptr, g.ptr); // u = y / w
-    const bad = k.momentum_step(d, beta, 0, g.ptr, g.ptr, dev.momentum.ptr, -lr, dev.x.ptr);
+    const u = dev.scratch(0); // z is no longer needed
+    k.sub(d, g.ptr, v.ptr, u.ptr);
+    k.scale(d, 1 - beta, u.ptr);
+    k.axpy(d, 1, u.ptr, v.ptr);
+    k.axpy(d, 1, u.ptr, y.ptr);
+    k.scale_into(d, 1 / dev.w[0]!, y.ptr, g.ptr);
+    // momentum_step with beta 0 and m = u: t += -step * (y / w); returns the non-finite count of x.
+    const bad = k.momentum_step(d, 0, 0, g.ptr, g.ptr, u.ptr, -step, dev.x.ptr);
     if (bad > 0) {
       throw new RunError(`NaN/Inf in device ${dev.device}'s parameters at round ${dev.round} after a local step (${bad} non-finite entries); ${divergenceHint(dev.config)}`);
     }
   }
 }
 
+function streamsOf(dev: DeviceContext): [WireCompressor, WireCompressor] {
+  return [dev.streams[0]!, dev.streams[1]!];
+}
+
 function trackingSend(dev: DeviceContext): void {
   catchUpMissedMixes(dev, [trackerStream]);
   if (!sendsThisRound(dev)) return;
   const phase = phaseOf(dev);
-  const [cx, cy] = dev.streams as [DeviceContext['compressor'], DeviceContext['compressor']];
+  const [cx, cy] = streamsOf(dev);
   const out = dev.outbox();
   const bx = sendPhaseStream(dev, cx, dev.x, dev.vector(copyName(phase)), dev.vector(accName(phase)), out);
   const by = sendPhaseStream(dev, cy, dev.vector(TRACKER), dev.vector(trackerCopy(phase)), dev.vector(trackerAcc(phase)), out.subarray(bx));
@@ -155,9 +110,8 @@ function trackingSend(dev: DeviceContext): void {
 
 function trackingMix(dev: DeviceContext): void {
   const { gamma } = dev.config.algorithm;
-  const gammaY = process.env['SP_TRACK_GY'] ? Number(process.env['SP_TRACK_GY']) : gamma;
   const d = dev.d;
-  const [cx, cy] = dev.streams as [DeviceContext['compressor'], DeviceContext['compressor']];
+  const [cx, cy] = streamsOf(dev);
   const sx = messageScale(dev, cx);
   const sy = messageScale(dev, cy);
   const phase = phaseOf(dev);
@@ -171,25 +125,23 @@ function trackingMix(dev: DeviceContext): void {
     inW += msg.selfWeight * msg.weight;
   }
   dev.kernels.axpy(d, gamma, acc.ptr, dev.x.ptr);
-  dev.kernels.axpy(d, gammaY, yacc.ptr, dev.vector(TRACKER).ptr);
+  dev.kernels.axpy(d, gamma, yacc.ptr, dev.vector(TRACKER).ptr);
   mixPhaseWeight(dev, phase, inW);
 }
 
-export const gradientTracking: Compensation = {
+export const momentumTracking: Compensation = {
   name: 'tracking',
   validate: (setup: AlgorithmSetup, name: string) => {
     if (setup.config.algorithm.memory !== 'choco') {
-      throw new ConfigError('algorithm.memory', `${name} with compensation 'tracking' gossips the tracker through public copies, which only memory 'choco' keeps; got '${setup.config.algorithm.memory}'`);
+      throw new ConfigError('algorithm.memory', `${name} with compensation 'tracking' gossips the tracker through public copies, which only memory 'choco' keeps; got '${setup.config.algorithm.memory}' (use sparse-push for memory ef)`);
     }
-    trackingSpecs(setup.config.compressor, name);
   },
   deviceVectors: (setup: AlgorithmSetup): StateVector[] => {
-    const phases = setup.topology.period;
-    const out: StateVector[] = [{ name: TRACKER }, { name: LAST_GRADIENT }];
-    for (let k = 0; k < phases; k++) out.push({ name: trackerCopy(k) }, { name: trackerAcc(k) });
+    const out: StateVector[] = [{ name: TRACKER }, { name: GRADIENT_AVERAGE }];
+    for (let k = 0; k < setup.topology.period; k++) out.push({ name: trackerCopy(k) }, { name: trackerAcc(k) });
     return out;
   },
-  streamSpecs: (setup: AlgorithmSetup) => trackingSpecs(setup.config.compressor, 'sc-sparse-push'),
+  streamSpecs: (setup: AlgorithmSetup) => trackingStreamSpecs(setup.config.compressor),
   local: trackingLocal,
   send: trackingSend,
   mix: trackingMix,
