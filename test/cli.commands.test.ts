@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { main, type CliIO } from '../src/cli/main.js';
-import { demoConfigs, DEMO_VARIANTS } from '../src/cli/demo.js';
+import type { RunSummaryFile } from '../src/report/types.js';
+import { demoClaims, demoConfigs, DEMO_VARIANTS } from '../src/cli/demo.js';
 import type { RunExperiment, RunExperimentOptions } from '../src/cli/engine.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { resolveConfig } from '../src/config/schema.js';
@@ -221,34 +222,48 @@ test('compare builds one report over several runs; bad directories exit 2', asyn
   assert.match((await run(['compare', join(root, 'empty')])).err, /not a run directory/);
 });
 
-test('demo runs the three algorithms into one directory and prints a three-line summary', async () => {
+test('demo runs IID and skewed runs into one directory and prints their summaries and the two claims', async () => {
   const out = freshDir('demo');
   const calls: Array<{ config: RunConfig; opts: RunExperimentOptions }> = [];
   const r = await run(['demo', '--rounds', '10', '--quiet', '--out', out], fakeEngine(calls));
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(calls.map((c) => c.config.algorithm.name), ['sgp', 'sparse-push', 'sc-sparse-push']);
-  assert.deepEqual(calls.map((c) => c.config.compressor), ['none', 'topk:0.01', 'topk:0.01']);
+  assert.deepEqual(calls.map((c) => c.config.algorithm.name), ['sgp', 'sparse-push', 'sgp', 'sparse-push', 'sc-sparse-push']);
+  assert.deepEqual(calls.map((c) => c.config.compressor), ['none', 'topk:0.01+int8', 'none', 'topk:0.01+int8', 'topk:0.01+int8']);
+  assert.deepEqual(calls.map((c) => c.config.data.partition), ['iid', 'iid', 'skew:1', 'skew:1', 'skew:1']);
   for (const c of calls) {
     assert.equal(c.config.rounds, 10);
     assert.equal(c.config.devices, 16);
     assert.equal(c.config.topology, 'exponential:1');
-    assert.match(c.config.data.partition, /^skew:/);
     assert.equal(c.config.data.train, 'fashion-mnist');
   }
   for (const v of DEMO_VARIANTS) assert.ok(existsSync(join(out, v.name, 'summary.json')));
   assert.ok(existsSync(join(out, 'report.html')));
   const lines = r.out.trimEnd().split('\n');
   assert.match(lines[0]!, /^report: .*report\.html$/);
-  assert.equal(lines.length, 4);
-  assert.match(lines[1]!, /^sgp\s+accuracy\s+\d+\.\d\d%\s+bits sent/);
+  assert.equal(lines.length, 8);
+  assert.match(lines[1]!, /^iid-sgp\s+accuracy\s+\d+\.\d\d%\s+bits sent/);
+  assert.match(lines[6]!, /^IID: Sparse-Push \d+\.\d\d% vs SGP \d+\.\d\d% \([+-]\d+\.\d\d points\) with \d+x fewer bits$/);
+  assert.match(lines[7]!, /^skew:1: SGP .* Skew-Compensated \d+\.\d\d%: (recovers -?\d+% of Sparse-Push's loss|Sparse-Push lost nothing to recover) at \d\.\d\dx Sparse-Push's bits$/);
   // A bad override stops the demo before anything is created.
   const bad = await run(['demo', '--set', 'algorithm.gamma=3', '--out', freshDir('demo')]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /algorithm.gamma/);
 });
 
+test('demoClaims: accuracy change and bit ratio on IID, the share of the loss recovered on skew', () => {
+  const s = (accuracy: number, bitsSent: number) => ({ final: { accuracy, bitsSent } }) as unknown as RunSummaryFile;
+  const lines = demoClaims({
+    'iid-sgp': s(0.84, 3000e6), 'iid-sparse-push': s(0.835, 20e6),
+    'skew-sgp': s(0.78, 3000e6), 'skew-sparse-push': s(0.64, 20e6), 'skew-sc-sparse-push': s(0.75, 20.4e6),
+  });
+  assert.deepEqual(lines, [
+    'IID: Sparse-Push 83.50% vs SGP 84.00% (-0.50 points) with 150x fewer bits',
+    "skew:1: SGP 78.00%, Sparse-Push 64.00% (-14.00 points), Skew-Compensated 75.00%: recovers 79% of Sparse-Push's loss at 1.02x Sparse-Push's bits",
+  ]);
+});
+
 test('examples/demo.yaml is the demo\'s embedded Sparse-Push config', () => {
-  const embedded = demoConfigs().find((c) => c.name === 'sparse-push')!.config;
+  const embedded = demoConfigs().find((c) => c.name === 'skew-sparse-push')!.config;
   assert.deepEqual(loadConfigFile(join(ROOT, 'examples', 'demo.yaml')), embedded);
 });
 
