@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { main, type CliIO } from '../src/cli/main.js';
-import type { RunSummaryFile } from '../src/report/types.js';
+import type { RunSummaryFile } from '../src/metrics/records.js';
 import { demoClaims, demoConfigs, DEMO_VARIANTS } from '../src/cli/demo.js';
 import type { RunExperiment, RunExperimentOptions } from '../src/cli/engine.js';
 import { loadConfigFile } from '../src/config/load.js';

@@ -12,6 +12,8 @@
  * Sparse-Push / SC-qgm / SC-tracking at topk 10% / 1% / 0.1% with int8 values.
  * --lenet: LeNet-5 on skew:1 and iid at topk:0.01+int8 (SGP, Sparse-Push, SC-qgm, SC-tracking),
  * seeds 1..--seeds (default 2), evaluated every 50 rounds, run before the logistic grid.
+ * Diagnostics (full mode, seed 1, skew:1): SC-tracking with exact messages (compressor none, both
+ * vectors whole: twice SGP's bits) at gamma 1 and at Sparse-Push's 0.2, for each model run.
  * Quick mode: 100 rounds, 1 seed, skew:1 and iid, topk:0.01+int8 only (~2 minutes).
  *
  * Reported: final accuracy of the network-average model (mean ± std over seeds), bits sent and the
@@ -19,7 +21,8 @@
  * (SC − SP) / (SGP − SP), on the means.
  */
 import {
-  fmtBits, fmtNum, groupBy, mean, parseStudyArgs, pctMeanStd, round, runMain, Study, type RunSpec, type Table,
+  fmtBits, fmtNum, groupBy, isMain, mean, pctMeanStd, runMain, runStudy,
+  type Analysis, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
 
 const HELP = `bench/repro/skew.ts: the skew compensations of sc-sparse-push (qgm, tracking) against
@@ -41,9 +44,9 @@ function slug(s: string): string {
   return s.replace(/:/g, '').replace(/\+/g, '-').replace(/[^\w.-]/g, '_');
 }
 
-async function main(): Promise<void> {
-  const opts = parseStudyArgs('skew', { seeds: { quick: 1, full: 2 }, help: HELP, flags: { lenet: 'also run LeNet-5 on seeds 1..--seeds (slow: ~5-10 min per run)' } });
-  const study = new Study(opts);
+const ARGS: StudyArgSpec = { seeds: { quick: 1, full: 2 }, help: HELP, flags: { lenet: 'also run LeNet-5 on seeds 1..--seeds (slow: ~5-10 min per run)' } };
+
+function plan(opts: StudyOptions): RunSpec[] {
   const q = opts.quick;
   const rounds = q ? 100 : 300;
   const base = {
@@ -52,22 +55,29 @@ async function main(): Promise<void> {
     'algorithm.lr': 0.05, 'algorithm.momentum': 0.9, 'algorithm.batchSize': 32, 'algorithm.localSteps': 1, 'algorithm.memory': 'choco',
   };
   const specs: RunSpec[] = [];
-  const add = (model: string, partition: string, v: Variant, compressor: string, seed: number, evalEvery: number): void => {
+  const add = (model: string, partition: string, v: Variant, compressor: string, seed: number, evalEvery: number, gamma?: number): void => {
     const c = v.algorithm === 'sgp' ? 'none' : compressor;
     specs.push({
-      id: `${model}-${slug(partition)}-${v.label}-${slug(c)}-s${seed}`,
+      id: `${model}-${slug(partition)}-${v.label}-${slug(c)}${gamma === undefined ? '' : `-g${gamma}`}-s${seed}`,
       sets: {
         ...base, model, evalEvery, seed, 'data.partition': partition, 'algorithm.name': v.algorithm, compressor: c,
         ...(v.compensation ? { 'algorithm.compensation': v.compensation } : {}),
+        ...(gamma === undefined ? {} : { 'algorithm.gamma': gamma }),
       },
-      tags: { model, partition, algorithm: v.label, compressor: c, seed },
+      tags: { model, partition, algorithm: gamma === undefined ? v.label : `${v.label} γ=${gamma}`, compressor: c, seed },
     });
+  };
+  // What tracking needs (seed 1, skew:1): exact messages with the full consensus step, and with
+  // Sparse-Push's lazy one (both streams whole: twice SGP's bits).
+  const diagnostics = (model: string, evalEvery: number): void => {
+    for (const gamma of [1, 0.2]) add(model, 'skew:1', VARIANTS[3]!, 'none', 1, evalEvery, gamma);
   };
   if (opts.flags.has('lenet')) {
     // skew:1 on every seed first (the claim), then iid.
     for (const partition of ['skew:1', 'iid']) {
       for (let seed = 1; seed <= opts.seeds; seed++) for (const v of VARIANTS) add('lenet', partition, v, 'topk:0.01+int8', seed, 50);
     }
+    if (!q) diagnostics('lenet', 50);
   }
   const partitions = q ? ['skew:1', 'iid'] : ['skew:1', 'skew:0.8', 'skew:0.5', 'iid'];
   const kept = q ? ['topk:0.01+int8'] : ['topk:0.1+int8', 'topk:0.01+int8', 'topk:0.001+int8'];
@@ -78,11 +88,12 @@ async function main(): Promise<void> {
       for (const compressor of kept) for (const v of VARIANTS.slice(1)) add('logistic', partition, v, compressor, seed, q ? 25 : 50);
     }
   }
+  if (!q) diagnostics('logistic', 50);
+  return specs;
+}
 
-  const results = await study.runAll(specs);
-  if (results.length === 0) { study.finish({ tables: [] }); return; }
+function analyze(results: readonly RunResult[]): Analysis {
   const tables: Table[] = [];
-  const data: Record<string, unknown>[] = [];
   const headline: string[][] = [];
   const byCell = groupBy(results, (r) => `${r.spec.tags['model']}|${r.spec.tags['partition']}`);
   for (const [cell, group] of byCell) {
@@ -91,47 +102,44 @@ async function main(): Promise<void> {
     const accOf = (key: string): number[] => (byVariant.get(key) ?? []).map((r) => r.summary.final.accuracy ?? NaN);
     const bitsOf = (key: string): number => mean((byVariant.get(key) ?? []).map((r) => r.summary.final.bitsSent ?? NaN));
     const sgp = accOf('sgp|none');
-    const compressors = [...new Set(group.map((r) => String(r.spec.tags['compressor'])).filter((c) => c !== 'none'))];
+    const compressors = [...new Set(group.map((r) => String(r.spec.tags['compressor'])).filter((c) => c !== 'none')), 'none'];
     const rows: string[][] = [];
-    if (sgp.length > 0) rows.push(['sgp', 'none', pctMeanStd(sgp), fmtBits(bitsOf('sgp|none')), '–', '–']);
+    if (sgp.length > 0) rows.push(['sgp', 'none', pctMeanStd(sgp), fmtBits(bitsOf('sgp|none')), '–', '–', '–']);
     for (const c of compressors) {
       const sp = accOf(`sparse-push|${c}`);
       const spBits = bitsOf(`sparse-push|${c}`);
-      for (const label of ['sparse-push', 'sc-qgm', 'sc-tracking']) {
+      const labels = [...new Set((group.filter((r) => r.spec.tags['compressor'] === c)).map((r) => String(r.spec.tags['algorithm'])))].filter((l) => l !== 'sgp');
+      for (const label of ['sparse-push', 'sc-qgm', 'sc-tracking', ...labels.filter((l) => l.includes('γ'))]) {
+        const runs = byVariant.get(`${label}|${c}`) ?? [];
+        if (runs.length === 0) continue;
         const accs = accOf(`${label}|${c}`);
-        if (accs.length === 0) continue;
         const bits = bitsOf(`${label}|${c}`);
+        const consensus = mean(runs.map((r) => r.summary.final.consensusDistance ?? NaN));
         const loss = mean(sgp) - mean(sp);
         const recovered = label === 'sparse-push' || sgp.length === 0 || !(loss > 0) ? null : (mean(accs) - mean(sp)) / loss;
-        rows.push([label, c, pctMeanStd(accs), fmtBits(bits), fmtNum(bits / spBits), recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%`]);
-        const consensus = mean((byVariant.get(`${label}|${c}`) ?? []).map((r) => r.summary.final.consensusDistance ?? NaN));
-        data.push({
-          model, partition, algorithm: label, compressor: c, seeds: accs.length, accuracies: accs, accuracy: round(mean(accs), 5),
-          sgpAccuracy: sgp.length > 0 ? round(mean(sgp), 5) : null, sparsePushAccuracy: round(mean(sp), 5), bitsSent: bits,
-          bitsVsSparsePush: round(bits / spBits, 4), recovered: recovered === null ? null : round(recovered, 4), consensusDistance: consensus,
-        });
-        if (label !== 'sparse-push' && partition !== 'iid') {
-          headline.push([model, partition, c, label, pctMeanStd(sgp), pctMeanStd(sp), pctMeanStd(accs), fmtNum(bits / spBits), recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%`]);
-        }
-        if (label !== 'sparse-push' && partition === 'iid') {
-          headline.push([model, partition, c, label, pctMeanStd(sgp), pctMeanStd(sp), pctMeanStd(accs), fmtNum(bits / spBits), `${(100 * (mean(accs) - mean(sp))).toFixed(2)} pts vs SP`]);
-        }
+        const share = recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%`;
+        rows.push([label, c, pctMeanStd(accs), fmtBits(bits), fmtNum(bits / spBits), fmtNum(consensus), share]);
+        if (label === 'sparse-push' || sgp.length === 0) continue;
+        const change = partition === 'iid' ? `${(100 * (mean(accs) - mean(sp))).toFixed(2)} pts vs Sparse-Push` : share;
+        headline.push([model, partition, c, label, pctMeanStd(sgp), pctMeanStd(sp), pctMeanStd(accs), fmtNum(bits / spBits), change]);
       }
     }
     const seeds = new Set(group.map((r) => r.spec.tags['seed'])).size;
     tables.push({
       title: `${model}, ${partition} (${seeds} seed(s), ${group[0]!.summary.config.rounds} rounds)`,
-      headers: ['Algorithm', 'Compressor', 'Accuracy %', 'Bits sent', 'Bits / Sparse-Push', 'Loss recovered'],
+      headers: ['Algorithm', 'Compressor', 'Accuracy %', 'Bits sent', 'Bits / Sparse-Push', 'Consensus dist.', 'Loss recovered'],
       rows,
-      caption: 'Accuracy: the network-average model at the last round (mean ± std over seeds). Loss recovered: (SC − SP) / (SGP − SP) on the means, when Sparse-Push lost accuracy.',
+      caption: 'Accuracy: the network-average model at the last round (mean ± std over seeds). Bits: all devices, whole run (mean over seeds). Loss recovered: (SC − SP) / (SGP − SP) on the means, when Sparse-Push lost accuracy.',
     });
   }
   tables.unshift({
-    title: 'Headline: what each compensation recovers of Sparse-Push\'s loss (IID: its change against Sparse-Push)',
+    title: 'Headline: what each compensation recovers of Sparse-Push\'s loss against SGP (IID: its change against Sparse-Push)',
     headers: ['Model', 'Partition', 'Compressor', 'Compensation', 'SGP %', 'Sparse-Push %', 'SC %', 'Bits / Sparse-Push', 'Loss recovered'],
     rows: headline,
   });
-  study.finish({ tables, data, notes: [`${rounds} rounds; logistic evaluated every ${q ? 25 : 50} rounds, LeNet every 50.`] });
+  return { tables, notes: ['Logistic evaluated every 50 rounds (quick: 25), LeNet every 50; the last round is always evaluated.'], reports: [] };
 }
 
-runMain(main);
+export const SKEW_STUDY: StudyDefinition = { id: 'skew', title: 'Skew compensation: qgm and tracking', script: 'bench/repro/skew.ts', args: ARGS, plan, analyze };
+
+if (isMain(import.meta.url)) runMain(() => runStudy(SKEW_STUDY));

@@ -17,7 +17,7 @@ import { ConfigError, SpecError } from '../errors.js';
 import { tempOwner } from '../output/atomic-write.js';
 import { directoryState, REPORT_FILE } from '../output/run-directory.js';
 import { LOCK_FILE } from '../output/run-lock.js';
-import type { RunSummaryFile } from '../report/types.js';
+import type { RunSummaryFile } from '../metrics/records.js';
 import { buildReport } from '../report/index.js';
 import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import { loadRunExperiment, type RunExperiment } from './engine.js';
