@@ -32,7 +32,7 @@ test('defaults: every key resolves to the documented value', () => {
     name: 'sparse-push', seed: 1, devices: 16, rounds: 300, evalEvery: 10, targetAccuracy: 0, init: null, model: 'lenet',
     data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'iid', volume: 'equal', limit: 0, smallShards: 'error' },
     topology: 'exponential:1',
-    algorithm: { name: 'sparse-push', lr: 0.05, lrSchedule: 'constant', momentum: 0.9, weightDecay: 0, batchSize: 32, localSteps: 1, gamma: 0.2, memory: 'choco', participation: 1 },
+    algorithm: { name: 'sparse-push', lr: 0.05, lrSchedule: 'constant', momentum: 0.9, weightDecay: 0, batchSize: 32, localSteps: 1, gamma: 0.2, compensation: 'qgm', memory: 'choco', participation: 1 },
     compressor: 'topk:0.01',
     faults: { linkDrop: 0, offline: 0 },
     clock: { flops: 1e9, flopsSpread: 0.5, bandwidth: 1e7, bandwidthSpread: 0.5, latency: 0.005 },

@@ -39,10 +39,11 @@ import {
   type Kept, type RunRecord, type StudyProvenance,
 } from './results-data.js';
 import { SCALE_STUDY } from './scale.js';
+import { SKEW_STUDY } from './skew.js';
 import { SPARSE_PUSH_STUDY } from './sparse-push.js';
 import { TUNE_STUDY } from './tune.js';
 
-const STUDIES: readonly StudyDefinition[] = [SPARSE_PUSH_STUDY, DAGC_STUDY, SCALE_STUDY, TUNE_STUDY];
+const STUDIES: readonly StudyDefinition[] = [SPARSE_PUSH_STUDY, SKEW_STUDY, DAGC_STUDY, SCALE_STUDY, TUNE_STUDY];
 const MODES = ['full', 'quick'] as const;
 type Mode = typeof MODES[number];
 const RESULTS_MD = join(ROOT, 'docs', 'RESULTS.md');

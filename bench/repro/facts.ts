@@ -10,13 +10,14 @@
  *
  * SELECTOR: space-separated filters on a run's resolved config (all must hold):
  *   @sp @spq @dagc @dagcq @scale @scaleq @tune @x   collection (sparse-push full / quick, ...,
- *                                                    tune full, tune exploration); default: the
+ *   @sk @skq                                         tune full, tune exploration, skew); default: the
  *                                                    section's own study, full mode
  *   logistic lenet mlp:.. | iid skew:s dirichlet:a  model | data.partition
  *   sgp sparse-push sc-sparse-push ef-sgd dagc-r ... algorithm.name
  *   topk:f[+q] randk:f threshold:λ none int8 ...    compressor
  *   r300 s1 s1-3 s2,5 g0.2 lr0.05 b0.7 ev50 sr100   rounds, seeds, gamma, lr, momentum, evalEvery, data.volume volume:SR
  *   cosine constant | m:choco ef | v0.2.0 | #id #pre* schedule | memory | sparsepush version | run id (glob)
+ *   qgm tracking                                    algorithm.compensation (of sc-sparse-push; runs before it existed: qgm)
  * STAT with several selectors separates them with ';'. A later selector starts from the first one
  * and overrides what it names (`sgp` also sets compressor none and drops gamma and memory; another
  * collection drops the run id and version).
@@ -52,7 +53,7 @@ import { canonicalJson, exactMilestones, type RunRecord } from './results-data.j
 
 const ALIASES: Readonly<Record<string, string>> = {
   sp: 'sparse-push/full', spq: 'sparse-push/quick', dagc: 'dagc/full', dagcq: 'dagc/quick',
-  scale: 'scale/full', scaleq: 'scale/quick', tune: 'tune/full', x: 'tune/exploration',
+  scale: 'scale/full', scaleq: 'scale/quick', tune: 'tune/full', x: 'tune/exploration', sk: 'skew/full', skq: 'skew/quick',
 };
 const ALGORITHMS = new Set(['sgp', 'sparse-push', 'sc-sparse-push', 'dpsgd', 'choco', 'ef-sgd', 'dagc-r', 'dagc-a']);
 const MODELS = /^(logistic|lenet|resnet20|mlp(:[\d,]+)?|vgg11(:\d+)?)$/;
@@ -66,7 +67,7 @@ interface Filter {
   collection?: string;
   model?: string; partition?: string; algorithm?: string; compressor?: string;
   rounds?: number; seeds?: number[]; gamma?: number; lr?: number; momentum?: number; evalEvery?: number;
-  volume?: string; schedule?: string; memory?: string; version?: string; id?: RegExp;
+  volume?: string; schedule?: string; memory?: string; compensation?: string; version?: string; id?: RegExp;
 }
 
 class FactError extends Error {}
@@ -103,6 +104,7 @@ function parseFilter(tokens: readonly string[], base: Filter): Filter {
     else if (t === 'cosine' || t === 'constant' || t.startsWith('step:')) own.schedule = t;
     else if (t === 'ef' || t === 'm:ef') own.memory = 'ef';
     else if (t === 'm:choco') own.memory = 'choco';
+    else if (t === 'qgm' || t === 'tracking') own.compensation = t;
     else if (/^v\d+\.\d+\.\d+$/.test(t)) own.version = t.slice(1);
     else throw new FactError(`unknown selector word '${t}'`);
   }
@@ -136,6 +138,7 @@ function matches(f: Filter, r: RunRecord): boolean {
     && (f.volume === undefined || c.data.volume === f.volume)
     && (f.schedule === undefined || (a.lrSchedule ?? 'constant') === f.schedule)
     && (f.memory === undefined || a.memory === f.memory)
+    && (f.compensation === undefined || (a.compensation ?? 'qgm') === f.compensation)
     && (f.version === undefined || r.summary.version === f.version)
     && (f.id === undefined || f.id.test(r.id));
 }
@@ -146,7 +149,7 @@ function matches(f: Filter, r: RunRecord): boolean {
  */
 function normalizedConfig(r: RunRecord): Record<string, unknown> {
   const c = r.summary.config;
-  return { ...c, algorithm: { ...c.algorithm, lrSchedule: c.algorithm.lrSchedule ?? 'constant' } } as unknown as Record<string, unknown>;
+  return { ...c, algorithm: { ...c.algorithm, lrSchedule: c.algorithm.lrSchedule ?? 'constant', compensation: c.algorithm.compensation ?? 'qgm' } } as unknown as Record<string, unknown>;
 }
 
 /** The config without the keys that may differ between seeds, as a comparable string. */

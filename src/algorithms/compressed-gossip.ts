@@ -106,7 +106,7 @@ const ruleCache = new Map<string, MessageRule>();
 /**
  * How messages of compressor `spec` are used for dimension d. Unbiased compressors with variance
  * factor omega (E||Q(v) - v||^2 <= omega ||v||^2) are not contractions, and difference compression
- * (CHOCO) and error feedback diverge with them (measured: qsgd:2 overflows f32 within 150 rounds
+ * (CHOCO) and error feedback diverge with them (qsgd:2 overflows f32 within 150 rounds
  * at gamma = 0.5). As in Koloskova et al. 2019 they are applied as C = Q / (1 + omega), a
  * contraction: qsgd:s over buckets of b values has omega = min(b / s^2, sqrt(b) / s) (Alistarh
  * et al. 2017; b = min(bucket, values kept)); randk:f:scaled (omega = d/k - 1) becomes plain randk.

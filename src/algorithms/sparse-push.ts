@@ -1,6 +1,8 @@
 /**
  * Sparse-Push (Aketi et al. 2021): SGP whose messages are compressed differences, with a
- * consensus step gamma (ALGORITHMS.md "Sparse-Push"). Two memory forms (config algorithm.memory).
+ * consensus step gamma. Two memory forms (config algorithm.memory). Reference, and where this
+ * departs from the original brief: docs/algorithms.md ("sparse-push"); the machinery is in
+ * compressed-gossip.ts.
  *
  * Notation: a_i = 1 / (|O_i(t)| + 1) (the engine's selfWeight, offline peers removed), gamma the
  * consensus step, C the compressor, q the *decoded* message (what receivers add: the sender applies
@@ -16,15 +18,15 @@
  * sum_i w_i = n is conserved, w_i >= (1 - gamma + gamma a_i) w_i > 0, and gamma = 1 is SGP.
  * gamma only slows the mixing (P's second eigenvalue moves towards 1); with compression it is
  * what keeps the public copies' error from growing (CHOCO's condition: gamma shrinks with the
- * kept fraction; measured, top-1% needs gamma <= ~0.05 where top-10% allows 0.5).
+ * kept fraction; see docs/results/tune/discussion.md).
  *
  * ---- memory: 'choco' (default): per-phase public copies ----
- * The single-copy form of ALGORITHMS.md (s_i += sum_j a_j q_j; x_i += gamma (s_i + a x̂_i - x̂_i))
+ * The single-copy form of the original brief (s_i += sum_j a_j q_j; x_i += gamma (s_i + a x̂_i - x̂_i))
  * is exact only on static graphs. On a time-varying schedule s_i adds up increments of *different*
  * senders (on exponential:1, i hears from i-1, i-2, i-4, i-8 in turn), so s_i is not
  * sum_j a_j x̂_j for the current in-peers: even uncompressed with gamma = 1 it is not SGP, and its
- * fixed points include non-consensus states (measured: the consensus distance of 16 nodes with
- * lr = 0 stays at its initial size). A receiver can only hold a sender's public copy if it sees
+ * fixed points include non-consensus states (with lr = 0 the consensus distance stays at its
+ * initial size). A receiver can only hold a sender's public copy if it sees
  * every increment of it. So the public copies are kept per phase of the schedule: with period L
  * (t mod L = k is the phase; exponential:1 with 16 nodes has L = 4, static graphs L = 1) device i
  * keeps L copies x̂_i^k and L accumulators g_i^k, and phase k's graph is the same every period:
@@ -43,12 +45,10 @@
  * resampled per round, period Infinity) need memory: 'ef'.
  * Initial copies: x̂_i^k = x(0), the initial model every device starts from (the learner's seeded
  * init, which every device can compute), and g_i^k = delta_i^k x(0) to match (phaseDelta).
- * ALGORITHMS.md starts the copies at 0; for a model that starts at a random x(0) (LeNet) that
- * spends each phase's first ~1 / (kept fraction) messages sending x(0) instead of progress, with
- * the devices far from consensus meanwhile (measured on LeNet, 16 devices, top-1%+int8, 300
- * rounds: consensus distance 49 -> 19, IID accuracy +0.2 / +0.7 points on seeds 1 / 2, skew:1
- * Sparse-Push +17 points, SC +42). With x(0) = 0 (logistic) both starts are the same. Devices that start elsewhere (tests) still gossip
- * correctly: their messages carry x_i - x(0) first. ŵ^k starts at 0 (w is sent exactly, so its
+ * The brief starts the copies at 0; for a model that starts at a random x(0) (LeNet) that spends
+ * each phase's first ~1 / (kept fraction) messages sending x(0) instead of progress (measured in
+ * docs/results/tune/discussion.md). With x(0) = 0 (logistic) both starts are the same. Devices
+ * that start elsewhere (tests) still gossip correctly: their messages carry x_i - x(0) first. ŵ^k starts at 0 (w is sent exactly, so its
  * first message r = w_i = 1 carries the matching delta_i^k).
  *
  * Sum conservation (choco form): every q_i is booked once as -(1 - a_i) q_i in the sender's g and
@@ -77,7 +77,7 @@
  * Sum conservation (ef form): the same q_i leaves the sender as gamma (1 - a_i) q_i and arrives as
  * gamma a_i q_i at each of |O_i(t)| receivers, a_i (|O_i(t)| + 1) = 1, so sum_i x_i is conserved for
  * any q and any degree sequence (time-varying, resampled, offline faults); only link drops lose mass.
- * Limitation (measured, see the tests): q carries x itself, not a difference, so the messages do
+ * Limitation (see the tests): q carries x itself, not a difference, so the messages do
  * not vanish at consensus. With a sparsifier e_i grows by x_i every round a coordinate is not sent,
  * and the deferred mass arrives as one step of m rounds' size: the consensus distance stalls at a
  * level proportional to gamma / (kept fraction) instead of going to 0. With `none` the form is the

@@ -1,6 +1,7 @@
 /**
- * Skew-Compensated Sparse-Push: Sparse-Push (sparse-push.ts, memory 'choco'; same messages, same
- * bits) whose local momentum is replaced by a quasi-global momentum m̂_i that follows the velocity
+ * Quasi-global momentum (sc-sparse-push with algorithm.compensation 'qgm', the default): Sparse-Push
+ * (sparse-push.ts, memory 'choco'; same messages, same bits) whose local momentum is replaced by a
+ * quasi-global momentum m̂_i that follows the velocity
  * of the device's in-neighbours' public models, read off the messages the device already receives.
  * No extra communication. algorithm.momentum is beta of that momentum (0: exactly Sparse-Push
  * without momentum).
@@ -34,8 +35,8 @@
  * ---- Why it is stable (and what the literal Lin et al. form does here) ----
  * Lin et al.'s m̂ uses the device's own movement z_before - z_after, which includes its own gossip
  * correction; feeding that back through beta m̂ multiplies the effective consensus step by
- * 1 / (1 - beta) = 10, more than compressed gossip with stale public copies absorbs (measured:
- * best stable 50% against 60% for Sparse-Push on skew:1). N_i excludes the own correction and the
+ * 1 / (1 - beta) = 10, more than compressed gossip with stale public copies absorbs (it diverged
+ * or fell behind Sparse-Push: docs/results/tune/discussion.md). N_i excludes the own correction and the
  * own message, so the momentum never re-applies the device's own consensus step; and when the
  * models have reached consensus (every device moves alike) the copies' increments are the common
  * velocity, so the consensus error is driven by the un-amplified skew only. lr = 0: no local
@@ -55,7 +56,7 @@
  * - Before a phase's first exchange its weight copies are 0 and N_i is undefined: m̂ is not updated.
  * - The public copies start at the common initial model x(0) (sparse-push.ts), so a phase's first
  *   increments are movement, not a catch-up on x(0) that m̂ would take for velocity (with copies at
- *   0, LeNet on skew:1 ended at 20% against Sparse-Push's 34%; see docs/results/tune/discussion.md).
+ *   0 it fell behind Sparse-Push on LeNet skew:1: docs/results/tune/discussion.md).
  * - With faults (changing a_i, offline peers) N_i is the in-neighbours' average only approximately.
  */
 import { ConfigError } from '../../errors.js';

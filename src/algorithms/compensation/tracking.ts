@@ -3,7 +3,7 @@
  * 'tracking'). Each device keeps y_i, its estimate of the network's average momentum (a push-sum
  * numerator, gossiped like x by the same compressed machinery as a second message of the payload)
  * and steps along it instead of along its own momentum. Reference: docs/algorithms.md
- * ("sc-sparse-push, compensation tracking"); measurements: docs/results/sc-tracking/.
+ * ("sc-sparse-push, compensation tracking"); measurements: the skew study in docs/RESULTS.md (bench/repro/skew.ts).
  *
  *   local (H steps):  z_i = x_i / w_i ;  g = grad F_i(z_i) + wd z_i
  *                     u = (1 - beta)(g - v_i) ;  v_i += u ;  y_i += u     (v_i: EMA of the own gradient)
@@ -23,7 +23,7 @@
  * gossip spreads y, so y_i / w_i tends to the network's average momentum and the heterogeneity
  * cancels in every device's step. It needs the gossip to be fast: with exact messages and gamma 1
  * it beats SGP on label skew, with a consensus step gamma < 1 or top-k messages the tracker lags
- * and the devices drift apart (measured in docs/results/sc-tracking/).
+ * and the devices drift apart (the skew study, docs/results/skew/discussion.md).
  *
  * Bits: a compressor with a kept fraction f (topk, randk) is split between the two messages,
  * (1 - TRACKER_SHARE) f for the model and TRACKER_SHARE f for the tracker, so a round costs
@@ -48,7 +48,7 @@ import { lrAt } from '../lr-schedule.js';
 import type { AlgorithmSetup, DeviceContext, StateVector } from '../types.js';
 import type { Compensation } from './types.js';
 
-/** Share of a sparsifier's kept fraction that the tracker's message gets (docs/results/sc-tracking/). */
+/** Share of a sparsifier's kept fraction that the tracker's message gets. */
 export const TRACKER_SHARE = 0.25;
 
 /** Region names: the tracker y, the EMA v of the own gradient, and y's per-phase copy and accumulator. */
