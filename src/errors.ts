@@ -53,6 +53,15 @@ export class GraphError extends SparsepushError {
   constructor(message: string) { super('E_GRAPH', message); }
 }
 
+/**
+ * A message bus or peer problem in a multi-host run: the server unreachable, a refused token, a
+ * host that died, went silent or sent what the protocol does not allow; names the server, host,
+ * device range and round.
+ */
+export class TransportError extends SparsepushError {
+  constructor(message: string) { super('E_TRANSPORT', message); }
+}
+
 /** A run that had to stop (NaN/Inf in a device's parameters, a worker crash); names device and round. */
 export class RunError extends SparsepushError {
   constructor(message: string) { super('E_RUN', message); }

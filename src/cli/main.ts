@@ -3,6 +3,7 @@ import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { configCommand } from './config.js';
 import { demoCommand } from './demo.js';
+import { hostCommand } from './host.js';
 import type { RunExperiment } from './engine.js';
 import { processIO, type CliIO } from './io.js';
 import { packageVersion } from '../package.js';
@@ -26,6 +27,7 @@ Commands:
   dagc       plan DAGC-R ratios / DAGC-A thresholds for given data volumes
   bench      WASM kernel benchmarks
   serve      the simulation page in your browser (Web Workers over shared memory)
+  host       serve runs spread over several processes or machines (NATS; see run --nats)
 
 Options:
   -h, --help     this help
@@ -85,10 +87,11 @@ export async function main(argv: string[], io: CliIO = processIO(), deps: MainDe
       case 'config': return await configCommand(rest, io);
       case 'bench': return await benchCommand(rest, io);
       case 'serve': return await serveCommand(rest, io);
+      case 'host': return await hostCommand(rest, io);
       case 'topology': return await lazyCommand('topology', './topology.js', 'topologyCommand', rest, io);
       case 'dagc': return await lazyCommand('dagc', './dagc.js', 'dagcCommand', rest, io);
       default:
-        io.stderr(`sparsepush: unknown command '${command}' (commands: run, compare, demo, config, topology, dagc, bench, serve; see sparsepush --help)\n`);
+        io.stderr(`sparsepush: unknown command '${command}' (commands: run, compare, demo, config, topology, dagc, bench, serve, host; see sparsepush --help)\n`);
         return 2;
     }
   } catch (err) {

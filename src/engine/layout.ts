@@ -2,13 +2,15 @@
  * Arena layout of a simulation: every piece of state a phase touches, planned once by the main
  * thread and posted to workers as offsets (src/arena/arena.ts).
  *
- * Regions (n devices, model dimension d; all 64-byte aligned):
+ * Regions (n devices, model dimension d; all 64-byte aligned). The d-vector regions marked (held)
+ * hold only the devices of meta.owned (all n in a single-process run, a host's range in a
+ * multi-host run); every other per-device region holds all n:
  *   ctl          u32[16]            worker slot counter, the round's stage counters, the between-rounds barrier (Atomics; see Ctl in worker/exchange.ts)
- *   x            f32[n*d]           push-sum numerators / models x_i                  (persistent)
+ *   x            f32[n*d]           push-sum numerators / models x_i                  (persistent, held)
  *   w            f64[n]             push-sum weights w_i                               (persistent)
- *   m            f32[n*d]           momentum buffers                                   (persistent)
- *   dev.<name>   f32[n*len]         the algorithm's extra per-device vectors           (persistent)
- *   state        f32[n*stateCount]  learner state (batch-norm statistics)              (persistent)
+ *   m            f32[n*d]           momentum buffers                                   (persistent, held)
+ *   dev.<name>   f32[n*len]         the algorithm's extra per-device vectors           (persistent, held)
+ *   state        f32[n*stateCount]  learner state (batch-norm statistics)              (persistent, held)
  *   srv.x, srv.<name>               server model and vectors (server algorithms)       (persistent)
  *   stats        f64[n*STATS]       per-device counters (bits, FLOPs, samples, ...)    (persistent)
  *   cursor       u32[n*2]           per-device (position in shard, epochs started)     (persistent)
@@ -22,6 +24,8 @@
  *   evalX/Y      f32/u8             fixed subset of the test set for per-device accuracy (only when smaller)
  *   objX/Y       f32/u8             fixed subset of the training set for z_avg's training objective (only when smaller)
  *   reduce       f64[blocks*d]      per-block sums of z_i (blocks of REDUCE_BLOCK devices)
+ *   headZ        f32[(B-1)*d]       z_i of the held devices before the first block start (only when
+ *                                  the held range starts inside a block: their sum is the previous host's to finish)
  *   zavg         f32[d]             network-average de-biased model
  *   stateAvg     f32[stateCount]    z_avg's learner state: the mean of the devices' states
  *   testPart     f64[chunks*2]      per-test-chunk (loss sum, correct) of z_avg
@@ -37,6 +41,7 @@
  */
 import { alignUp, ArenaPlanner, type ArenaLayout } from '../arena/arena.js';
 import { RandomStream } from '../kernels/rng.js';
+import type { DeviceRange } from './protocol.js';
 import { CTL_WORDS } from './worker/exchange.js';
 import { outboxStride } from './worker/outbox.js';
 import { STATUS_WORDS } from './worker/status.js';
@@ -143,6 +148,8 @@ export function planSlot(p: { d: number; vectors: number; batchSize: number; fea
 
 export interface LayoutInput {
   n: number;
+  /** Devices the held regions hold (EngineMeta.owned). */
+  owned: DeviceRange;
   d: number;
   stateCount: number;
   deviceVectors: readonly { name: string; length: number }[];
@@ -166,18 +173,30 @@ export function reduceBlocks(n: number): number {
   return Math.ceil(n / REDUCE_BLOCK);
 }
 
+/** Devices of `owned` before its first reduction block start (0 when it starts on one). */
+export function headDevices(owned: DeviceRange): number {
+  if (owned.from % REDUCE_BLOCK === 0) return 0;
+  return Math.min(owned.to, Math.ceil(owned.from / REDUCE_BLOCK) * REDUCE_BLOCK) - owned.from;
+}
+
+/** Regions that hold the devices of meta.owned only (d-vectors per device). */
+export function isHeldRegion(name: string): boolean {
+  return name === 'x' || name === 'm' || name === 'state' || name.startsWith('dev.');
+}
+
 export function testChunks(testCount: number): number {
   return Math.ceil(testCount / TEST_CHUNK);
 }
 
 export function planArena(p: LayoutInput): ArenaLayout {
   const a = new ArenaPlanner();
+  const held = p.owned.to - p.owned.from;
   a.add('ctl', 'u32', CTL_WORDS);
-  a.add('x', 'f32', p.n * p.d);
+  a.add('x', 'f32', held * p.d);
   a.add('w', 'f64', p.n);
-  a.add('m', 'f32', p.n * p.d);
-  for (const v of p.deviceVectors) a.add(`dev.${v.name}`, 'f32', p.n * v.length);
-  a.add('state', 'f32', p.n * p.stateCount);
+  a.add('m', 'f32', held * p.d);
+  for (const v of p.deviceVectors) a.add(`dev.${v.name}`, 'f32', held * v.length);
+  a.add('state', 'f32', held * p.stateCount);
   if (p.server) {
     a.add('srv.x', 'f32', p.d);
     for (const v of p.serverVectors) a.add(`srv.${v.name}`, 'f32', v.length);
@@ -202,6 +221,8 @@ export function planArena(p: LayoutInput): ArenaLayout {
     a.add('objY', 'u8', p.objCount);
   }
   a.add('reduce', 'f64', reduceBlocks(p.n) * p.d);
+  const head = headDevices(p.owned);
+  if (head > 0) a.add('headZ', 'f32', head * p.d);
   a.add('zavg', 'f32', p.d);
   a.add('stateAvg', 'f32', p.stateCount);
   a.add('testPart', 'f64', testChunks(p.testCount) * 2);

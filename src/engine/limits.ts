@@ -25,6 +25,7 @@ import { hostMemory } from '../host-memory.js';
 import { logisticParamCount } from '../models/logistic.js';
 import { formatBytes } from '../output/format-bytes.js';
 import { deviceEvalCount, planArena, planSlot, TRAIN_OBJECTIVE_MAX } from './layout.js';
+import type { DeviceRange } from './protocol.js';
 
 export interface MemoryLimits {
   readonly arenaBytes: number;
@@ -76,8 +77,11 @@ export interface RunEstimate {
   readonly dataBytes: number;
 }
 
-/** Lower-bound memory of a run of `config` on n devices (data: what is known of the datasets). */
-export function estimateRun(config: RunConfig, n: number, data: DataFacts | null): RunEstimate {
+/**
+ * Lower-bound memory of a run of `config` on n devices (data: what is known of the datasets), in a
+ * process holding the models of `owned` (all n; a host of a multi-host run: its range).
+ */
+export function estimateRun(config: RunConfig, n: number, data: DataFacts | null, owned: DeviceRange = { from: 0, to: n }): RunEstimate {
   const server = createAlgorithm(config.algorithm.name).kind === 'server';
   const train = data ? Math.min(data.trainCount, config.data.limit > 0 ? config.data.limit : data.trainCount) : 0;
   const test = data?.testCount ?? 0;
@@ -86,7 +90,7 @@ export function estimateRun(config: RunConfig, n: number, data: DataFacts | null
   const d = data && config.model === 'logistic' ? logisticParamCount(features, data.classes) : 1;
   const slot = planSlot({ d, vectors: 1, batchSize: config.algorithm.batchSize, features, gatherBatch: false, learnerBytes: 0, compressorBytes: 0 });
   const arena = planArena({
-    n, d, stateCount: 0, deviceVectors: [], server, serverVectors: [], outboxPayload: 0, serverOutboxPayload: 0,
+    n, owned, d, stateCount: 0, deviceVectors: [], server, serverVectors: [], outboxPayload: 0, serverOutboxPayload: 0,
     trainCount: train, testCount: test, features, shardTotal: train, evalCount: deviceEvalCount(test, n),
     objCount: Math.min(train, TRAIN_OBJECTIVE_MAX), slots: 1, slot,
   }).totalBytes;
@@ -165,10 +169,11 @@ function overLimits(e: RunEstimate, limits: MemoryLimits): string {
  * The reason a run of `config` cannot fit this process, as a ConfigError naming devices (or
  * data.train when even the fewest devices do not fit); null when it may fit.
  */
-export function runMemoryProblem(config: RunConfig, limits: MemoryLimits = memoryLimits(), data: DataFacts | null = dataFactsFromConfig(config)): ConfigError | null {
+export function runMemoryProblem(config: RunConfig, limits: MemoryLimits = memoryLimits(), data: DataFacts | null = dataFactsFromConfig(config), owned?: DeviceRange): ConfigError | null {
   const n = config.devices;
-  const estimate = estimateRun(config, n, data);
+  const estimate = estimateRun(config, n, data, owned);
   if (fits(estimate, limits)) return null;
+  if (owned && (owned.from !== 0 || owned.to !== n)) return rangeProblem(owned, n, overLimits(estimate, limits));
   const fewest = createAlgorithm(config.algorithm.name).kind === 'server' ? 1 : 2;
   const fittingDevices = largestFitting(fewest, n, (m) => fits(estimateRun(config, m, data), limits));
   const ctx: LimitContext = { config, devices: n, fittingDevices, estimate, limits };
@@ -180,18 +185,24 @@ export function runMemoryProblem(config: RunConfig, limits: MemoryLimits = memor
 }
 
 /** Throws runMemoryProblem's ConfigError, if any. */
-export function checkRunMemory(config: RunConfig, limits?: MemoryLimits, data?: DataFacts | null): void {
-  const problem = runMemoryProblem(config, limits, data);
+export function checkRunMemory(config: RunConfig, limits?: MemoryLimits, data?: DataFacts | null, owned?: DeviceRange): void {
+  const problem = runMemoryProblem(config, limits, data, owned);
   if (problem) throw problem;
+}
+
+/** A host's device range that does not fit its process (a multi-host run): more hosts hold fewer devices each. */
+function rangeProblem(owned: DeviceRange, n: number, over: string): ConfigError {
+  return new ConfigError('hosts', `devices ${owned.from}..${owned.to - 1} of ${n} on one host need an estimated ${over}: spread the run over more hosts`);
 }
 
 /**
  * The exact check once the arena is planned: refuses a layout above the arena limit, naming its
  * size and the largest device count whose layout (`layoutBytes(m)`) fits.
  */
-export function checkArenaLayout(config: RunConfig, totalBytes: number, layoutBytes: (devices: number) => number, limits: MemoryLimits = memoryLimits()): void {
+export function checkArenaLayout(config: RunConfig, totalBytes: number, layoutBytes: (devices: number) => number, limits: MemoryLimits = memoryLimits(), owned?: DeviceRange): void {
   if (totalBytes <= limits.arenaBytes) return;
   const n = config.devices;
+  if (owned && (owned.from !== 0 || owned.to !== n)) throw rangeProblem(owned, n, `${formatBytes(totalBytes)} of arena (limit ${formatBytes(limits.arenaBytes)}, the wasm32 maximum)`);
   const fewest = createAlgorithm(config.algorithm.name).kind === 'server' ? 1 : 2;
   const fittingDevices = largestFitting(fewest, n, (m) => layoutBytes(m) <= limits.arenaBytes);
   const estimate: RunEstimate = { arenaBytes: totalBytes, heapBytes: 0, hostBytes: totalBytes, graph: null, dataBytes: 0 };

@@ -16,7 +16,7 @@ import { createCompressorSync } from '../compress/registry.js';
 import type { RunConfig } from '../config/types.js';
 import { partition } from '../data/partition/index.js';
 import type { Dataset, Partition } from '../data/types.js';
-import { ConfigError, DataError, GraphError, SpecError } from '../errors.js';
+import { ConfigError, DataError, GraphError, RunError, SpecError } from '../errors.js';
 import { assertStronglyConnected } from '../graph/connectivity.js';
 import { createTopology } from '../graph/registry.js';
 import type { Topology } from '../graph/types.js';
@@ -28,10 +28,11 @@ import { layoutOfModel } from '../model-file/layout.js';
 import { setupStage, type SetupListener } from '../setup-progress.js';
 import {
   deviceEvalCount, EVAL_SUBSET_SEED, OBJECTIVE_SUBSET_SEED, planArena, planSlot, subsetRows, TRAIN_OBJECTIVE_MAX,
+  type LayoutInput,
 } from './layout.js';
 import { checkArenaLayout, checkRunMemory, dataFactsFromConfig, memoryLimits, type DataFacts, type MemoryLimits } from './limits.js';
 import { algorithmSetup } from './setup.js';
-import type { EngineMeta, WorkerInit } from './protocol.js';
+import type { DeviceRange, EngineMeta, WorkerInit } from './protocol.js';
 
 /** A run's training and test sets. */
 export interface TrainTest { readonly train: Dataset; readonly test: Dataset }
@@ -49,6 +50,10 @@ export interface PlanOptions {
   readonly onProgress?: SetupListener;
   /** Reads config.init into the model's layout (absent: this host cannot read model files). */
   readonly readModel?: (path: string, layout: ParamLayout) => Promise<ModelValues>;
+  /** Devices this process holds and trains (default: all; a host of a multi-host run: its range). */
+  readonly owned?: DeviceRange;
+  /** The workers' exchange (src/transport registry name; default `local`). */
+  readonly transport?: string;
 }
 
 /** A planned and filled arena and everything the workers are built from. */
@@ -61,6 +66,8 @@ export interface RunPlan {
   readonly init: WorkerInit;
   /** True when the SIMD kernel build runs. */
   readonly simd: boolean;
+  /** What the layout was planned from (planArena of it with another `owned` range gives that range's layout). */
+  readonly layoutInput: LayoutInput;
 }
 
 function factsOf(data: TrainTest): DataFacts {
@@ -94,9 +101,17 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
   if (!Number.isInteger(config.algorithm.localSteps) || config.algorithm.localSteps < 1) throw new ConfigError('algorithm.localSteps', `expected a positive integer, got ${config.algorithm.localSteps}`);
   if (!(config.algorithm.lr >= 0)) throw new ConfigError('algorithm.lr', `expected a number >= 0, got ${config.algorithm.lr}`);
 
+  const owned = opts.owned ?? { from: 0, to: n };
+  if (!Number.isInteger(owned.from) || !Number.isInteger(owned.to) || owned.from < 0 || owned.to > n || owned.from > owned.to) {
+    throw new RunError(`device range [${owned.from}, ${owned.to}) is not inside [0, ${n})`);
+  }
+  if (algorithm.kind === 'server' && (owned.from !== 0 || owned.to !== n)) {
+    throw new ConfigError('algorithm.name', `${algorithm.name} is a server algorithm: its server reads every device's message, so one process holds all ${n} devices (multi-host runs take decentralized algorithms)`);
+  }
+
   // Refuse a run that cannot fit before building its graph or loading its data.
   const limits = opts.limits ?? memoryLimits();
-  checkRunMemory(config, limits, typeof opts.data === 'function' ? dataFactsFromConfig(config) : factsOf(opts.data));
+  checkRunMemory(config, limits, typeof opts.data === 'function' ? dataFactsFromConfig(config) : factsOf(opts.data), owned);
 
   let topology: Topology | null = null;
   if (algorithm.kind === 'decentralized') {
@@ -218,16 +233,19 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
     d, vectors: algorithm.scratchVectors + 1, batchSize: config.algorithm.batchSize, features: train.features,
     gatherBatch: !native, learnerBytes, compressorBytes,
   });
-  const layoutFor = (devices: number) => planArena({
-    n: devices, d, stateCount, deviceVectors, server: algorithm.kind === 'server', serverVectors,
+  const layoutInput: LayoutInput = {
+    n, owned, d, stateCount, deviceVectors, server: algorithm.kind === 'server', serverVectors,
     outboxPayload, serverOutboxPayload: noneBytes, trainCount: train.count, testCount: test.count,
-    features: train.features, shardTotal, evalCount: deviceEvalCount(test.count, devices), objCount, slots: Math.min(size, devices), slot,
+    features: train.features, shardTotal, evalCount, objCount, slots: size, slot,
+  };
+  const layoutFor = (devices: number) => planArena({
+    ...layoutInput, n: devices, owned: { from: 0, to: devices }, evalCount: deviceEvalCount(test.count, devices), slots: Math.min(size, devices),
   });
-  const layout = layoutFor(n);
-  checkArenaLayout(config, layout.totalBytes, (devices) => layoutFor(devices).totalBytes, limits);
+  const layout = planArena(layoutInput);
+  checkArenaLayout(config, layout.totalBytes, (devices) => layoutFor(devices).totalBytes, limits, owned);
   const arena = Arena.create(layout);
   const meta: EngineMeta = {
-    n, d, stateCount, features: train.features, classes, inputShape: [...train.shape], flopsPerSample,
+    n, owned, d, stateCount, features: train.features, classes, inputShape: [...train.shape], flopsPerSample,
     trainCount: train.count, testCount: test.count, evalCount, objCount,
     outboxStride: layout.regions['outbox']!.bytes / n, outboxPayload,
     slots: size, slot, noneBytes, backend,
@@ -235,8 +253,8 @@ export async function planRun(config: RunConfig, opts: PlanOptions): Promise<Run
 
   fillArena(arena, meta, train, test, parts, initParams, deviceVectors.length ? algorithm.deviceVectors(setup) : [], algorithm.kind === 'server' ? algorithm.serverVectors(setup) : [], opts.onProgress);
 
-  const init: WorkerInit = { memory: arena.memory, module, layout, config, meta };
-  return { algorithm, topology, arena, meta, init, simd };
+  const init: WorkerInit = { memory: arena.memory, module, layout, config, meta, ...(opts.transport ? { transport: opts.transport } : {}) };
+  return { algorithm, topology, arena, meta, init, simd, layoutInput };
 }
 
 /** The samples subsetRows(data.count, count, seed) of data into (x, y). */
@@ -255,7 +273,8 @@ function fillArena(
   onProgress?: SetupListener,
 ): void {
   const { n, d, features, stateCount } = meta;
-  const report = setupStage(onProgress, `filling the arena (${(arena.layout.totalBytes / 2 ** 20).toFixed(0)} MiB)`, n, 'devices');
+  const { from, to } = meta.owned;
+  const report = setupStage(onProgress, `filling the arena (${(arena.layout.totalBytes / 2 ** 20).toFixed(0)} MiB)`, to - from, 'devices');
   arena.f32('trainX').set(train.x.subarray(0, train.count * features));
   arena.u8('trainY').set(train.y.subarray(0, train.count));
   arena.f32('testX').set(test.x.subarray(0, test.count * features));
@@ -278,17 +297,19 @@ function fillArena(
   }
   off[n] = at;
   arena.f64('w').fill(1);
+  // Held regions: row i - from holds device i.
   const x = arena.f32('x');
   const st = stateCount > 0 ? arena.f32('state') : null;
   const copies = deviceVectors.filter((v) => v.init === 'x').map((v) => ({ v, r: arena.f32(`dev.${v.name}`), len: v.length ?? d }));
   // Device by device (each device's slices are its own), so progress advances evenly.
-  for (let i = 0; i < n; i++) {
-    x.set(init.params, i * d);
-    st?.set(init.state, i * stateCount);
-    for (const { v, r, len } of copies) fillInitialVector(v, i, init.params, r.subarray(i * len, (i + 1) * len));
-    if ((i + 1) % 256 === 0) report(i + 1);
+  for (let i = from; i < to; i++) {
+    const row = i - from;
+    x.set(init.params, row * d);
+    st?.set(init.state, row * stateCount);
+    for (const { v, r, len } of copies) fillInitialVector(v, i, init.params, r.subarray(row * len, (row + 1) * len));
+    if ((row + 1) % 256 === 0) report(row + 1);
   }
-  report(n);
+  report(to - from);
   if (arena.has('srv.x')) arena.f32('srv.x').set(init.params);
   for (const v of serverVectors) fillInitialVector(v, 0, init.params, arena.f32(`srv.${v.name}`).subarray(0, v.length ?? d));
 }

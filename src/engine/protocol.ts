@@ -1,12 +1,21 @@
 /** What the main thread and the phase workers exchange (all structured-cloneable). */
 import type { ArenaLayout } from '../arena/arena.js';
 import type { RunConfig } from '../config/types.js';
-import { ConfigError, DataError, GraphError, InputError, RunError, SparsepushError, SpecError, WireError } from '../errors.js';
+import { ConfigError, DataError, GraphError, InputError, RunError, SparsepushError, SpecError, TransportError, WireError } from '../errors.js';
 import type { SlotLayout } from './layout.js';
+
+/** A contiguous device range [from, to). */
+export interface DeviceRange { readonly from: number; readonly to: number }
 
 /** Facts about the run every worker needs (besides the config and the arena layout). */
 export interface EngineMeta {
   readonly n: number;
+  /**
+   * The devices this arena holds models for and this process trains ([0, n) in a single-process
+   * run; a host of a multi-host run holds its range only). The per-device d-vector regions (x, m,
+   * dev.*, state) hold these devices; every other per-device region holds all n.
+   */
+  readonly owned: DeviceRange;
   readonly d: number;
   readonly stateCount: number;
   readonly features: number;
@@ -35,6 +44,8 @@ export interface WorkerInit {
   readonly layout: ArenaLayout;
   readonly config: RunConfig;
   readonly meta: EngineMeta;
+  /** The worker-side exchange (src/transport registry name; absent: `local`). */
+  readonly transport?: string;
 }
 
 /**
@@ -105,6 +116,7 @@ export function reviveError(s: SerializedError): Error {
     case 'E_WIRE': return new WireError(s.message);
     case 'E_INPUT': return new InputError(s.message);
     case 'E_RUN': return new RunError(s.message);
+    case 'E_TRANSPORT': return new TransportError(s.message);
     default: {
       const e = new RunError(`worker failed: ${s.message}`);
       if (s.stack) e.stack = s.stack;

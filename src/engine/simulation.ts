@@ -21,7 +21,7 @@ import { deviceEnergy } from './clock.js';
 import { reduceBlocks, REDUCE_BLOCK, ROUNDS_PER_TASK, Stat, STATS, testChunks } from './layout.js';
 import { InlineExecutor, type ExecutorFactory, type PhaseExecutor } from './executor.js';
 import { planRun, type TrainTest } from './plan.js';
-import type { EngineMeta, Phase, PhaseResult, PhaseTask } from './protocol.js';
+import type { DeviceRange, EngineMeta, Phase, PhaseResult, PhaseTask } from './protocol.js';
 import { reviveError } from './protocol.js';
 import { DEFAULT_WATCHDOG, watch, Watchdog, type WatchdogLimits } from './watchdog.js';
 import { abortRound, resetRoundControl, roundControl } from './worker/exchange.js';
@@ -59,6 +59,10 @@ export interface SimulationOptions {
   readonly watchdog?: Partial<WatchdogLimits>;
   /** Progress of the set-up before round 0 (data conversion and generation, the arena fill). */
   readonly onSetup?: SetupListener;
+  /** Devices this process holds and trains (default: all n; a host of a multi-host run: its range). */
+  readonly owned?: DeviceRange;
+  /** The workers' exchange (src/transport registry name; default `local`, the in-arena one). */
+  readonly transport?: string;
 }
 
 /** Timing of one phase (bench instrumentation). */
@@ -81,6 +85,116 @@ export function splitRange(n: number, parts: number, align = 1): [number, number
     if (b > a) out.push([a, b]);
   }
   return out;
+}
+
+/**
+ * Splits [from, to) into at most `parts` contiguous ranges whose inner boundaries are multiples
+ * of `align` (splitRange(to, parts, align) when from = 0); the devices before the first multiple
+ * go with the first range.
+ */
+export function splitDevices(range: DeviceRange, parts: number, align = 1): [number, number][] {
+  const { from, to } = range;
+  if (from === 0) return splitRange(to, parts, align);
+  const start = Math.min(to, Math.ceil(from / align) * align);
+  const rest = splitRange(to - start, parts, align).map(([a, b]): [number, number] => [a + start, b + start]);
+  if (start === from) return rest;
+  if (rest.length === 0) return [[from, to]];
+  rest[0] = [from, rest[0]![1]];
+  return rest;
+}
+
+/** Per-device arrays and chunk sums one evaluation is computed from (EvaluationInput -> Metrics). */
+export interface EvaluationInput {
+  readonly config: RunConfig;
+  readonly meta: EngineMeta;
+  readonly round: number;
+  readonly simTimeS: number;
+  readonly wallTimeS: number;
+  /** The network-average model (f32[d]). */
+  readonly zavg: Float32Array;
+  /** f64[n * STATS] per-device counters. */
+  readonly stats: Float64Array;
+  /** f64[n] push-sum weights. */
+  readonly w: Float64Array;
+  /** f64[testChunks(testCount) * 2] (loss sum, correct) of z_avg per test chunk. */
+  readonly testParts: Float64Array;
+  /** f64[testChunks(objCount) * 2] the same on the training objective's samples. */
+  readonly objParts: Float64Array;
+  /** Training samples over all shards. */
+  readonly shardTotal: number;
+}
+
+/** One metrics line from the evaluated arrays: sums in device / chunk order (the same for any split of the work). */
+export function metricsOf(e: EvaluationInput): Metrics {
+  const { n, d, testCount, evalCount, objCount } = e.meta;
+  const { stats, w, zavg } = e;
+  let normSq = 0;
+  for (let k = 0; k < d; k++) normSq += zavg[k]! * zavg[k]!;
+  const chunkSums = (parts: Float64Array, count: number): { lossSum: number; correct: number } => {
+    let lossSum = 0, correct = 0;
+    for (let c = 0; c < testChunks(count); c++) { lossSum += parts[2 * c]!; correct += parts[2 * c + 1]!; }
+    return { lossSum, correct };
+  };
+  const { lossSum, correct } = chunkSums(e.testParts, testCount);
+  const objective = chunkSums(e.objParts, objCount);
+  let devCorrect = 0, consensus = 0, bitsSent = 0, bitsReceived = 0, dense = 0, bitsDown = 0, samples = 0, energy = 0, massW = 0, massX = 0, batchLoss = 0;
+  const en = e.config.energy;
+  for (let i = 0; i < n; i++) {
+    const s = i * STATS;
+    devCorrect += stats[s + Stat.evalCorrect]!;
+    consensus += stats[s + Stat.consensus]!;
+    bitsSent += stats[s + Stat.bitsSent]!;
+    bitsReceived += stats[s + Stat.bitsReceived]!;
+    dense += stats[s + Stat.denseBits]!;
+    bitsDown += stats[s + Stat.bitsDown]!;
+    samples += stats[s + Stat.samples]!;
+    batchLoss += stats[s + Stat.batchLoss]!;
+    energy += deviceEnergy(en, stats[s + Stat.bitsSent]!, stats[s + Stat.bitsReceived]! + stats[s + Stat.bitsDown]!, stats[s + Stat.flops]!);
+    massW += w[i]!;
+    massX += stats[s + Stat.massX]!;
+  }
+  return {
+    round: e.round,
+    epoch: samples / e.shardTotal,
+    accuracy: correct / testCount,
+    loss: lossSum / testCount,
+    meanDeviceAccuracy: devCorrect / (n * evalCount),
+    consensusDistance: consensus / n,
+    trainLoss: objective.lossSum / objCount + (e.config.algorithm.weightDecay / 2) * normSq,
+    trainAccuracy: objective.correct / objCount,
+    batchLoss: e.round > 0 ? batchLoss / n : Number.NaN,
+    bitsSent,
+    bitsReceived,
+    compressionRatio: bitsSent > 0 ? dense / bitsSent : 1,
+    bitsDown,
+    massX,
+    massW,
+    simTimeS: e.simTimeS,
+    energyJ: energy,
+    lr: lrAt(e.config, Math.max(0, e.round - 1)),
+    wallTimeS: e.wallTimeS,
+  };
+}
+
+/** z_avg's learner state: the devices' states (rows of `len`) summed in device order in f64, divided once, rounded to f32. */
+export function averageOfRows(rows: Float32Array, n: number, len: number): Float32Array {
+  const sum = new Float64Array(len);
+  for (let i = 0; i < n; i++) for (let k = 0; k < len; k++) sum[k] += rows[i * len + k]!;
+  const avg = new Float32Array(len);
+  for (let k = 0; k < len; k++) avg[k] = sum[k]! / n;
+  return avg;
+}
+
+/** z_avg = (sum of the reduction blocks' sums, in block order) / n, rounded once to f32. */
+export function averageOfBlocks(reduce: Float64Array, n: number, d: number): Float32Array {
+  const acc = new Float64Array(d);
+  for (let b = 0; b < reduceBlocks(n); b++) {
+    const base = b * d;
+    for (let k = 0; k < d; k++) acc[k] += reduce[base + k]!;
+  }
+  const zavg = new Float32Array(d);
+  for (let k = 0; k < d; k++) zavg[k] = acc[k]! / n;
+  return zavg;
 }
 
 export class Simulation {
@@ -120,6 +234,8 @@ export class Simulation {
         const h = await nodeHost();
         return h.readModel ? (path: string, layout: ParamLayout) => h.readModel!(path, layout) : undefined;
       })() } : {}),
+      owned: opts.owned,
+      transport: opts.transport,
     });
     const { init, meta } = plan;
     const executor = opts.inline ? new InlineExecutor(init) : (await nodeHost()).executor(init, meta.slots);
@@ -153,30 +269,48 @@ export class Simulation {
    * as runPhase('train'), runPhase('server'), runPhase('mix') in turn, for any pool size.
    */
   async runRound(round: number, rounds = 1): Promise<PhaseResult[]> {
+    const t0 = performance.now();
+    const results = await this.dispatchRound(round, rounds);
+    const wallMs = performance.now() - t0;
+    const failed = firstRoundError(results);
+    if (failed) throw reviveError(failed.error!);
+    this.lastTimings.push({ phase: 'round', wallMs, ...sumTimings(results) });
+    return results;
+  }
+
+  /**
+   * Dispatches one `round` task of `rounds` rounds per pool worker over the held devices, under the
+   * watchdog; device errors stay in the results (a stuck task rejects). `outside` counts progress
+   * elsewhere that the workers may wait for (see Watchdog).
+   */
+  async dispatchRound(round: number, rounds = 1, outside?: () => number): Promise<PhaseResult[]> {
     const ctl = roundControl(this.arena);
     resetRoundControl(ctl);
     const size = this.executor.size;
-    const n = this.meta.n;
-    const chunk = roundChunk(n, size);
-    const tasks: PhaseTask[] = Array.from({ length: size }, () => ({ phase: 'round' as const, round, from: 0, to: n, chunk, rounds, parties: size }));
+    const { from, to } = this.meta.owned;
+    const chunk = roundChunk(to - from, size);
+    const tasks: PhaseTask[] = Array.from({ length: size }, () => ({ phase: 'round' as const, round, from, to, chunk, rounds, parties: size }));
     const lost = (): void => abortRound(ctl);
     if (this.stuck) throw this.stuck;
     const status = this.arena.i32('status');
     markDispatched(status, size);
     const now = (): number => performance.now();
-    const t0 = now();
-    const dog = new Watchdog(status, size, this.watchdog, round, t0);
+    const dog = new Watchdog(status, size, this.watchdog, round, now(), outside);
     // A stuck worker may never return: then the round is aborted and the executor is not used again (close() still stops it).
-    const results = await watch(this.executor.run(tasks, lost), dog, (err) => { this.stuck = err; lost(); }, now);
-    const wallMs = now() - t0;
-    let failed: PhaseResult | undefined;
-    for (const r of results) {
-      // The error a sequential run would have met first: non-device errors, then the earliest stage, then the lowest device.
-      if (r.error && (!failed || before(r, failed))) failed = r;
+    return watch(this.executor.run(tasks, lost), dog, (err) => { this.stuck = err; lost(); }, now);
+  }
+
+  /** Slowest device time of each round of the last `rounds`-round task, over this process's workers. */
+  slowestOfTask(rounds: number): number[] {
+    const slowest = this.arena.f64('slowest');
+    const slots = this.meta.slots;
+    const out: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      let max = 0;
+      for (let w = 0; w < this.executor.size; w++) max = Math.max(max, slowest[r * slots + w]!);
+      out.push(max);
     }
-    if (failed) throw reviveError(failed.error!);
-    this.lastTimings.push({ phase: 'round', wallMs, ...sumTimings(results) });
-    return results;
+    return out;
   }
 
   /** Runs round `this.round` (train, server, mix) and advances the virtual clock. */
@@ -194,8 +328,6 @@ export class Simulation {
     if (!Number.isInteger(count) || count < 0) throw new RunError(`steps(${count}): expected a non-negative integer`);
     this.lastTimings = [];
     const stats = this.arena.f64('stats');
-    const slowest = this.arena.f64('slowest');
-    const slots = this.meta.slots;
     let left = count;
     while (left > 0) {
       const t = this.round;
@@ -210,11 +342,7 @@ export class Simulation {
       }
       const k = Math.min(left, ROUNDS_PER_TASK);
       await this.runRound(t, k);
-      for (let r = 0; r < k; r++) {
-        let max = 0;
-        for (let w = 0; w < this.executor.size; w++) max = Math.max(max, slowest[r * slots + w]!);
-        this.simTimeS += max;
-      }
+      for (const max of this.slowestOfTask(k)) this.simTimeS += max;
       this.round = t + k;
       left -= k;
     }
@@ -222,84 +350,43 @@ export class Simulation {
 
   /** Evaluates the current state (after this.round rounds). */
   async evaluate(wallTimeS: number): Promise<Metrics> {
-    const { n, d, testCount, evalCount, objCount, stateCount } = this.meta;
+    const { n, d, testCount, objCount, stateCount } = this.meta;
+    await this.evalDevices();
+    const zavg = this.arena.f32('zavg');
+    zavg.set(averageOfBlocks(this.arena.f64('reduce'), n, d));
+    if (stateCount > 0) this.arena.f32('stateAvg').set(averageOfRows(this.arena.f32('state'), n, stateCount));
+    await this.evalGlobal([0, testChunks(testCount) + testChunks(objCount)]);
+    return metricsOf({
+      config: this.config, meta: this.meta, round: this.round, simTimeS: this.simTimeS, wallTimeS, zavg,
+      stats: this.arena.f64('stats'), w: this.arena.f64('w'), testParts: this.arena.f64('testPart'), objParts: this.arena.f64('objPart'),
+      shardTotal: this.arena.u32('shardOff')[n]!,
+    });
+  }
+
+  /** Evaluation, first half: z_i of the held devices into their reduction blocks (headZ before the first block start) and their accuracy. */
+  async evalDevices(): Promise<void> {
+    const saved = this.lastTimings;
+    this.lastTimings = [];
+    await this.runPhase('evalDevices', this.round, splitDevices(this.meta.owned, this.executor.size, REDUCE_BLOCK));
+    this.lastTimings = saved;
+  }
+
+  /**
+   * Evaluation, second half (zavg and stateAvg in the arena): consensus terms of the held devices,
+   * and z_avg's loss sums over chunks [from, to) (the test chunks, then the training objective's).
+   */
+  async evalGlobal(chunks: [number, number]): Promise<void> {
     const size = this.executor.size;
     const saved = this.lastTimings;
     this.lastTimings = [];
-    await this.runPhase('evalDevices', this.round, splitRange(n, size, REDUCE_BLOCK));
-    // z_avg = (sum of block sums in block order) / n, rounded once to f32.
-    const reduce = this.arena.f64('reduce');
-    const blocks = reduceBlocks(n);
-    const acc = new Float64Array(d);
-    for (let b = 0; b < blocks; b++) {
-      const base = b * d;
-      for (let k = 0; k < d; k++) acc[k] += reduce[base + k]!;
-    }
-    const zavg = this.arena.f32('zavg');
-    let normSq = 0;
-    for (let k = 0; k < d; k++) {
-      zavg[k] = acc[k]! / n;
-      normSq += zavg[k]! * zavg[k]!;
-    }
-    // z_avg's learner state: the devices' states summed in device order, divided once, rounded to f32.
-    if (stateCount > 0) {
-      const state = this.arena.f32('state');
-      const sum = new Float64Array(stateCount);
-      for (let i = 0; i < n; i++) for (let k = 0; k < stateCount; k++) sum[k] += state[i * stateCount + k]!;
-      const stateAvg = this.arena.f32('stateAvg');
-      for (let k = 0; k < stateCount; k++) stateAvg[k] = sum[k]! / n;
-    }
-    await this.runPhase('evalGlobal', this.round, splitRange(n, size), splitRange(testChunks(testCount) + testChunks(objCount), size));
+    const devices = splitDevices(this.meta.owned, size);
+    const parts = splitRange(chunks[1] - chunks[0], size).map(([a, b]): [number, number] => [a + chunks[0], b + chunks[0]]);
+    const count = Math.max(devices.length, parts.length);
+    const pad = (list: [number, number][], k: number, at: number): [number, number] => list[k] ?? [at, at];
+    await this.runPhase('evalGlobal', this.round,
+      Array.from({ length: count }, (_, k) => pad(devices, k, this.meta.owned.to)),
+      Array.from({ length: count }, (_, k) => pad(parts, k, chunks[1])));
     this.lastTimings = saved;
-
-    const chunkSums = (region: string, count: number): { lossSum: number; correct: number } => {
-      const parts = this.arena.f64(region);
-      let lossSum = 0, correct = 0;
-      for (let c = 0; c < testChunks(count); c++) { lossSum += parts[2 * c]!; correct += parts[2 * c + 1]!; }
-      return { lossSum, correct };
-    };
-    const { lossSum, correct } = chunkSums('testPart', testCount);
-    const objective = chunkSums('objPart', objCount);
-    const stats = this.arena.f64('stats');
-    const w = this.arena.f64('w');
-    let devCorrect = 0, consensus = 0, bitsSent = 0, bitsReceived = 0, dense = 0, bitsDown = 0, samples = 0, energy = 0, massW = 0, massX = 0, batchLoss = 0;
-    const e = this.config.energy;
-    for (let i = 0; i < n; i++) {
-      const s = i * STATS;
-      devCorrect += stats[s + Stat.evalCorrect]!;
-      consensus += stats[s + Stat.consensus]!;
-      bitsSent += stats[s + Stat.bitsSent]!;
-      bitsReceived += stats[s + Stat.bitsReceived]!;
-      dense += stats[s + Stat.denseBits]!;
-      bitsDown += stats[s + Stat.bitsDown]!;
-      samples += stats[s + Stat.samples]!;
-      batchLoss += stats[s + Stat.batchLoss]!;
-      energy += deviceEnergy(e, stats[s + Stat.bitsSent]!, stats[s + Stat.bitsReceived]! + stats[s + Stat.bitsDown]!, stats[s + Stat.flops]!);
-      massW += w[i]!;
-      massX += stats[s + Stat.massX]!;
-    }
-    const shardTotal = this.arena.u32('shardOff')[n]!;
-    return {
-      round: this.round,
-      epoch: samples / shardTotal,
-      accuracy: correct / testCount,
-      loss: lossSum / testCount,
-      meanDeviceAccuracy: devCorrect / (n * evalCount),
-      consensusDistance: consensus / n,
-      trainLoss: objective.lossSum / objCount + (this.config.algorithm.weightDecay / 2) * normSq,
-      trainAccuracy: objective.correct / objCount,
-      batchLoss: this.round > 0 ? batchLoss / n : Number.NaN,
-      bitsSent,
-      bitsReceived,
-      compressionRatio: bitsSent > 0 ? dense / bitsSent : 1,
-      bitsDown,
-      massX,
-      massW,
-      simTimeS: this.simTimeS,
-      energyJ: energy,
-      lr: lrAt(this.config, Math.max(0, this.round - 1)),
-      wallTimeS,
-    };
   }
 
   /** The network-average de-biased model of the last evaluate() (f32, d). */
@@ -339,8 +426,15 @@ function sumTimings(results: readonly PhaseResult[]): Omit<PhaseTiming, 'phase' 
   return { learnMs, localMs, busyMs };
 }
 
+/** The error a sequential run would have met first among a round's results (null: none). */
+export function firstRoundError<R extends Pick<PhaseResult, 'error' | 'errorDevice' | 'errorStage'>>(results: readonly R[]): R | null {
+  let failed: R | null = null;
+  for (const r of results) if (r.error && (!failed || before(r, failed))) failed = r;
+  return failed;
+}
+
 /** Error order of a round: errors outside device hooks first, then by stage, then by device. */
-function before(a: PhaseResult, b: PhaseResult): boolean {
+function before(a: Pick<PhaseResult, 'errorDevice' | 'errorStage'>, b: Pick<PhaseResult, 'errorDevice' | 'errorStage'>): boolean {
   const sa = a.errorDevice === undefined ? -1 : (a.errorStage ?? 0);
   const sb = b.errorDevice === undefined ? -1 : (b.errorStage ?? 0);
   if (sa !== sb) return sa < sb;

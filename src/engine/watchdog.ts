@@ -30,11 +30,20 @@ const STAGE_NAMES = ['train', 'server', 'mix'];
 export class Watchdog {
   private readonly beats: number[];
   private lastProgress: number;
+  private lastOutside: number;
 
-  /** @param round the task's first round */
-  constructor(private readonly region: Int32Array, private readonly slots: number, private readonly limits: WatchdogLimits, private readonly round: number, start: number) {
+  /**
+   * @param round   the task's first round
+   * @param outside progress made outside this process's workers that they may be waiting for (a
+   *                host of a multi-host run counts the other hosts' messages and round notices)
+   */
+  constructor(
+    private readonly region: Int32Array, private readonly slots: number, private readonly limits: WatchdogLimits, private readonly round: number, start: number,
+    private readonly outside: () => number = () => 0,
+  ) {
     this.beats = Array.from({ length: slots }, (_, s) => readStatus(region, s).beat);
     this.lastProgress = start;
+    this.lastOutside = outside();
   }
 
   /** The silence allowed now (ms). */
@@ -60,6 +69,8 @@ export class Watchdog {
       if (snap.beat !== this.beats[s]) { this.beats[s] = snap.beat; moved = true; }
       if (snap.state !== State.done) out = true;
     }
+    const outside = this.outside();
+    if (outside !== this.lastOutside) { this.lastOutside = outside; moved = true; }
     if (moved || !out) { this.lastProgress = t; return null; }
     const silent = t - this.lastProgress;
     const limit = this.limitMs();

@@ -126,7 +126,7 @@ export class DeviceCtx implements DeviceContext {
     } else {
       const batch = rt.sampler.gather(rows);
       const sc = rt.meta.stateCount;
-      const state = rt.views.arena.f32('state', this.device * sc, sc);
+      const state = new Float32Array(rt.views.buffer, rt.views.heldPtr('state', this.device, sc), sc);
       loss = await rt.learner.gradient(params.view, state, batch, grad.view);
     }
     rt.learnMs += now() - t0;

@@ -13,7 +13,7 @@ import type { Dataset } from '../../data/types.js';
 import type { KernelExports } from '../../kernels/abi.js';
 import type { NativeLogisticLearner } from '../../models/logistic.js';
 import type { Learner } from '../../models/types.js';
-import { REDUCE_BLOCK, Stat, STATS, TEST_CHUNK, testChunks } from '../layout.js';
+import { headDevices, REDUCE_BLOCK, Stat, STATS, TEST_CHUNK, testChunks } from '../layout.js';
 import type { PhaseTask } from '../protocol.js';
 import type { WorkerViews } from './views.js';
 
@@ -50,21 +50,30 @@ export class Evaluator {
 
   /** Device i's learner state (batch-norm statistics; empty when the model has none). */
   private deviceState(i: number): Float32Array {
-    const sc = this.views.meta.stateCount;
-    return this.views.arena.f32('state', i * sc, sc);
+    const v = this.views;
+    const sc = v.meta.stateCount;
+    return sc === 0 ? v.arena.f32('state', 0, 0) : new Float32Array(v.buffer, v.heldPtr('state', i, sc), sc);
   }
 
-  /** Per device: z_i into its reduction block (tasks are block-aligned) and z_i's accuracy on the eval subset. */
+  /**
+   * Per device: z_i into its reduction block (tasks are block-aligned) and z_i's accuracy on the
+   * eval subset. The held devices before the first block start (a host whose range starts inside
+   * a block) write z_i to headZ instead: the block's sum starts on the previous host, which adds
+   * them in device order (transport/nats/evaluation.ts).
+   */
   async evalDevices(task: PhaseTask): Promise<void> {
     const v = this.views;
     const { d, evalCount } = v.meta;
     const reduce = v.arena.f64('reduce');
+    const headEnd = v.meta.owned.from + headDevices(v.meta.owned);
     let last: { device: number; correct: number; lossSum: number } | null = null;
     for (let i = task.from; i < task.to; i++) {
       const z = this.deBiased(i);
       const zv = z.view;
       const base = Math.floor(i / REDUCE_BLOCK) * d;
-      if (i % REDUCE_BLOCK === 0) {
+      if (i < headEnd) {
+        v.arena.f32('headZ', (i - v.meta.owned.from) * d, d).set(zv);
+      } else if (i % REDUCE_BLOCK === 0) {
         for (let k = 0; k < d; k++) reduce[base + k] = zv[k]!;
       } else {
         for (let k = 0; k < d; k++) reduce[base + k] += zv[k]!;
@@ -74,7 +83,7 @@ export class Evaluator {
       const r: { correct: number; lossSum: number } = last !== null && this.sameModel(last.device, i) ? last : await this.evaluate(z, this.deviceState(i), v.datasets.evalSet, 0, evalCount);
       last = { device: i, correct: r.correct, lossSum: r.lossSum };
       const st = i * STATS;
-      v.stats[st + Stat.massX] = this.kernels.sum(d, v.arena.ptr('x', i * d));
+      v.stats[st + Stat.massX] = this.kernels.sum(d, v.cachedDeviceVec('x', i).ptr);
       v.stats[st + Stat.evalCorrect] = r.correct;
     }
   }
@@ -84,7 +93,7 @@ export class Evaluator {
     const v = this.views;
     if (v.w[j] !== 1 || v.w[i] !== 1) return false;
     const { d, stateCount } = v.meta;
-    const bits = (region: string, len: number, k: number): Uint32Array => new Uint32Array(v.buffer, v.arena.ptr(region, k * len), len);
+    const bits = (region: string, len: number, k: number): Uint32Array => new Uint32Array(v.buffer, v.heldPtr(region, k, len), len);
     const same = (a: Uint32Array, b: Uint32Array): boolean => {
       for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
       return true;

@@ -51,6 +51,10 @@ export const Ctl = {
    * compared, not just the word).
    */
   stop: 11,
+  /** Devices this process has marked trained in the current task (a host's main thread waits on it to ship messages). */
+  trained: 12,
+  /** round + 1 once every worker arrived at that round's barrier (a host's main thread then extends the barrier to the other hosts). */
+  arrived: 13,
 } as const;
 export const CTL_WORDS = 16;
 
@@ -95,7 +99,7 @@ export class LocalExchange implements Exchange {
   readonly outboxes: Outboxes;
   readonly serverOutbox: Outboxes | null;
   waitMs = 0;
-  private readonly ctl: Int32Array;
+  protected readonly ctl: Int32Array;
   private readonly ready: Int32Array;
 
   constructor(arena: Arena, meta: { readonly n: number; readonly outboxStride: number; readonly outboxPayload: number }) {
@@ -169,25 +173,27 @@ export class LocalExchange implements Exchange {
   endRound(parties: number, round: number, failed: boolean, last: boolean): boolean {
     const ctl = this.ctl;
     if (failed) Atomics.store(ctl, Ctl.stop, round + 1);
-    if (Atomics.load(ctl, Ctl.abort) !== 0 || last || !this.barrier(parties)) return false;
+    if (Atomics.load(ctl, Ctl.abort) !== 0 || last || !this.barrier(parties, round)) return false;
     // Only a failure in this round stops the task: once the barrier is passed, a faster worker may
     // already have failed in the next round, and it will wait for this one at that round's barrier.
     const stop = Atomics.load(ctl, Ctl.stop);
     return stop === 0 || stop > round + 1;
   }
 
-  /** Waits until `parties` workers have arrived; the last re-arms the claim counter. False when aborted. */
-  private barrier(parties: number): boolean {
+  /**
+   * The last worker at `round`'s barrier: releases it (true), or hands the release to someone
+   * else and waits with the others (false; a host's main thread extends the barrier to other hosts).
+   */
+  protected allArrived(_round: number): boolean {
+    releaseBarrier(this.ctl);
+    return true;
+  }
+
+  /** Waits until `parties` workers have arrived and the barrier is released. False when aborted. */
+  private barrier(parties: number, round: number): boolean {
     const ctl = this.ctl;
-    if (parties === 1) { Atomics.store(ctl, Ctl.claim, 0); return true; }
     const gen = Atomics.load(ctl, Ctl.gen);
-    if (Atomics.add(ctl, Ctl.arrive, 1) + 1 === parties) {
-      Atomics.store(ctl, Ctl.arrive, 0);
-      Atomics.store(ctl, Ctl.claim, 0);
-      Atomics.add(ctl, Ctl.gen, 1);
-      Atomics.notify(ctl, Ctl.gen);
-      return true;
-    }
+    if (Atomics.add(ctl, Ctl.arrive, 1) + 1 === parties && this.allArrived(round)) return true;
     const t0 = now();
     while (Atomics.load(ctl, Ctl.gen) === gen) {
       if (Atomics.load(ctl, Ctl.abort) !== 0) { this.waitMs += now() - t0; return false; }
@@ -206,6 +212,14 @@ export function roundControl(arena: Arena): Int32Array {
 /** Main thread, before each round task: zeroes every word but the slot counter. */
 export function resetRoundControl(ctl: Int32Array): void {
   for (let k = Ctl.slot + 1; k < CTL_WORDS; k++) Atomics.store(ctl, k, 0);
+}
+
+/** Releases the between-rounds barrier: re-arms the arrival and claim counters and wakes the waiting workers. */
+export function releaseBarrier(ctl: Int32Array): void {
+  Atomics.store(ctl, Ctl.arrive, 0);
+  Atomics.store(ctl, Ctl.claim, 0);
+  Atomics.add(ctl, Ctl.gen, 1);
+  Atomics.notify(ctl, Ctl.gen);
 }
 
 /** Raises abort and wakes the stage and barrier waiters (waiters on `ready` stamps see it within a wait slice). */

@@ -57,14 +57,16 @@ export class RoundSchedule {
   private async roundsPipelined(task: PhaseTask): Promise<void> {
     const count = task.rounds ?? 1;
     const parties = task.parties ?? 1;
-    const chunk = Math.max(1, task.chunk ?? this.rt.meta.n);
+    const chunk = Math.max(1, task.chunk ?? task.to - task.from);
     const slots = this.rt.meta.slots;
+    const { from, to } = this.rt.meta.owned;
+    if (task.from !== from || task.to !== to) throw new RunError(`a round task over devices [${task.from}, ${task.to}) in a process holding [${from}, ${to})`);
     if (!Number.isInteger(count) || count < 1 || count > ROUNDS_PER_TASK) throw new RunError(`a round task of ${count} rounds (1..${ROUNDS_PER_TASK})`);
     const status = this.status;
     for (let k = 0; k < count; k++) {
       const round = task.round + k;
       status.round(round);
-      const failed = await this.roundPipelined(round, chunk);
+      const failed = await this.roundPipelined(round, chunk, task.from, task.to);
       this.rt.views.slowest[k * slots + status.slot] = this.roundMax;
       const last = k + 1 === count;
       if (!last) status.waiting(State.barrier);
@@ -76,7 +78,8 @@ export class RoundSchedule {
   }
 
   /**
-   * One round of a decentralized algorithm in this worker, without a barrier between train and
+   * One round of a decentralized algorithm in this worker over devices [from, to) (all n, or a
+   * host's range), without a barrier between train and
    * mix: claim chunks of the round's device order (deviceOrder) and train each device; mix a
    * device as soon as it and its online in-peers have trained this round, which for most devices
    * is right after its own local steps, while x_i and the in-message are still in cache; the
@@ -89,14 +92,13 @@ export class RoundSchedule {
    * succeeded is mixed, so the error reported (earliest stage, then lowest device, over all
    * workers) is the one a sequential run would have met first.
    */
-  private async roundPipelined(round: number, chunk: number): Promise<{ error: unknown } | null> {
+  private async roundPipelined(round: number, chunk: number, from: number, to: number): Promise<{ error: unknown } | null> {
     const rt = this.rt;
     const ex = this.exchange;
     const stats = rt.views.stats;
     const view = rt.roundView(round);
-    const n = rt.meta.n;
-    const chunks = Math.ceil(n / chunk);
-    const order = this.deviceOrder(view, chunk);
+    const chunks = Math.ceil((to - from) / chunk);
+    const order = this.deviceOrder(view, chunk, from, to);
     const trainCtx = new DeviceCtx(rt, view);
     const mixCtx = new DeviceCtx(rt, view);
     const pending = this.pending;
@@ -120,10 +122,10 @@ export class RoundSchedule {
       if (ex.aborted()) return error !== null ? { error } : null;
       const c = ex.claim(STAGE_TRAIN);
       if (c >= chunks) break;
-      const to = Math.min(n, (c + 1) * chunk);
-      status.claimed(c * chunk, to);
-      for (let pos = c * chunk; pos < to; pos++) {
-        const i = order ? order[pos]! : pos;
+      const end = Math.min(to - from, (c + 1) * chunk);
+      status.claimed(from + c * chunk, from + end);
+      for (let pos = c * chunk; pos < end; pos++) {
+        const i = order ? order[pos]! : from + pos;
         let trained = !view.isOffline(i);
         try {
           await rt.trainDevice(trainCtx, view, i);
@@ -165,19 +167,19 @@ export class RoundSchedule {
    * device's in-peer was trained just before it, so its mixing finds both x_i and the message in
    * cache: with one worker (one chunk) a one-peer exponential round (a permutation) becomes its
    * cycles, a ring stays ascending. Null (ascending order) without a topology. The order never
-   * changes results, only where the bytes are when they are read.
+   * changes results, only where the bytes are when they are read. Chunks start at `from`; entry
+   * pos of the order is the device at position pos of [from, to).
    */
-  private deviceOrder(view: RoundView, chunk: number): Int32Array | null {
+  private deviceOrder(view: RoundView, chunk: number, from: number, to: number): Int32Array | null {
     const table = view.outPeerTable();
     if (!table) return null;
     const cached = this.orderCache.get(table);
     if (cached && cached.chunk === chunk) return cached.order;
-    const n = table.length;
-    const order = new Int32Array(n);
-    const visited = new Uint8Array(n);
+    const order = new Int32Array(to - from);
+    const visited = new Uint8Array(table.length);
     let k = 0;
-    for (let lo = 0; lo < n; lo += chunk) {
-      const hi = Math.min(n, lo + chunk);
+    for (let lo = from; lo < to; lo += chunk) {
+      const hi = Math.min(to, lo + chunk);
       for (let start = lo; start < hi; start++) {
         let cur = start;
         while (cur >= 0 && !visited[cur]) {

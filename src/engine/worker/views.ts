@@ -80,23 +80,36 @@ export class WorkerViews {
     return this.scratchVec(this.meta.slot.vectors - 1);
   }
 
-  /** Elements [device * length, (device + 1) * length) of an f32 region, as a new Vec. */
-  deviceVec(region: string, device: number, length = this.meta.d): Vec {
-    const ptr = this.arena.ptr(region, device * length);
+  /** Elements [row * length, (row + 1) * length) of an f32 region, as a new Vec. */
+  deviceVec(region: string, row: number, length = this.meta.d): Vec {
+    const ptr = this.arena.ptr(region, row * length);
     return { ptr, view: new Float32Array(this.buffer, ptr, length) };
   }
 
+  /** Kernel pointer of device i's row of a held region (x, m, dev.*, state: rows of the devices of meta.owned). */
+  heldPtr(region: string, device: number, length: number): number {
+    const { from, to } = this.meta.owned;
+    if (device < from || device >= to) throw new RunError(`device ${device} is not held here (devices [${from}, ${to}))`);
+    return this.arena.ptr(region, (device - from) * length);
+  }
+
   /**
-   * deviceVec of a per-device region (`x`, `m`, or an algorithm's `dev.<name>`: region length / n
-   * elements per device), made once per (region, device).
+   * Device i's vector in a held region (`x`, `m`, or an algorithm's `dev.<name>`: region length /
+   * held devices elements per device), made once per (region, device).
    */
   cachedDeviceVec(region: string, device: number): Vec {
     let c = this.vecCache.get(region);
     if (!c) {
-      c = { length: this.arena.region(region).length / this.meta.n, list: new Array<Vec | undefined>(this.meta.n) };
+      const { from, to } = this.meta.owned;
+      c = { length: to > from ? this.arena.region(region).length / (to - from) : 0, list: new Array<Vec | undefined>(this.meta.n) };
       this.vecCache.set(region, c);
     }
-    return (c.list[device] ??= this.deviceVec(region, device, c.length));
+    let v = c.list[device];
+    if (!v) {
+      const ptr = this.heldPtr(region, device, c.length);
+      v = c.list[device] = { ptr, view: new Float32Array(this.buffer, ptr, c.length) };
+    }
+    return v;
   }
 
   /** Device i's push-sum weight as a one-element view. */

@@ -1,0 +1,164 @@
+/**
+ * The connection to the NATS server (core NATS: publish / subscribe, no JetStream) and the
+ * subjects of sparsepush's runs. A connection that cannot be made fails at once with what went
+ * wrong (no server at the address, a refused token); one that is lost during a run ends the run.
+ *
+ * Subjects (PREFIX = `sparsepush`, or the --subject-prefix given to host and run alike):
+ *   PREFIX.lobby              idle hosts ask to join (the waiting coordinator answers; queue group)
+ *   PREFIX.lobby.open         a coordinator that waits for hosts says so (idle hosts ask at once)
+ *   PREFIX.run.ID.cmd.T       coordinator -> the host with join token T (setup, rounds, evaluation, ...)
+ *   PREFIX.run.ID.coord       hosts -> coordinator (replies)
+ *   PREFIX.run.ID.data.K      host -> host K: the round's message batches
+ *   PREFIX.run.ID.done        every host's end of each round (the cross-host barrier)
+ *   PREFIX.run.ID.ping.T      liveness requests to host T (its join token) and to the coordinator
+ *                             (T = coord): a dead peer's subscription is gone, so the server answers
+ *                             "no responders" at once; a hung one does not answer in time
+ * Run ids are random, so two runs on one server never read each other's subjects.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { TransportError } from '../../errors.js';
+import { encodeFrames, type Envelope } from './envelope.js';
+
+export const DEFAULT_PREFIX = 'sparsepush';
+/** Frames published between two flushes (the flush is the sender's backpressure on big transfers). */
+const FLUSH_EVERY = 16;
+
+export interface BusOptions {
+  /** nats://host:port (several, comma-separated: a cluster's servers). */
+  readonly url: string;
+  /** The server's authorization token. */
+  readonly token?: string;
+  /** Client name (shown by the server's monitoring). */
+  readonly name: string;
+}
+
+export const COORDINATOR_QUEUE = 'coordinators';
+
+/** A subject-safe token: letters, digits, `-` and `_`. */
+export function checkSubjectToken(value: string, what: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new TransportError(`${what} '${value}' may only hold letters, digits, '-' and '_'`);
+  return value;
+}
+
+export function newRunId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export class Subjects {
+  constructor(readonly prefix: string) { checkSubjectToken(prefix, 'subject prefix'); }
+  get lobby(): string { return `${this.prefix}.lobby`; }
+  get lobbyOpen(): string { return `${this.prefix}.lobby.open`; }
+  run(id: string): RunSubjects { return new RunSubjects(`${this.prefix}.run.${checkSubjectToken(id, 'run id')}`); }
+}
+
+export class RunSubjects {
+  constructor(readonly base: string) {}
+  cmd(token: string): string { return `${this.base}.cmd.${token}`; }
+  get coord(): string { return `${this.base}.coord`; }
+  data(host: number): string { return `${this.base}.data.${host}`; }
+  get done(): string { return `${this.base}.done`; }
+  /** Liveness requests to a host (by its join token) and to the coordinator. */
+  ping(token: string): string { return `${this.base}.ping.${token}`; }
+  get pingCoordinator(): string { return `${this.base}.ping.coord`; }
+}
+
+export class Bus {
+  private nextId = 1;
+
+  private constructor(readonly nc: NatsConnection, readonly url: string) {}
+
+  /** Connects, or throws a TransportError that says why not (unreachable, token refused, not a NATS server). */
+  static async connect(opts: BusOptions): Promise<Bus> {
+    let nc: NatsConnection;
+    const servers = opts.url.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (servers.length === 0) throw new TransportError('--nats needs a server address, e.g. nats://127.0.0.1:4222');
+    try {
+      nc = await connect({
+        servers, name: opts.name, timeout: 5000, reconnect: false, pingInterval: 5000, maxPingOut: 3, noEcho: true,
+        ...(opts.token !== undefined ? { token: opts.token } : {}),
+      });
+    } catch (err) {
+      throw connectError(err, opts);
+    }
+    return new Bus(nc, opts.url);
+  }
+
+  /** The server's largest message (bytes). */
+  get maxPayload(): number { return this.nc.info?.max_payload ?? 1024 * 1024; }
+
+  /** Publishes one message (its frames), flushing every FLUSH_EVERY frames so a big one does not pile up in memory. */
+  async send(subject: string, env: Envelope, sender: number): Promise<void> {
+    let k = 0;
+    for (const frame of encodeFrames(env, sender, this.nextId++, this.maxPayload)) {
+      this.nc.publish(subject, frame);
+      if (++k % FLUSH_EVERY === 0) await this.nc.flush();
+    }
+  }
+
+  publish(subject: string, bytes: Uint8Array): void {
+    this.nc.publish(subject, bytes);
+  }
+
+  /** Calls `onMessage` with each message's bytes, in arrival order. */
+  subscribe(subject: string, onMessage: (data: Uint8Array) => void, queue?: string): Subscription {
+    return this.nc.subscribe(subject, {
+      ...(queue ? { queue } : {}),
+      callback: (err, msg) => { if (!err) onMessage(msg.data); },
+    });
+  }
+
+  /**
+   * A request with one reply: its bytes, `null` when nobody serves the subject (the server says so
+   * at once: the peer is gone), or `timeout` when it did not answer in time.
+   */
+  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array | null | 'timeout'> {
+    try {
+      const reply = await this.nc.request(subject, data, { timeout: timeoutMs });
+      return reply.data;
+    } catch (err) {
+      const name = err instanceof Error ? err.name : '';
+      const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
+      const causeName = cause instanceof Error ? cause.name : '';
+      if (name === 'NoRespondersError' || causeName === 'NoRespondersError') return null;
+      if (name === 'TimeoutError' || causeName === 'TimeoutError') return 'timeout';
+      throw err;
+    }
+  }
+
+  /** Answers each request on `subject` with `handler`'s bytes. */
+  serve(subject: string, handler: (data: Uint8Array) => Uint8Array | null, queue?: string): Subscription {
+    return this.nc.subscribe(subject, {
+      ...(queue ? { queue } : {}),
+      callback: (err, msg) => {
+        if (err) return;
+        const out = handler(msg.data);
+        if (out) msg.respond(out);
+      },
+    });
+  }
+
+  async flush(): Promise<void> { await this.nc.flush(); }
+
+  /** Resolves when the connection is gone (with the error that closed it, if any). */
+  closed(): Promise<void | Error> { return this.nc.closed(); }
+
+  get isClosed(): boolean { return this.nc.isClosed(); }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.close();
+  }
+}
+
+function connectError(err: unknown, opts: BusOptions): TransportError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const cause = (e as Error & { cause?: unknown }).cause;
+  const detail = cause instanceof Error ? cause.message : e.message;
+  if (e.name === 'AuthorizationError' || /authorization/i.test(e.message)) {
+    return new TransportError(`the NATS server at ${opts.url} refused the connection: authorization violation (${opts.token === undefined ? 'it needs a token: pass --token' : 'wrong --token'})`);
+  }
+  if (e.name === 'ConnectionError' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|timeout/i.test(detail)) {
+    return new TransportError(`cannot reach the NATS server at ${opts.url}: ${detail} (is nats-server running and listening there?)`);
+  }
+  return new TransportError(`cannot connect to the NATS server at ${opts.url}: ${detail}`);
+}
