@@ -19,7 +19,7 @@
  * Entry: u32 device  u32 payload bytes (NOT_POSTED: none this round)  u32 out-degree  u32 0
  *        f64 mixing weight a_j  f64 push-sum weight w_j  payload, zero-padded to 8 bytes
  */
-import type { Algorithm, AlgorithmSetup } from '../../algorithms/types.js';
+import type { Algorithm } from '../../algorithms/types.js';
 import type { WireCompressor } from '../../compress/types.js';
 import { TransportError, WireError } from '../../errors.js';
 import type { DeviceRange, EngineMeta } from '../../engine/protocol.js';
@@ -148,9 +148,8 @@ export function packBatch(outboxes: Outboxes, senders: Int32Array, round: number
 export interface DeliveryTarget {
   readonly me: number;
   readonly hosts: readonly DeviceRange[];
-  readonly meta: EngineMeta;
-  readonly algorithm: Algorithm;
-  readonly setup: AlgorithmSetup;
+  readonly meta: Pick<EngineMeta, 'd' | 'outboxPayload'>;
+  readonly algorithm: Pick<Algorithm, 'sendsWeight'>;
   readonly outboxes: Outboxes;
   readonly ready: Int32Array;
   readonly ctl: Int32Array;

@@ -79,7 +79,7 @@ export class HostRun {
     const setup = algorithmSetup(sim);
     const specs = Array.from({ length: meta.n }, (_, j) => sim.algorithm.compressorSpec(setup, j));
     this.target = {
-      me: init.index, hosts: init.hosts, meta, algorithm: sim.algorithm, setup, outboxes: this.outboxes,
+      me: init.index, hosts: init.hosts, meta, algorithm: sim.algorithm, outboxes: this.outboxes,
       ready: arena.i32('ready'), ctl: this.ctl, compressorOf: (j) => compressors.get(specs[j]!)!,
     };
     this.openRound = sim.round;
