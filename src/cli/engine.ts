@@ -7,7 +7,7 @@
  * below keeps it in step with the engine's own signature.
  */
 import type { RunConfig } from '../config/types.js';
-import type { runExperiment as engineRunExperiment } from '../engine/run.js';
+import type { runExperiment as engineRunExperiment, RunEngine } from '../engine/run.js';
 import type { MetricsRecord, ProgressEvent as EngineProgressEvent, RunSummaryFile } from '../metrics/records.js';
 import type { SetupProgress } from '../setup-progress.js';
 
@@ -23,6 +23,8 @@ export interface RunExperimentOptions {
   /** Progress of the set-up before round 0. */
   onSetup?: (p: SetupProgress) => void;
   signal?: AbortSignal;
+  /** Runs the config on host processes instead of here (sparsepush run --nats). */
+  engine?: (config: RunConfig) => Promise<RunEngine>;
 }
 
 export type RunExperiment = (config: RunConfig, opts: RunExperimentOptions) => Promise<RunSummaryFile>;

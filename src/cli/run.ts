@@ -12,10 +12,11 @@ import { acquireLock, type RunLock } from '../output/run-lock.js';
 import { buildReport } from '../report/index.js';
 import type { RunSummaryFile } from '../metrics/records.js';
 import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from './args.js';
-import { loadRunExperiment, type RunExperiment } from './engine.js';
+import { loadRunExperiment, type RunExperiment, type RunExperimentOptions } from './engine.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from '../package.js';
 import { createProgress, formatBits, formatDuration } from './progress.js';
+import { natsEngine, RUN_NATS_HELP, RUN_NATS_OPTIONS } from './nats.js';
 import { configFromInputs, differingKeys } from './resolve.js';
 
 export const RUN_HELP = `Usage: sparsepush run [--config FILE] [--set key=value ...] [--out DIR] [options]
@@ -43,6 +44,8 @@ Options:
   --quiet             no progress output
   -h, --help          this help
 
+${RUN_NATS_HELP}
+
 Exit status: 0 finished, 2 bad usage or config (nothing is created), 1 the run failed.
 
 Examples:
@@ -50,13 +53,14 @@ Examples:
   sparsepush run --config examples/demo.yaml --out runs/demo
   sparsepush run --set algorithm.name=sgp --set compressor=none --set rounds=50 --name sgp-short
   sparsepush run --config examples/faults.yaml --set faults.linkDrop=0.2 --workers 2 --quiet
+  sparsepush run --config examples/demo.yaml --nats nats://10.0.0.5:4222 --hosts 3 --token s3cret
 `;
 
 const RUN_OPTIONS = {
   config: { type: 'string' }, set: { type: 'string', multiple: true }, out: { type: 'string' },
   name: { type: 'string' }, workers: { type: 'string' }, backend: { type: 'string' },
   resume: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  help: { type: 'boolean', short: 'h' }, ...RUN_NATS_OPTIONS,
 } as const;
 
 export interface RunDeps {
@@ -108,7 +112,7 @@ export function prepareOutDir(outDir: string, opts: { force: boolean; resume: bo
  * the engine, once the checkpoint has been verified.
  */
 export async function executeRun(config: RunConfig, outDir: string, io: CliIO, opts: {
-  runExperiment: RunExperiment; quiet: boolean; resume?: boolean; fresh: boolean; label?: string;
+  runExperiment: RunExperiment; quiet: boolean; resume?: boolean; fresh: boolean; label?: string; engine?: RunExperimentOptions['engine'];
 }): Promise<RunSummaryFile> {
   const lock = acquireLock(outDir, 'output directory');
   const progress = createProgress({ write: io.stderr, tty: io.isTTY === true, quiet: opts.quiet, columns: io.columns, label: opts.label });
@@ -122,7 +126,7 @@ export async function executeRun(config: RunConfig, outDir: string, io: CliIO, o
     }
     return await opts.runExperiment(config, {
       outDir, workers: config.workers > 0 ? config.workers : undefined, resume: opts.resume,
-      onProgress: (ev) => progress.update(ev), onSetup: (p) => progress.setup(p), signal: abort.signal,
+      onProgress: (ev) => progress.update(ev), onSetup: (p) => progress.setup(p), signal: abort.signal, ...(opts.engine ? { engine: opts.engine } : {}),
     });
   } catch (err) {
     // The engine writes error.json itself; this covers failures outside it. A refused resume
@@ -165,6 +169,7 @@ export async function runCommand(argv: string[], io: CliIO, deps: RunDeps = {}):
   let resumeDir: string | undefined;
   let runExperiment: RunExperiment;
   let quiet: boolean;
+  let engine: RunExperimentOptions['engine'];
   // Everything that can be wrong with the invocation is checked before the directory exists.
   try {
     const { values, positionals } = parseCommandArgs('run', argv, RUN_OPTIONS, true);
@@ -173,6 +178,8 @@ export async function runCommand(argv: string[], io: CliIO, deps: RunDeps = {}):
       throw new UsageError(`unexpected argument '${positionals[positionals.length - 1]}' (see sparsepush run --help)`);
     }
     quiet = values.quiet === true;
+    const quietRun = quiet;
+    engine = natsEngine(values, (line) => { if (!quietRun) io.stderr(`${line}\n`); });
     const resume = str(values.resume);
     if (resume && values.out) throw new UsageError('--resume continues in its own directory; do not combine it with --out');
     resumeDir = resume ? resolve(resume) : undefined;
@@ -199,13 +206,13 @@ export async function runCommand(argv: string[], io: CliIO, deps: RunDeps = {}):
     return fail(err instanceof Error ? err.message : String(err), 1);
   }
   try {
-    return await runAndReport(config, outDir, io, { runExperiment, quiet, resume: resumeDir !== undefined }, fail);
+    return await runAndReport(config, outDir, io, { runExperiment, quiet, resume: resumeDir !== undefined, ...(engine ? { engine } : {}) }, fail);
   } finally {
     lock.release();
   }
 }
 
-async function runAndReport(config: RunConfig, outDir: string, io: CliIO, opts: { runExperiment: RunExperiment; quiet: boolean; resume: boolean },
+async function runAndReport(config: RunConfig, outDir: string, io: CliIO, opts: { runExperiment: RunExperiment; quiet: boolean; resume: boolean; engine?: RunExperimentOptions['engine'] },
   fail: (message: string, code: number) => number): Promise<number> {
   let summary: RunSummaryFile;
   try {

@@ -21,7 +21,19 @@ import { CheckpointError, ConfigError, OutputError } from '../errors.js';
 import { formatBytes, freeBytes, makeDirectory, processAlive, reasonOf, tempOwner, writeChunksAtomic, writeFileAtomic } from '../output/atomic-write.js';
 import { LOCK_FILE } from '../output/run-lock.js';
 import { persistentRegions } from './layout.js';
-import type { Simulation } from './simulation.js';
+import type { ArenaLayout } from '../arena/arena.js';
+
+/**
+ * What a checkpoint is written from and restored into: a Simulation, or the coordinator's image of
+ * a multi-host run (the persistent regions gathered from the hosts, src/transport/nats/distributed.ts).
+ */
+export interface CheckpointSubject {
+  readonly config: RunConfig;
+  readonly layout: ArenaLayout;
+  readonly arena: { readonly buffer: ArrayBufferLike };
+  round: number;
+  simTimeS: number;
+}
 
 export const CHECKPOINT_VERSION = 2;
 export const LATEST_FILE = 'LATEST';
@@ -53,14 +65,14 @@ export function checkpointDirectory(config: RunConfig, outDir: string): string {
 }
 
 /** Identifies what a checkpoint can be resumed into: the trajectory-relevant config and the region sizes. */
-export function fingerprint(config: RunConfig, sim: Simulation): string {
+export function fingerprint(config: RunConfig, sim: CheckpointSubject): string {
   const relevant = Object.fromEntries(Object.entries(config).filter(([k]) => !KEYS_FREE_ON_RESUME.includes(k)));
   const regions = persistentRegions(sim.layout).map((name) => [name, sim.layout.regions[name]!.bytes]);
   return createHash('sha256').update(JSON.stringify({ relevant, regions })).digest('hex');
 }
 
 /** The persistent regions' bytes in file order, hashed as they are handed out. */
-function* hashedRegions(sim: Simulation, names: readonly string[], hash: Hash): Generator<Uint8Array> {
+function* hashedRegions(sim: CheckpointSubject, names: readonly string[], hash: Hash): Generator<Uint8Array> {
   for (const r of names) {
     const region = sim.layout.regions[r]!;
     const view = new Uint8Array(sim.arena.buffer, region.offset, region.bytes);
@@ -74,7 +86,7 @@ function checkpointName(round: number): string {
 }
 
 /** Writes a checkpoint of `sim` into `dir` (created if needed); returns the checkpoint's directory. Throws OutputError. */
-export function writeCheckpoint(dir: string, sim: Simulation, wallTimeS: number, extra: Record<string, unknown> = {}): string {
+export function writeCheckpoint(dir: string, sim: CheckpointSubject, wallTimeS: number, extra: Record<string, unknown> = {}): string {
   makeDirectory(dir);
   const layout = sim.layout;
   const names = persistentRegions(layout);
@@ -205,7 +217,7 @@ export function inspectCheckpoint(dir: string): InspectedCheckpoint {
  * CheckpointError when any file is missing, damaged or not this run's, ConfigError when
  * config.rounds ends before the checkpoint.
  */
-export function readCheckpoint(dir: string, sim: Simulation): CheckpointState {
+export function readCheckpoint(dir: string, sim: CheckpointSubject): CheckpointState {
   const { dir: ck, state, arenaSha256 } = inspectCheckpoint(dir);
   const stateFile = join(ck, STATE_FILE);
   if (state.fingerprint !== fingerprint(sim.config, sim)) {

@@ -22,7 +22,7 @@ export interface DriveHooks {
   /** Aborting stops the run between batches (RunError). */
   readonly signal?: AbortSignal;
   /** After every batch that ends on a multiple of config.checkpoint.every (and before the last round). */
-  checkpoint?(toTarget: TargetRecord | null): void;
+  checkpoint?(toTarget: TargetRecord | null): void | Promise<void>;
   /** After every batch, before its progress events (e.g. to look at the last round). */
   afterBatch?(): void | Promise<void>;
 }
@@ -43,12 +43,18 @@ export interface DriveResult {
 }
 
 /**
+ * What driveRun and summarizeRun use of a run: a Simulation, or a run spread over host processes
+ * (src/transport/nats/distributed.ts).
+ */
+export type DrivenRun = Pick<Simulation, 'round' | 'steps' | 'evaluate' | 'topology' | 'meta' | 'simd' | 'workers' | 'bitsPerDevice'>;
+
+/**
  * Runs `sim` to config.rounds or the target accuracy. Fast rounds go out in batches (one dispatch
  * for up to ROUNDS_PER_TASK rounds) sized to take about BATCH_TARGET_MS, so progress and abort
  * still react within ~0.1 s; a batch never crosses an evaluation or a checkpoint. Results do not
  * depend on the batching.
  */
-export async function driveRun(sim: Simulation, config: RunConfig, hooks: DriveHooks, start: DriveStart = { resumed: false, toTarget: null }): Promise<DriveResult> {
+export async function driveRun(sim: DrivenRun, config: RunConfig, hooks: DriveHooks, start: DriveStart = { resumed: false, toTarget: null }): Promise<DriveResult> {
   let toTarget = start.toTarget;
   let stopped = toTarget !== null;
   let last: Metrics | undefined = start.last ?? undefined;
@@ -80,7 +86,7 @@ export async function driveRun(sim: Simulation, config: RunConfig, hooks: DriveH
       metrics = await sim.evaluate(hooks.wall());
       observe(metrics);
     }
-    if (config.checkpoint.every > 0 && t % config.checkpoint.every === 0 && t < config.rounds) hooks.checkpoint?.(toTarget);
+    if (config.checkpoint.every > 0 && t % config.checkpoint.every === 0 && t < config.rounds) await hooks.checkpoint?.(toTarget);
     for (let r = from + 1; r < t; r++) hooks.onProgress?.({ round: r, rounds: config.rounds });
     hooks.onProgress?.({ round: t, rounds: config.rounds, ...(metrics ? { metrics } : {}) });
   }
@@ -90,7 +96,7 @@ export async function driveRun(sim: Simulation, config: RunConfig, hooks: DriveH
 }
 
 /** The summary.json object of a finished run (paramsHash and version come from the platform). */
-export function summarizeRun(sim: Simulation, config: RunConfig, result: DriveResult, facts: { version: string; paramsHash: string; wallTimeS: number }): RunSummary {
+export function summarizeRun(sim: DrivenRun, config: RunConfig, result: DriveResult, facts: { version: string; paramsHash: string; wallTimeS: number }): RunSummary {
   let gap: number | null = null;
   if (sim.topology) {
     try { gap = spectralGap(sim.topology); } catch { gap = null; }

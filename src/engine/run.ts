@@ -29,8 +29,8 @@ import { removeStaleTemps, writeFileAtomic } from '../output/atomic-write.js';
 import { ERROR_FILE, writeErrorFile } from '../output/error-file.js';
 import { CONFIG_FILE, directoryState, METRICS_FILE, REPORT_FILE, SUMMARY_FILE } from '../output/run-directory.js';
 import { acquireLock, LOCK_FILE, type RunLock } from '../output/run-lock.js';
-import { checkpointDirectory, forgetCheckpoints, foreignCheckpointEntries, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { driveRun, summarizeRun, type DriveStart } from './drive.js';
+import { checkpointDirectory, forgetCheckpoints, foreignCheckpointEntries, readCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint.js';
+import { driveRun, summarizeRun, type DriveStart, type DrivenRun } from './drive.js';
 import { Simulation, type SimulationOptions } from './simulation.js';
 import { packageVersion } from '../package.js';
 
@@ -51,6 +51,31 @@ export interface RunOptions {
   readonly inline?: boolean;
   /** Progress of the set-up before round 0 (data conversion and generation, the arena fill). */
   readonly onSetup?: SetupListener;
+  /** Builds the run instead of a Simulation in this process: a run over host processes (src/transport/nats). */
+  readonly engine?: (config: RunConfig) => Promise<RunEngine>;
+}
+
+/** What runExperiment drives: a Simulation in this process, or a run spread over host processes. */
+export interface RunEngine extends DrivenRun {
+  /** The network-average model of the last evaluation, and its learner state. */
+  zavg(): Float32Array;
+  stateAvg(): Float32Array;
+  /** Writes a checkpoint of the current state into `dir`. */
+  saveCheckpoint(dir: string, wallTimeS: number, extra: Record<string, unknown>): Promise<void>;
+  /** Restores the latest checkpoint of `dir` (checked as checkpoint.ts checks it). */
+  loadCheckpoint(dir: string): Promise<CheckpointState>;
+  /** Every host and its device range (runs over several processes). */
+  readonly hosts?: RunSummary['hosts'];
+  /** Ends the run (`ok`: it finished). */
+  close(ok: boolean): Promise<void>;
+}
+
+/** A Simulation in this process as a RunEngine (its checkpoints read and written here). */
+function localEngine(sim: Simulation): RunEngine {
+  return Object.assign(sim, {
+    saveCheckpoint: async (dir: string, wallTimeS: number, extra: Record<string, unknown>): Promise<void> => { writeCheckpoint(dir, sim, wallTimeS, extra); },
+    loadCheckpoint: async (dir: string): Promise<CheckpointState> => readCheckpoint(dir, sim),
+  });
 }
 
 /** sha256 hex of a Float32Array's bytes (little-endian on every platform Node runs on). */
@@ -95,7 +120,8 @@ async function runLocked(config: RunConfig, opts: RunOptions, outDir: string, ck
   const started = performance.now();
   let wallBefore = 0;
   const wall = (): number => wallBefore + (performance.now() - started) / 1000;
-  let sim: Simulation | undefined;
+  let sim: RunEngine | undefined;
+  let ok = false;
   // A resume refused (bad checkpoint, rounds before it, ...) leaves the directory as it was: error.json
   // is written only once the run has started.
   let runStarted = !opts.resume;
@@ -104,10 +130,10 @@ async function runLocked(config: RunConfig, opts: RunOptions, outDir: string, ck
       for (const f of [SUMMARY_FILE, ERROR_FILE, REPORT_FILE]) rmSync(join(outDir, f), { force: true });
       writeFileAtomic(join(outDir, CONFIG_FILE), configToYaml(config));
     }
-    sim = await Simulation.create(config, { workers: opts.workers, data: opts.data, inline: opts.inline, onSetup: opts.onSetup });
+    sim = opts.engine ? await opts.engine(config) : localEngine(await Simulation.create(config, { workers: opts.workers, data: opts.data, inline: opts.inline, onSetup: opts.onSetup }));
     let start: DriveStart = { resumed: false, toTarget: null };
     if (opts.resume) {
-      const state = readCheckpoint(ckptDir!, sim);
+      const state = await sim.loadCheckpoint(ckptDir!);
       runStarted = true;
       // The checkpoint is good: from here on the run continues, and its directory says so.
       for (const f of [SUMMARY_FILE, ERROR_FILE]) rmSync(join(outDir, f), { force: true });
@@ -130,17 +156,19 @@ async function runLocked(config: RunConfig, opts: RunOptions, outDir: string, ck
       observe: (m) => recorder.append(m),
       onProgress: opts.onProgress,
       signal: opts.signal,
-      checkpoint: (toTarget) => writeCheckpoint(ckptDir!, running, wall(), { toTarget }),
+      checkpoint: (toTarget) => running.saveCheckpoint(ckptDir!, wall(), { toTarget }),
     }, start);
     const { writeModelFiles } = await import('../model-file/index.js');
     const modelFiles = await writeModelFiles(outDir, { model: config.model, inputShape: running.meta.inputShape, classes: running.meta.classes }, { params: running.zavg(), state: running.stateAvg() });
-    const summary = { ...summarizeRun(running, config, result, { version: packageVersion(), paramsHash: hashParams(running.zavg()), wallTimeS: wall() }), modelFiles };
+    const summarized = { ...summarizeRun(running, config, result, { version: packageVersion(), paramsHash: hashParams(running.zavg()), wallTimeS: wall() }), modelFiles };
+    const summary: RunSummary = running.hosts ? { ...summarized, hosts: running.hosts } : summarized;
     writeFileAtomic(join(outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    ok = true;
     return summary;
   } catch (err) {
     if (runStarted) writeErrorFile(outDir, err, sim?.round ?? null);
     throw err;
   } finally {
-    await sim?.close();
+    await sim?.close(ok);
   }
 }

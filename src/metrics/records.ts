@@ -81,6 +81,8 @@ export interface RunSummary {
   readonly deviceEvalSamples: number;
   /** The trained model's files in the run directory (model.npz; tfjs models also model.json, weights.bin). */
   readonly modelFiles?: readonly string[];
+  /** Runs over several host processes (sparsepush run --nats): each host's name, devices [from, to) and pool size (`workers` is their sum). */
+  readonly hosts?: readonly { readonly name: string; readonly from: number; readonly to: number; readonly workers: number }[];
 }
 
 /** Summary fields a reader may find missing (added after the first versions). */

@@ -16,7 +16,7 @@
  * Run ids are random, so two runs on one server never read each other's subjects.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, NoRespondersError, RequestError, TimeoutError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { TransportError } from '../../errors.js';
 import { encodeFrames, type Envelope } from './envelope.js';
 
@@ -117,11 +117,9 @@ export class Bus {
       const reply = await this.nc.request(subject, data, { timeout: timeoutMs });
       return reply.data;
     } catch (err) {
-      const name = err instanceof Error ? err.name : '';
-      const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
-      const causeName = cause instanceof Error ? cause.name : '';
-      if (name === 'NoRespondersError' || causeName === 'NoRespondersError') return null;
-      if (name === 'TimeoutError' || causeName === 'TimeoutError') return 'timeout';
+      const cause = err instanceof RequestError ? err.cause : err;
+      if (cause instanceof NoRespondersError) return null;
+      if (cause instanceof TimeoutError) return 'timeout';
       throw err;
     }
   }

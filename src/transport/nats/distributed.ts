@@ -12,12 +12,13 @@
  * host, the z_avg reduction chain (evaluation.ts), evalGlobal with the test chunks split over the
  * hosts, then the metrics from the gathered per-device rows (metricsOf, as in one process).
  */
-import { MAX_PAGES, PAGE_BYTES } from '../../arena/arena.js';
+import { MAX_PAGES, PAGE_BYTES, type ArenaLayout, type Region } from '../../arena/arena.js';
 import type { Algorithm } from '../../algorithms/types.js';
 import type { RunConfig } from '../../config/types.js';
 import { ConfigError, RunError, TransportError } from '../../errors.js';
 import type { Topology } from '../../graph/types.js';
-import { planArena, ROUNDS_PER_TASK, STATS, testChunks } from '../../engine/layout.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointState, type CheckpointSubject } from '../../engine/checkpoint.js';
+import { persistentRegions, planArena, ROUNDS_PER_TASK, STATS, testChunks } from '../../engine/layout.js';
 import { nodeHost } from '../../engine/node-host.js';
 import { planRun, type RunPlan } from '../../engine/plan.js';
 import type { DeviceRange, EngineMeta } from '../../engine/protocol.js';
@@ -27,7 +28,7 @@ import type { Metrics } from '../../metrics/records.js';
 import { Coordinator, type CoordinatorOptions, type HostReply } from './coordinator.js';
 import { averageOfChain, emptyToken } from './evaluation.js';
 import { hostRanges } from './ranges.js';
-import { DATA_REGIONS, hashRegions } from './state.js';
+import { DATA_REGIONS, hashRegions, shareBytes } from './state.js';
 
 export type NatsRunOptions = CoordinatorOptions;
 
@@ -41,6 +42,7 @@ export class NatsRun {
   private readonly testParts: Float64Array;
   private readonly objParts: Float64Array;
   private lastZavg: Float32Array;
+  private lastStateAvg: Float32Array;
 
   private constructor(readonly config: RunConfig, private readonly plan: RunPlan, readonly coordinator: Coordinator, readonly workers: number) {
     const { n, d, testCount } = plan.meta;
@@ -49,6 +51,7 @@ export class NatsRun {
     this.testParts = new Float64Array(2 * testChunks(testCount));
     this.objParts = new Float64Array(2 * testChunks(plan.meta.objCount));
     this.lastZavg = new Float32Array(d);
+    this.lastStateAvg = new Float32Array(plan.meta.stateCount);
   }
 
   get meta(): EngineMeta { return this.plan.meta; }
@@ -163,6 +166,7 @@ export class NatsRun {
       new Uint8Array(this.objParts.buffer, 16 * of, objPart!.length).set(objPart!);
     });
     this.lastZavg = zavg;
+    this.lastStateAvg = stateAvg;
     return metricsOf({
       config: this.config, meta: this.meta, round: this.round, simTimeS: this.simTimeS, wallTimeS, zavg,
       stats: this.stats, w: this.w, testParts: this.testParts, objParts: this.objParts, shardTotal: this.plan.arena.u32('shardOff')[n]!,
@@ -171,12 +175,74 @@ export class NatsRun {
 
   zavg(): Float32Array { return this.lastZavg.slice(); }
 
+  stateAvg(): Float32Array { return this.lastStateAvg.slice(); }
+
+  /**
+   * Gathers every host's share of the persistent regions into one image and writes it as a
+   * single-process checkpoint (the same files, fingerprint and checks: a run can resume on any
+   * number of hosts, or in one process). The image is held in the coordinator's memory meanwhile.
+   */
+  async saveCheckpoint(dir: string, wallTimeS: number, extra: Record<string, unknown>): Promise<void> {
+    const image = this.image();
+    const c = this.coordinator;
+    for (const name of persistentRegions(image.layout)) {
+      let at = image.layout.regions[name]!.offset;
+      for (const h of c.hosts) {
+        const r = hostError(await c.command(h.index, { op: 'saveRegion', region: name }), c, h.index, `saving ${name}`);
+        const want = shareBytes(this.fullLayout, this.meta.n, this.shardOff, name, h.range);
+        if (r.parts.length !== 1 || r.parts[0]!.length !== want) throw new TransportError(`${c.describe(h.index)}: ${want} bytes of ${name} expected, got ${r.parts[0]?.length ?? 0}`);
+        new Uint8Array(image.arena.buffer, at, want).set(r.parts[0]!);
+        at += want;
+      }
+    }
+    writeCheckpoint(dir, image, wallTimeS, extra);
+  }
+
+  /** Reads the latest checkpoint of `dir` (written by a run on any number of hosts, or by one process) and hands each host its share. */
+  async loadCheckpoint(dir: string): Promise<CheckpointState> {
+    const image = this.image();
+    const state = readCheckpoint(dir, image);
+    const c = this.coordinator;
+    for (const name of persistentRegions(image.layout)) {
+      let at = image.layout.regions[name]!.offset;
+      for (const h of c.hosts) {
+        const want = shareBytes(this.fullLayout, this.meta.n, this.shardOff, name, h.range);
+        hostError(await c.command(h.index, { op: 'loadRegion', region: name }, [new Uint8Array(image.arena.buffer, at, want)]), c, h.index, `restoring ${name}`);
+        at += want;
+      }
+    }
+    (await c.all(() => ({ body: { op: 'resumeAt', round: image.round, simTimeS: image.simTimeS } }))).forEach((r, k) => hostError(r, c, k, 'resume'));
+    this.round = image.round;
+    this.simTimeS = image.simTimeS;
+    return state;
+  }
+
   bitsPerDevice(): number[] {
     return Array.from({ length: this.meta.n }, (_, i) => this.stats[i * STATS]!);
   }
 
   async close(ok = false): Promise<void> {
     await this.coordinator.close(ok);
+  }
+
+  private get shardOff(): Uint32Array { return this.plan.arena.u32('shardOff'); }
+
+  /** The layout of a process holding every device (the checkpoint's regions and their sizes). */
+  private get fullLayout(): ArenaLayout {
+    return planArena({ ...this.plan.layoutInput, owned: { from: 0, to: this.meta.n } });
+  }
+
+  /** An empty image of the persistent regions, packed (same names, types and sizes as one process's). */
+  private image(): CheckpointSubject {
+    const full = this.fullLayout;
+    const regions: Record<string, Region> = {};
+    let offset = 0;
+    for (const name of persistentRegions(full)) {
+      const r = full.regions[name]!;
+      regions[name] = { ...r, offset };
+      offset += r.bytes;
+    }
+    return { config: this.config, layout: { totalBytes: offset, regions }, arena: { buffer: new ArrayBuffer(offset) }, round: this.round, simTimeS: this.simTimeS };
   }
 
   /** Device ranges of the hosts, in host order. */

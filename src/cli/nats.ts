@@ -1,0 +1,47 @@
+/** The NATS options of `sparsepush run` (a run spread over host processes; see sparsepush host). */
+import type { RunConfig } from '../config/types.js';
+import type { RunEngine } from '../engine/run.js';
+import { str, UsageError } from './args.js';
+
+export const RUN_NATS_HELP = `Over several processes or machines (NATS; start hosts with sparsepush host --nats URL):
+  --nats URL          the NATS server (several: comma-separated); this process coordinates
+  --hosts K           host processes to spread the devices over (contiguous ranges)
+  --token T           the server's authorization token (or SPARSEPUSH_NATS_TOKEN)
+  --wait S            seconds to wait for the hosts to join (default 60)
+  --host-timeout S    a host silent this long counts as dead and stops the run (default 10)
+  --subject-prefix P  NATS subject prefix (default sparsepush; the hosts must use the same)`;
+
+export const RUN_NATS_OPTIONS = {
+  nats: { type: 'string' }, hosts: { type: 'string' }, token: { type: 'string' }, wait: { type: 'string' },
+  'host-timeout': { type: 'string' }, 'subject-prefix': { type: 'string' },
+} as const;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function positive(values: Values, key: string, fallback: number, integer: boolean): number {
+  const text = str(values[key]);
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!(v > 0) || (integer && !Number.isInteger(v)) || !Number.isFinite(v)) throw new UsageError(`--${key}: expected a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
+  return v;
+}
+
+/** The engine factory of a run over NATS hosts, or undefined without --nats. Throws UsageError. */
+export function natsEngine(values: Values, log: (line: string) => void): ((config: RunConfig) => Promise<RunEngine>) | undefined {
+  const url = str(values['nats']);
+  const given = Object.keys(RUN_NATS_OPTIONS).filter((k) => k !== 'nats' && values[k] !== undefined);
+  if (!url) {
+    if (given.length > 0) throw new UsageError(`--${given[0]} needs --nats URL (see sparsepush run --help)`);
+    return undefined;
+  }
+  if (values['hosts'] === undefined) throw new UsageError('--nats needs --hosts K (how many host processes to spread the devices over)');
+  const token = str(values['token']) ?? process.env['SPARSEPUSH_NATS_TOKEN'];
+  const opts = {
+    url, hosts: positive(values, 'hosts', 1, true), waitS: positive(values, 'wait', 60, false), silenceS: positive(values, 'host-timeout', 10, false),
+    prefix: str(values['subject-prefix']) ?? 'sparsepush', log, ...(token ? { token } : {}),
+  };
+  return async (config) => {
+    const { NatsRun } = await import('../transport/nats/distributed.js');
+    return NatsRun.create(config, opts);
+  };
+}
