@@ -4,9 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../src/config/schema.js';
-import { persistentRegions, STATS, testChunks } from '../src/engine/layout.js';
+import { Arena, ArenaPlanner } from '../src/arena/arena.js';
+import { headDevices, persistentRegions, reduceBlocks, STATS, testChunks } from '../src/engine/layout.js';
 import type { DeviceRange } from '../src/engine/protocol.js';
-import { metricsOf, Simulation, splitRange } from '../src/engine/simulation.js';
+import { averageOfRows, metricsOf, Simulation, splitRange } from '../src/engine/simulation.js';
 import { averageOfChain, emptyToken, reduceStep } from '../src/transport/nats/evaluation.js';
 import { heldSlice, shareBytes } from '../src/transport/nats/state.js';
 
@@ -47,29 +48,35 @@ for (const cuts of [[0, 20, 45, 70], [0, 32, 64, 70], [0, 5, 9, 70]]) {
         }
         part.round = full.round;
       }
-      let token = emptyToken(full.meta.d);
+      let token = emptyToken(full.meta.d, full.meta.stateCount);
       for (const part of parts) {
         await part.evalDevices();
         token = reduceStep(part.arena, part.meta, token);
       }
-      const zavg = averageOfChain(token, full.meta.n);
+      const { zavg } = averageOfChain(token, full.meta.n);
       assert.deepEqual(new Uint32Array(zavg.buffer), new Uint32Array(full.zavg().buffer), 'z_avg bits');
       const n = full.meta.n;
       const stats = new Float64Array(n * STATS);
       const w = new Float64Array(n);
-      const testParts = new Float64Array(2 * testChunks(full.meta.testCount));
-      const chunks = splitRange(testChunks(full.meta.testCount), parts.length);
+      const nTest = testChunks(full.meta.testCount);
+      const all = nTest + testChunks(full.meta.objCount);
+      const testParts = new Float64Array(2 * nTest);
+      const objParts = new Float64Array(2 * testChunks(full.meta.objCount));
+      const chunks = splitRange(all, parts.length);
       for (const [k, part] of parts.entries()) {
-        const [cf, ct] = chunks[k] ?? [testChunks(full.meta.testCount), testChunks(full.meta.testCount)];
+        const [cf, ct] = chunks[k] ?? [all, all];
         part.arena.f32('zavg').set(zavg);
         await part.evalGlobal([cf, ct]);
         const { from, to } = part.meta.owned;
         stats.set(part.arena.f64('stats').subarray(from * STATS, to * STATS), from * STATS);
         w.set(part.arena.f64('w').subarray(from, to), from);
-        testParts.set(part.arena.f64('testPart').subarray(2 * cf, 2 * ct), 2 * cf);
+        for (let c = cf; c < ct; c++) {
+          const [target, source, at] = c < nTest ? [testParts, part.arena.f64('testPart'), c] : [objParts, part.arena.f64('objPart'), c - nTest];
+          target.set(source.subarray(2 * at, 2 * at + 2), 2 * at);
+        }
       }
       const got = metricsOf({
-        config, meta: full.meta, round: full.round, simTimeS: full.simTimeS, wallTimeS: 0, stats, w, testParts,
+        config, meta: full.meta, round: full.round, simTimeS: full.simTimeS, wallTimeS: 0, zavg, stats, w, testParts, objParts,
         shardTotal: full.arena.u32('shardOff')[n]!,
       });
       assert.deepEqual(got, expected);
@@ -79,6 +86,27 @@ for (const cuts of [[0, 20, 45, 70], [0, 32, 64, 70], [0, 5, 9, 70]]) {
     }
   });
 }
+
+test('the learner states\' sum rides the chain in device order: the mean equals one process\'s, bit for bit', () => {
+  const n = 70;
+  const sc = 5;
+  const rows = Float32Array.from({ length: n * sc }, (_, i) => Math.fround(Math.sin(i * 1.7) * 10 ** ((i % 7) - 3)));
+  const expected = averageOfRows(rows, n, sc);
+  for (const cuts of [[0, 20, 45, 70], [0, 1, 69, 70]]) {
+    let token = emptyToken(3, sc);
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const owned = { from: cuts[k]!, to: cuts[k + 1]! };
+      const planner = new ArenaPlanner();
+      planner.add('state', 'f32', (owned.to - owned.from) * sc);
+      planner.add('reduce', 'f64', reduceBlocks(n) * 3);
+      planner.add('headZ', 'f32', headDevices(owned) * 3);
+      const arena = Arena.create(planner.layout());
+      arena.f32('state').set(rows.subarray(owned.from * sc, owned.to * sc));
+      token = reduceStep(arena, { n, d: 3, stateCount: sc, owned }, token);
+    }
+    assert.deepEqual(new Uint32Array(averageOfChain(token, n).stateAvg.buffer), new Uint32Array(expected.buffer), `cuts ${cuts.join(', ')}`);
+  }
+});
 
 test('a device range outside [0, n) is refused before anything is allocated', async () => {
   await assert.rejects(Simulation.create(config, { workers: 1, owned: { from: 60, to: 71 } }), /device range \[60, 71\) is not inside \[0, 70\)/);

@@ -31,7 +31,7 @@ export function emptyToken(d: number, stateCount: number): ReduceToken {
 }
 
 /** One host's step of the chain over its held devices (after its evalDevices phase). */
-export function reduceStep(arena: Arena, meta: EngineMeta, token: ReduceToken): ReduceToken {
+export function reduceStep(arena: Arena, meta: Pick<EngineMeta, 'n' | 'd' | 'stateCount' | 'owned'>, token: ReduceToken): ReduceToken {
   const { n, d, stateCount } = meta;
   const { from, to } = meta.owned;
   const acc = token.acc;
