@@ -1,7 +1,17 @@
 /** The NATS options of `sparsepush run` (a run spread over host processes; see sparsepush host). */
+import { createAlgorithm } from '../algorithms/registry.js';
 import type { RunConfig } from '../config/types.js';
+import { registerScaleOutSuggestion } from '../engine/limits.js';
 import type { RunEngine } from '../engine/run.js';
 import { str, UsageError } from './args.js';
+
+// A run refused for memory can spread its devices over host processes, each holding a range
+// (a host holds the small per-device state of all devices too, so it is at least this many).
+registerScaleOutSuggestion((c) => {
+  if (c.fittingDevices < 2 || createAlgorithm(c.config.algorithm.name).kind !== 'decentralized') return null;
+  const hosts = Math.ceil(c.devices / c.fittingDevices);
+  return `spread the devices over at least ${hosts} host processes on one or more machines (sparsepush host, then sparsepush run --nats URL --hosts ${hosts}; see the README)`;
+});
 
 export const RUN_NATS_HELP = `Over several processes or machines (NATS; start hosts with sparsepush host --nats URL):
   --nats URL          the NATS server (several: comma-separated); this process coordinates
