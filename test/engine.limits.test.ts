@@ -136,9 +136,10 @@ test('an arena that overflows once the model is known is a ConfigError naming de
   const out = join(dir, 'mlp');
   const r = await cli(['run', ...args, '--out', out]);
   assert.equal(r.code, 2, r.err);
-  const m = /^sparsepush run: devices: the arena of 64 devices needs (\S+) GiB, above its 4\.00 GiB limit \(the wasm32 maximum\); at most (\d+) devices fit; use a smaller model \(details: .*error\.json\)\n$/.exec(r.err);
+  const m = /^sparsepush run: devices: the arena of 64 devices needs (\S+) GiB, above its 4\.00 GiB limit \(the wasm32 maximum\); at most (\d+) devices fit; use a smaller model, or spread the devices over at least (\d+) host processes on one or more machines \(sparsepush host, then sparsepush run --nats URL --hosts \3; see the README\) \(details: .*error\.json\)\n$/.exec(r.err);
   assert.ok(m, r.err);
   assert.ok(Number(m[1]) > 8 && Number(m[2]) >= 2 && Number(m[2]) < 64, r.err);
+  assert.equal(Number(m[3]), Math.ceil(64 / Number(m[2])), r.err);
   assert.equal((JSON.parse(readFileSync(join(out, 'error.json'), 'utf8')) as { key: string }).key, 'devices');
 });
 

@@ -124,3 +124,17 @@ test('a host killed mid-run stops the run naming it; a resume with a replacement
     assert.deepEqual(withoutWall(summaryOf(out).final), withoutWall(summaryOf(join(dir, 'reference')).final));
   });
 });
+
+test('softmax regression 784x10 with 60,000 devices (Sparse-Push, memory ef) is refused by one process before its arena is allocated, naming the 4 GiB limit and suggesting hosts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-nats-'));
+  try {
+    const out = join(dir, 'one');
+    const run = spawnCli(['run', '--set', 'devices=60000', '--set', 'model=logistic', '--set', 'data.train=synthetic:60000,784,10', '--set', 'data.test=synthetic:1000,784,10',
+      '--set', 'algorithm.name=sparse-push', '--set', 'algorithm.memory=ef', '--set', 'compressor=topk:0.01', '--set', 'data.smallShards=wrap', '--set', 'rounds=10', '--out', out, '--quiet']);
+    assert.equal(await run.exited, 2, run.output());
+    assert.match(run.output(), /^sparsepush run: devices: the arena of 60000 devices needs 5\.\d+ GiB, above its 4\.00 GiB limit \(the wasm32 maximum\); at most (\d+) devices fit; spread the devices over at least 2 host processes on one or more machines \(sparsepush host, then sparsepush run --nats URL --hosts 2; see the README\)/m);
+    assert.equal(existsSync(join(out, 'summary.json')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,10 +5,12 @@ import { registerScaleOutSuggestion } from '../engine/limits.js';
 import type { RunEngine } from '../engine/run.js';
 import { str, UsageError } from './args.js';
 
-// A run refused for memory can spread its devices over host processes, each holding a range
-// (a host holds the small per-device state of all devices too, so it is at least this many).
+// A run whose arena does not fit one process can spread its devices over host processes, each
+// holding the models of a range (and the small per-device state of all devices, so at least this
+// many). Not when the JavaScript heap is short: every host builds the whole communication graph.
 registerScaleOutSuggestion((c) => {
-  if (c.fittingDevices < 2 || createAlgorithm(c.config.algorithm.name).kind !== 'decentralized') return null;
+  if (c.fittingDevices < 2 || c.estimate.arenaBytes <= c.limits.arenaBytes || c.estimate.heapBytes > c.limits.heapBytes) return null;
+  if (createAlgorithm(c.config.algorithm.name).kind !== 'decentralized') return null;
   const hosts = Math.ceil(c.devices / c.fittingDevices);
   return `spread the devices over at least ${hosts} host processes on one or more machines (sparsepush host, then sparsepush run --nats URL --hosts ${hosts}; see the README)`;
 });
