@@ -3,6 +3,7 @@
  * (`npm run bench:numpy`; needs python3 with numpy):
  *
  *   node --import tsx bench/numpy-topk.ts [--n 1e7] [--ratio 0.01] [--rounds 12] [--per-round 5] [--json]
+ *   node --import tsx bench/numpy-topk.ts --from FILE     the table of a saved --json result
  *
  * Four ways to get the top-k of the same n standard-normal f32 (k = round(ratio n)):
  *   numpy   np.argpartition(np.abs(x), n - k)[n - k:] in a python3 child (the k indices, unordered)
@@ -28,10 +29,10 @@ import { createSharedMemory, loadKernels } from '../src/kernels/index.js';
 import { KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
 import { fillNormal, machine, median } from './support.js';
 
-interface Options { n: number; ratio: number; rounds: number; perRound: number; json: boolean }
+interface Options { n: number; ratio: number; rounds: number; perRound: number; json: boolean; from: string | null }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { n: 1e7, ratio: 0.01, rounds: 12, perRound: 5, json: false };
+  const opts: Options = { n: 1e7, ratio: 0.01, rounds: 12, perRound: 5, json: false, from: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): number => {
@@ -40,11 +41,12 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     if (a === '--json') opts.json = true;
+    else if (a === '--from') opts.from = argv[++i] ?? '';
     else if (a.startsWith('--n')) opts.n = value();
     else if (a.startsWith('--ratio')) opts.ratio = value();
     else if (a.startsWith('--rounds')) opts.rounds = value();
     else if (a.startsWith('--per-round')) opts.perRound = value();
-    else throw new Error(`unknown flag ${a} (flags: --n N, --ratio F, --rounds R, --per-round M, --json)`);
+    else throw new Error(`unknown flag ${a} (flags: --n N, --ratio F, --rounds R, --per-round M, --json, --from FILE)`);
   }
   if (!Number.isInteger(opts.n) || opts.n < 1000 || opts.n > 1e8) throw new Error(`--n ${opts.n}: an integer in 1000..1e8`);
   if (!(opts.ratio > 0 && opts.ratio < 1)) throw new Error(`--ratio ${opts.ratio}: in (0, 1)`);
@@ -112,8 +114,34 @@ function sameIndices(a: Uint32Array, b: Uint32Array, what: string): void {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) throw new Error(`${what}: index ${i} is ${a[i]}, numpy has ${b[i]}`);
 }
 
+interface Report {
+  machine: ReturnType<typeof machine> & { loadAverageAfter: number[] };
+  n: number; k: number; numpy: { numpy: string; python: string }; rounds: number; perRound: number;
+  results: Array<{ method: string; samples: number; medianMs: number; numpyOverThis: number }>;
+}
+
+function printTable(r: Report): void {
+  const m = r.machine;
+  console.log(`\n${m.cpu}, ${m.cores} cores, Node ${m.node}, numpy ${r.numpy.numpy}; load average ${m.loadAverage.join(' ')} -> ${m.loadAverageAfter.join(' ')}`);
+  console.log(`exact top-${r.k} of ${r.n} f32 by |x|: median of ${r.rounds} x ${r.perRound} interleaved samples each`);
+  console.log(`${'method'.padEnd(8)}${'median ms'.padStart(11)}${'numpy / this'.padStart(14)}${'kernel / this'.padStart(15)}`);
+  const kernel = r.results.find((x) => x.method === 'kernel')!;
+  for (const x of r.results) {
+    console.log(`${x.method.padEnd(8)}${x.medianMs.toFixed(2).padStart(11)}${`${x.numpyOverThis.toFixed(1)}x`.padStart(14)}${`${((100 * kernel.medianMs) / x.medianMs).toFixed(0)}%`.padStart(15)}`);
+  }
+  const targets: Array<[string, number]> = [['vector', 15], ['array', 8]];
+  for (const [name, want] of targets) {
+    const x = r.results.find((y) => y.method === name)!;
+    console.log(`  compress(${name}) ${x.numpyOverThis.toFixed(1)}x numpy (target >= ${want}x)  ${x.numpyOverThis >= want ? 'ok' : 'MISSED'}`);
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.from !== null) {
+    printTable(JSON.parse(readFileSync(opts.from, 'utf8')) as Report);
+    return;
+  }
   const { n } = opts;
   const log = (s: string): void => { process.stderr.write(`${s}\n`); };
   const c = await createCompressor(`topk:${opts.ratio}`, { simd: true });
@@ -165,19 +193,9 @@ async function main(): Promise<void> {
       const medianMs = median(s);
       return { method: m.name, samples: s.length, medianMs, numpyOverThis: numpyMs / medianMs };
     });
-    if (opts.json) {
-      console.log(JSON.stringify({ machine: { ...before, loadAverageAfter: after.loadAverage }, n, k, numpy: versions, rounds: opts.rounds, perRound: opts.perRound, results }, null, 2));
-      return;
-    }
-    console.log(`\n${before.cpu}, ${before.cores} cores, Node ${before.node}, numpy ${versions.numpy}; load average ${before.loadAverage.join(' ')} -> ${after.loadAverage.join(' ')}`);
-    console.log(`exact top-${k} of ${n} f32 by |x|: median of ${opts.rounds} x ${opts.perRound} interleaved samples each`);
-    console.log(`${'method'.padEnd(8)}${'median ms'.padStart(11)}${'numpy / this'.padStart(14)}`);
-    for (const r of results) console.log(`${r.method.padEnd(8)}${r.medianMs.toFixed(2).padStart(11)}${`${r.numpyOverThis.toFixed(1)}x`.padStart(14)}`);
-    const targets: Array<[string, number]> = [['vector', 15], ['array', 8]];
-    for (const [name, want] of targets) {
-      const r = results.find((x) => x.method === name)!;
-      console.log(`  compress(${name}) ${r.numpyOverThis.toFixed(1)}x numpy (target >= ${want}x)  ${r.numpyOverThis >= want ? 'ok' : 'MISSED'}`);
-    }
+    const report: Report = { machine: { ...before, loadAverageAfter: after.loadAverage }, n, k, numpy: versions, rounds: opts.rounds, perRound: opts.perRound, results };
+    if (opts.json) console.log(JSON.stringify(report, null, 2));
+    else printTable(report);
   } finally {
     numpy?.stop();
     rmSync(dir, { recursive: true, force: true });
