@@ -118,7 +118,7 @@ main { max-width: 1480px; margin: 0 auto; padding: 20px 32px 48px; }
 h2 { font-size: 17px; font-weight: 650; margin: 30px 0 12px; }
 .table-wrap { overflow-x: auto; background: white; border: 1px solid var(--line); border-radius: 8px; }
 table.summary { border-collapse: collapse; width: 100%; font-size: 13px; }
-table.summary td.num, table.summary th, table.summary td:nth-child(-n+3) { white-space: nowrap; }
+table.summary td.num, table.summary th, table.summary td:nth-child(2), table.summary td:nth-child(3) { white-space: nowrap; }
 table.summary th, table.summary td { padding: 8px 8px; border-bottom: 1px solid var(--line); text-align: left; }
 table.summary th { background: #f9fafb; font-weight: 600; color: #3e4c59; position: sticky; top: 0; }
 table.summary tr:last-child td { border-bottom: none; }
