@@ -225,14 +225,13 @@ export class Harness {
   }
 
   private context(i: number): DeviceContext {
-    const h = this;
     const d = this.d;
     const round = this.round;
     const outPeers = this.outPeers(i);
     const selfWeight = 1 / (outPeers.length + 1);
     const vec = (region: string, len = d): Vec => {
-      const ptr = h.vecPtr(region, i, len);
-      return { ptr, view: new Float32Array(h.memory.buffer, ptr, len) };
+      const ptr = this.vecPtr(region, i, len);
+      return { ptr, view: new Float32Array(this.memory.buffer, ptr, len) };
     };
     const outboxPtr = this.regions.get('outbox')! + i * this.outboxBytes;
     const sendsWeight = this.algorithm.sendsWeight;

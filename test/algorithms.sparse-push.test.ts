@@ -26,7 +26,6 @@ function varyingDegreeSchedule(): Topology {
   return new PeriodicTopology('varying-degrees', 8, phases.length, (p) => roundGraphFromOutPeers('varying-degrees', p, phases[p]!));
 }
 
-
 test('compressor none, gamma = 1: sparse-push is SGP round for round (choco form: exponential:1, directed-ring; ef form: exponential:2, erdos-renyi resampled)', async () => {
   for (const [memory, topology] of [['choco', 'exponential:1'], ['choco', 'directed-ring'], ['ef', 'exponential:2'], ['ef', 'erdos-renyi:0.3']] as const) {
     const base: HarnessOptions = {

@@ -50,7 +50,7 @@ test('TTY: one line redrawn in place (throttled), ended with a newline', () => {
   assert.ok(text.endsWith('\n'));
   assert.equal(text.split('\n').length, 2, 'a single line');
   const final = draws[draws.length - 1]!.trimEnd();
-  assert.match(final, /^\[#{10,}\] 100\/100  acc 90\.00%  bits 5\.0 Mbit  ETA 0:00$/);
+  assert.match(final, /^\[#{10,}\] 100\/100 {2}acc 90\.00% {2}bits 5\.0 Mbit {2}ETA 0:00$/);
   assert.ok(draws.every((d) => d.replace('\n', '').length < 80), 'fits the terminal');
 });
 

@@ -292,8 +292,6 @@ export const TUNE_STUDY: StudyDefinition = {
   id: 'tune', title: 'Tuning behind the defaults: lr and gamma for SGP and Sparse-Push', script: 'bench/repro/tune.ts', args: ARGS, plan, analyze,
 };
 
-
-
 /** Consensus distance at a third, two thirds and the end of the run: flat or growing. */
 function consensusTrend(r: RunResult): string {
   const c = r.metrics.filter((m) => typeof m.accuracy === 'number' && m.round > 0).map((m) => m.consensusDistance ?? NaN);

@@ -40,7 +40,7 @@ export function parseLrSchedule(spec: string): LrSchedule {
     }
     return { kind: 'step', fractions };
   }
-  throw new SpecError(spec, "expected constant, cosine or step:f1[,f2,...] (fractions of the rounds in (0, 1))");
+  throw new SpecError(spec, 'expected constant, cosine or step:f1[,f2,...] (fractions of the rounds in (0, 1))');
 }
 
 /** The step size of round `round` (0-based) of a run of `rounds` rounds. */

@@ -103,4 +103,3 @@ export async function main(argv: string[], io: CliIO = processIO(), deps: MainDe
   }
 }
 
-

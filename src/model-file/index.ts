@@ -26,7 +26,6 @@ export { LAYERS_MODEL_JSON, LAYERS_WEIGHTS_FILE, MODEL_NPZ } from './names.js';
 export { encodeNpy, readNpz, writeNpz, type NamedArray } from './npz.js';
 export type { ModelShape, ModelValues } from './values.js';
 
-
 /** The layout's tensors as named arrays (views on the flat vectors). */
 export function layoutArrays(layout: ParamLayout, values: ModelValues): NamedArray[] {
   const part = (slots: readonly TensorSlot[], flat: Float32Array): NamedArray[] =>

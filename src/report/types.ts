@@ -2,7 +2,6 @@
 import type { RunConfig } from '../config/types.js';
 import type { MetricsRecord, RunSummaryFile } from '../metrics/records.js';
 
-
 /** A run directory as loaded for a report. */
 export interface RunData {
   dir: string;
