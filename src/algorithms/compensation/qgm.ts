@@ -127,7 +127,6 @@ function qgmMix(dev: DeviceContext): void {
   k.axpby(dev.d, (1 - beta) / stepSum, after.ptr, beta, dev.momentum.ptr);
 }
 
-
 /** Quasi-global momentum from the in-neighbours' public copies (see the header). */
 export const quasiGlobalMomentum: Compensation = {
   name: 'qgm',

@@ -173,7 +173,6 @@ export class WorkerRuntime {
     return list;
   }
 
-
   roundView(round: number): RoundView {
     if (!this.view || this.view.round !== round) {
       this.view = new RoundView(round, this.topology, this.meta.n, this.config.seed, this.config.faults);
