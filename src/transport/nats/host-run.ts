@@ -141,7 +141,7 @@ export class HostRun {
       return;
     }
     let map = this.dones.get(done.round);
-    if (!map) this.dones.set(done.round, (map = new Map()));
+    if (!map) this.dones.set(done.round, (map = new Map<number, Done>()));
     if (map.has(done.from)) { this.fail(new TransportError(`${hostLabel(done.from, this.init.hosts[done.from]!)} ended round ${done.round} twice`)); return; }
     map.set(done.from, done);
     this.progress++;

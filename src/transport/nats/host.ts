@@ -112,7 +112,7 @@ async function serveRun(bus: Bus, run: RunSubjects, joined: Joined, name: string
   const label = `sparsepush host ${name}`;
   const reassembler = new Reassembler(MAX_COMMAND_BYTES, `${label} (commands)`);
   let host: HostRun | null = null;
-  let index = joined.index;
+  const index = joined.index;
   let finished: (ok: boolean) => void = () => {};
   const done = new Promise<boolean>((r) => { finished = r; });
   let queue: Promise<void> = Promise.resolve();
