@@ -47,6 +47,7 @@
  *   bench:DEVICES:WORKERS:FIELD:s  a row of the scale study's engine benchmark (roundsPerS, deviceStepsPerS, msPerRound)
  *   speedup:DEVICES             its 2-workers / 1-worker ratio
  */
+import { ALGORITHM_NAMES } from '../../src/algorithms/registry.js';
 import type { MetricsRecord, RunSummaryFile } from '../../src/metrics/records.js';
 import { firstReaching, fmtBits, fmtDuration, fmtNum, fmtRatio, mean, std } from './common.js';
 import { canonicalJson, exactMilestones, type RunRecord } from './results-data.js';
@@ -55,7 +56,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   sp: 'sparse-push/full', spq: 'sparse-push/quick', dagc: 'dagc/full', dagcq: 'dagc/quick',
   scale: 'scale/full', scaleq: 'scale/quick', tune: 'tune/full', x: 'tune/exploration', sk: 'skew/full', skq: 'skew/quick',
 };
-const ALGORITHMS = new Set(['sgp', 'sparse-push', 'sc-sparse-push', 'dpsgd', 'choco', 'ef-sgd', 'dagc-r', 'dagc-a']);
+const ALGORITHMS: ReadonlySet<string> = new Set(ALGORITHM_NAMES);
 const MODELS = /^(logistic|lenet|resnet20|mlp(:[\d,]+)?|vgg11(:\d+)?)$/;
 const PARTITIONS = /^(iid|skew:[\d.]+|dirichlet:[\d.]+|shards:\d+)$/;
 const COMPRESSORS = /^((topk|randk|threshold|qsgd):[\d.e-]+(:scaled)?(\+(int8|int4|sign|qsgd:\d+))?|none|int8|int4|sign)$/;

@@ -10,18 +10,13 @@ import { parseCompressorSpec } from '../compress/spec.js';
  * - sc-sparse-push 0.2: the same messages and gossip as sparse-push, so the same step (not tuned
  *   separately).
  * Both are scaled down for sparsifiers keeping < 1% (sparsityScale below). choco keeps CHOCO's
- * 0.05 (not re-tuned). Uncompressed and server algorithms do not use gamma (1 keeps sparse-push's
- * uncompressed limit equal to SGP).
+ * 0.05 (not re-tuned). The algorithms not listed (uncompressed and server algorithms) have no
+ * consensus step and get 1 (1 keeps sparse-push's uncompressed limit equal to SGP).
  */
 export const DEFAULT_GAMMA: Readonly<Record<string, number>> = Object.freeze({
-  sgp: 1,
-  dpsgd: 1,
   'sparse-push': 0.2,
   'sc-sparse-push': 0.2,
   choco: 0.05,
-  'ef-sgd': 1,
-  'dagc-r': 1,
-  'dagc-a': 1,
 });
 
 /**

@@ -7,14 +7,17 @@
  * (`sparsepush config --reference`) is generated from this file and cannot drift from it.
  */
 import { defaultGamma } from '../algorithms/defaults.js';
+import { ALGORITHM_NAMES, algorithmsOfKind, isAlgorithmName } from '../algorithms/registry.js';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { RunConfig } from './types.js';
 import { runMemoryProblem } from '../engine/limits.js';
 import {
-  ALGORITHM_NAMES, checkCompressorSpec, checkDataSpec, checkModelSpec, checkPartitionSpec,
-  checkLrScheduleSpec, checkTopologyFor, checkTopologySpec, checkVolumeSpec, compressorHead, dataSplit, SERVER_ALGORITHMS,
+  checkCompressorSpec, checkDataSpec, checkModelSpec, checkPartitionSpec,
+  checkLrScheduleSpec, checkTopologyFor, checkTopologySpec, checkVolumeSpec, compressorHead, dataSplit,
 } from './specs.js';
+
+const SERVER_ALGORITHMS: readonly string[] = algorithmsOfKind('server');
 
 /** Reference metadata of one config key. */
 export interface FieldDoc {
@@ -85,7 +88,7 @@ const dataSchema = section({
 }, 'Datasets and how they are split over devices.');
 
 const algorithmSchema = section({
-  name: oneOf(ALGORITHM_NAMES, 'Training algorithm: decentralized (sgp, sparse-push, sc-sparse-push, dpsgd, choco) or server-based (ef-sgd, dagc-r, dagc-a).', 'sparse-push'),
+  name: oneOf(ALGORITHM_NAMES, `Training algorithm: decentralized (${algorithmsOfKind('decentralized').join(', ')}) or server-based (${SERVER_ALGORITHMS.join(', ')}).`, 'sparse-push'),
   lr: positive('Learning rate η.', 0.05),
   lrSchedule: specString(checkLrScheduleSpec, 'constant \\| cosine \\| step:f1[,f2,...]', 'Learning-rate schedule over the run\'s rounds: constant, cosine decay (never reaching 0), or step decay (x0.1 at each fraction f of the rounds).', 'constant'),
   momentum: probability('Momentum β (local momentum; quasi-global momentum for sc-sparse-push).', 0.9),
@@ -181,7 +184,7 @@ export const RunConfigSchema = z.strictObject({
   // factor or a degree larger than the network fails before any output directory exists.
   // A run too large for this process is refused here, before its graph is built or its data read.
   const memory = validDevices && checkTopologySpec(c.topology) === null && checkDataSpec(c.data.train) === null
-    && Number.isInteger(c.algorithm.batchSize) && ALGORITHM_NAMES.includes(c.algorithm.name) ? runMemoryProblem(c as RunConfig) : null;
+    && Number.isInteger(c.algorithm.batchSize) && isAlgorithmName(c.algorithm.name) ? runMemoryProblem(c as RunConfig) : null;
   if (memory) ctx.addIssue({ code: 'custom', path: memory.key.split('.'), message: memory.message.slice(memory.key.length + 2) });
   if (!memory && decentralized && validDevices && c.devices >= 2 && Number.isInteger(c.seed) && checkTopologySpec(c.topology) === null) {
     const topo = checkTopologyFor(c.topology, c.devices, c.seed);

@@ -15,12 +15,6 @@ import { createTopology, parseTopologySpec } from '../graph/registry.js';
 import { parseModelSpec } from '../models/spec.js';
 import { parseLrSchedule } from '../algorithms/lr-schedule.js';
 
-export const ALGORITHM_NAMES = [
-  'sgp', 'sparse-push', 'sc-sparse-push', 'dpsgd', 'choco', 'ef-sgd', 'dagc-r', 'dagc-a',
-] as const;
-export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
-export const SERVER_ALGORITHMS: readonly string[] = ['ef-sgd', 'dagc-r', 'dagc-a'];
-
 function bad(spec: string, why: string): string {
   return `bad spec '${spec}': ${why}`;
 }

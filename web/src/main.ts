@@ -11,7 +11,7 @@
  */
 import * as Comlink from 'comlink';
 import { resolveConfig } from '../../src/config/schema.js';
-import { ALGORITHM_NAMES } from '../../src/config/specs.js';
+import { ALGORITHM_NAMES } from '../../src/algorithms/registry.js';
 import type { RunConfig } from '../../src/config/types.js';
 import { drawChart, fmt, PALETTE, type ChartSpec, type Series } from './charts.js';
 import { ConfigForm, fields, getPath, type RawConfig } from './form.js';
