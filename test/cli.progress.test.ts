@@ -1,22 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProgress, formatBits, formatDuration, metricsText } from '../src/cli/progress.js';
+import { createProgress, metricsText } from '../src/cli/progress.js';
 
 function clock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1_000_000;
   return { now: () => t, advance: (ms) => { t += ms; } };
 }
 
-test('formatting helpers', () => {
-  assert.equal(formatDuration(0), '0:00');
-  assert.equal(formatDuration(75), '1:15');
-  assert.equal(formatDuration(3725), '1:02:05');
-  assert.equal(formatDuration(NaN), '--:--');
-  assert.equal(formatBits(999), '999 bit');
-  assert.equal(formatBits(1.5e6), '1.5 Mbit');
-  assert.equal(formatBits(2.5e9), '2.5 Gbit');
-  assert.equal(formatBits(250e9), '250 Gbit');
-  assert.equal(metricsText({ round: 3, accuracy: 0.7123, loss: 0.81234, bitsSent: 1.2e9 }), 'acc 71.23%  loss 0.812  bits 1.2 Gbit');
+test('metrics line: the metrics present, in the shared formats', () => {
+  assert.equal(metricsText({ round: 3, accuracy: 0.7123, loss: 0.81234, bitsSent: 1.2e9, simTimeS: 0.0421 }), 'acc 71.23%  loss 0.812  bits 1.20 Gbit  sim 0.0421 s');
   assert.equal(metricsText({ round: 3, accuracy: null }), '');
 });
 
@@ -50,7 +42,7 @@ test('TTY: one line redrawn in place (throttled), ended with a newline', () => {
   assert.ok(text.endsWith('\n'));
   assert.equal(text.split('\n').length, 2, 'a single line');
   const final = draws[draws.length - 1]!.trimEnd();
-  assert.match(final, /^\[#{10,}\] 100\/100 {2}acc 90\.00% {2}bits 5\.0 Mbit {2}ETA 0:00$/);
+  assert.match(final, /^\[#{10,}\] 100\/100 {2}acc 90\.00% {2}bits 5\.00 Mbit {2}ETA 0:00$/);
   assert.ok(draws.every((d) => d.replace('\n', '').length < 80), 'fits the terminal');
 });
 

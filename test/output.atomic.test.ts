@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { formatBytes, removeStaleTemps, tempPathFor, writeFileAtomic } from '../src/output/atomic-write.js';
+import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../src/output/atomic-write.js';
 import { errorRecord, writeErrorFile } from '../src/output/error-file.js';
 import { OutputError, RunError } from '../src/errors.js';
 
@@ -31,13 +31,6 @@ function tree(root: string): string[] {
 }
 
 const tempLike = (name: string): boolean => /\.tmp$|\.tmp-|^\.tmp/.test(name.split('/').pop()!);
-
-test('formatBytes', () => {
-  assert.equal(formatBytes(512), '512 bytes');
-  assert.equal(formatBytes(4096), '4.00 KiB');
-  assert.equal(formatBytes(1.5 * 2 ** 30), '1.50 GiB');
-  assert.equal(formatBytes(200 * 2 ** 20), '200.0 MiB');
-});
 
 test('writeFileAtomic over the file-size limit: the old content stays, the error names the file and the bytes, no temp file is left', () => {
   const target = join(dir, 'unit', 'summary.json');

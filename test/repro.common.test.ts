@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  chooseCli, configMismatches, firstReaching, fmtBits, markdownTable, parseStudyArgs, pctMeanStd, reuseProblems, shellQuote, tailAccuracy,
+  chooseCli, configMismatches, firstReaching, markdownTable, parseStudyArgs, pctMeanStd, reuseProblems, shellQuote, tailAccuracy,
 } from '../bench/repro/common.js';
 
 const spec = { seeds: { quick: 1, full: 3 }, help: 'x', flags: { lenet: 'also LeNet' } };
@@ -79,13 +79,11 @@ test('firstReaching and tailAccuracy', () => {
   assert.ok(Math.abs(tailAccuracy(m, 2) - 0.745) < 1e-12);
 });
 
-test('formatting: shell quoting, bits, mean ± std, Markdown tables', () => {
+test('formatting: shell quoting, mean ± std, Markdown tables', () => {
   assert.equal(shellQuote('--set'), '--set');
   assert.equal(shellQuote('compressor=topk:0.001+int8'), 'compressor=topk:0.001+int8');
   assert.equal(shellQuote('a b'), "'a b'");
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
-  assert.equal(fmtBits(2_490_000), '2.49 Mbit');
-  assert.equal(fmtBits(1.01e9), '1.01 Gbit');
   assert.equal(pctMeanStd([0.8]), '80.00');
   assert.equal(pctMeanStd([0.8, 0.82]), '81.00 ± 1.41');
   const t = markdownTable(['Name', 'Acc. %'], [['a|b', '81.00 ± 1.41'], ['c', '–']]);

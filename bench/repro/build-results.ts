@@ -28,9 +28,9 @@ import { stringify } from 'yaml';
 import { readMetrics } from '../../src/metrics/jsonl.js';
 import type { RunSummaryFile } from '../../src/metrics/records.js';
 import {
-  analysisMarkdown, commandsScript, displayPath, fmtDuration, isMain, markdownTable, parseStudyArgs, ROOT, runMain,
-  type RunResult, type StudyDefinition, type StudyOptions,
+  analysisMarkdown, commandsScript, displayPath, isMain, markdownTable, parseStudyArgs, ROOT, runMain, type RunResult, type StudyDefinition, type StudyOptions,
 } from './common.js';
+import { formatDuration } from '../../src/output/format.js';
 import { DAGC_STUDY } from './dagc.js';
 import { EXPLORATION, explorationTables } from './exploration.js';
 import { Facts, lintNumbers } from './facts.js';
@@ -126,7 +126,7 @@ function studySection(def: StudyDefinition, loaded: readonly LoadedStudy[], fact
     const label = s.mode === 'quick' ? 'QUICK-MODE numbers (small: fewer rounds / seeds / configurations than the full study)' : 'Full-mode numbers';
     const rel = `results/${def.id}/${s.mode}/`;
     out.push(`### ${label}`, '');
-    out.push(`- Command: \`${p.invocation}\` — ${p.runsExecuted + p.runsReused} runs, ${fmtDuration(p.wallS)} wall time`
+    out.push(`- Command: \`${p.invocation}\` — ${p.runsExecuted + p.runsReused} runs, ${formatDuration(p.wallS)} wall time`
       + `${p.runsReused > 0 ? ` in the last invocation (${p.runsReused} runs reused from earlier invocations)` : ''}, ${p.seeds} seed(s), ${p.workers} worker thread(s) per run, started ${p.started}; every command in [commands.sh](${rel}commands.sh).`);
     out.push(`- Machine: ${machineLine(p)}.`);
     out.push(`- Code: commit ${p.machine.git.commit}${p.machine.git.modified.length > 0 ? ` plus uncommitted work in progress in ${p.machine.git.modified.map((f) => `\`${f}\``).join(', ')}` : ''}; CLI \`${p.cli}\`.`);
@@ -165,7 +165,7 @@ function repeatSection(loaded: readonly LoadedStudy[]): string[] {
       rows.push([r.spec.id, r.summary.paramsHash.slice(0, 16), b.paramsHash.slice(0, 16), eq ? 'identical' : 'DIFFERENT',
         `${((r.summary.final.accuracy ?? 0) * 100).toFixed(2)} / ${((b.accuracy ?? 0) * 100).toFixed(2)}`]);
     }
-    md.push(`\`${s.def.id}\` quick mode, run a second time from scratch into another directory (\`${again.invocation}\` at commit ${again.commit}, ${fmtDuration(again.wallS)}, ${again.runsExecuted} runs executed; [repeat.json](results/${s.def.id}/quick/repeat.json)): ${same} of ${rows.length} runs gave the identical paramsHash (sha256 of the final network-average model), so the tables repeat exactly.`, '');
+    md.push(`\`${s.def.id}\` quick mode, run a second time from scratch into another directory (\`${again.invocation}\` at commit ${again.commit}, ${formatDuration(again.wallS)}, ${again.runsExecuted} runs executed; [repeat.json](results/${s.def.id}/quick/repeat.json)): ${same} of ${rows.length} runs gave the identical paramsHash (sha256 of the final network-average model), so the tables repeat exactly.`, '');
     md.push(markdownTable(['Run', 'paramsHash (committed)', 'paramsHash (again)', 'Result', 'Accuracy % (committed / again)'], rows), '');
   }
   if (!any) md.push('No repeat run recorded (run a quick study a second time with `--out runs/repro-check/<study>`, then `build-results.ts --import runs/repro --repeat runs/repro-check`).', '');
@@ -196,7 +196,7 @@ export function renderAll(): { files: Map<string, string>; literalNumbers: strin
   for (const def of STUDIES) {
     for (const s of loaded.get(def.id)!) {
       const p = s.provenance;
-      runtimes.push([def.id, s.mode, fmtDuration(p.runsWallS), `${fmtDuration(p.wallS)}${p.runsReused > 0 ? ` (${p.runsReused} of ${p.runsExecuted + p.runsReused} runs reused)` : ''}`, String(p.runsExecuted + p.runsReused), String(p.seeds), `\`${p.invocation}\``]);
+      runtimes.push([def.id, s.mode, formatDuration(p.runsWallS), `${formatDuration(p.wallS)}${p.runsReused > 0 ? ` (${p.runsReused} of ${p.runsExecuted + p.runsReused} runs reused)` : ''}`, String(p.runsExecuted + p.runsReused), String(p.seeds), `\`${p.invocation}\``]);
     }
   }
   md.push('## Studies and runtimes', '', markdownTable(['Study', 'Mode', 'Σ run wall times', 'Last invocation', 'Runs', 'Seeds', 'Command'], runtimes), '',

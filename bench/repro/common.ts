@@ -27,6 +27,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readMetrics } from '../../src/metrics/jsonl.js';
+import { formatBits, formatDuration, formatPercent } from '../../src/output/format.js';
 import type { MetricsRecord, RunSummaryFile } from '../../src/metrics/records.js';
 import { packageVersion } from '../../src/package.js';
 import type { Kept, StudyProvenance } from './results-data.js';
@@ -310,7 +311,7 @@ export class Study {
       const metrics = readJsonl(join(dir, 'metrics.jsonl'));
       const f = summary.final;
       if (!reused) {
-        this.log(`${tag}: accuracy ${pct(f.accuracy)}, bits ${fmtBits(f.bitsSent ?? 0)}, wall ${summary.wallTimeS.toFixed(1)} s`);
+        this.log(`${tag}: accuracy ${formatPercent(f.accuracy)}, bits ${formatBits(f.bitsSent ?? 0)}, wall ${summary.wallTimeS.toFixed(1)} s`);
       }
       this.runsWallS += summary.wallTimeS;
       results.push({ spec, dir, summary, metrics, kept: 'all', reused, command });
@@ -377,7 +378,7 @@ export class Study {
     writeFileSync(join(this.opts.modeDir, 'commands.sh'), commandsScript(record.study, record.mode, record.invocation, this.commands));
     process.stdout.write(`\n${md}\n`);
     process.stdout.write(`Commands run (also in ${displayPath(join(this.opts.modeDir, 'commands.sh'))}):\n${this.commands.map((c) => `  ${c}`).join('\n')}\n`);
-    this.log(`done in ${fmtDuration(wallS)} (${this.executed} runs executed, ${this.reused} reused); results in ${displayPath(this.opts.modeDir)}`);
+    this.log(`done in ${formatDuration(wallS)} (${this.executed} runs executed, ${this.reused} reused); results in ${displayPath(this.opts.modeDir)}`);
     return record;
   }
 }
@@ -531,10 +532,6 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<stri
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-export function pct(x: number | null | undefined, digits = 2): string {
-  return typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '–';
-}
-
 /** "83.10 ± 0.12" (percent points) over seeds; no ± with one seed. */
 export function pctMeanStd(xs: readonly number[], digits = 2): string {
   if (xs.length === 0) return '–';
@@ -542,27 +539,10 @@ export function pctMeanStd(xs: readonly number[], digits = 2): string {
   return xs.length > 1 ? `${m} ± ${(100 * std(xs)).toFixed(digits)}` : m;
 }
 
-export function fmtBits(bits: number): string {
-  const units: Array<[number, string]> = [[1e12, 'Tbit'], [1e9, 'Gbit'], [1e6, 'Mbit'], [1e3, 'kbit']];
-  for (const [f, u] of units) if (Math.abs(bits) >= f) return `${(bits / f).toPrecision(3)} ${u}`;
-  return `${bits.toFixed(0)} bit`;
-}
-
 export function fmtNum(x: number | null | undefined, digits = 3): string {
   if (typeof x !== 'number' || !Number.isFinite(x)) return '–';
   if (x !== 0 && (Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3)) return x.toExponential(digits - 1);
   return Number(x.toPrecision(digits)).toString();
-}
-
-export function fmtRatio(x: number | null | undefined): string {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return '–';
-  return `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}x`;
-}
-
-export function fmtDuration(s: number): string {
-  if (s < 90) return `${s.toFixed(0)} s`;
-  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
-  return `${(s / 3600).toFixed(2)} h`;
 }
 
 function escapeCell(s: string): string {

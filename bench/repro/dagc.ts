@@ -48,9 +48,9 @@
 import { dagcRatios, dagcThresholds } from '../../src/algorithms/dagc-plan.js';
 import { volumeSizes } from '../../src/data/partition/volume.js';
 import {
-  firstReaching, fmtBits, fmtNum, fmtRatio, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, std, UNKNOWN,
-  type Analysis, type ReportPlan, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
+  firstReaching, fmtNum, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, std, UNKNOWN, type Analysis, type ReportPlan, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
+import { formatBits, formatRatio } from '../../src/output/format.js';
 
 const HELP = `bench/repro/dagc.ts: DAGC-R / DAGC-A vs uniform compression with error feedback
 (10 workers, Fashion-MNIST, logistic, Dirichlet(0.5) labels, volume skew SR in {10, 100, 1000}).`;
@@ -235,7 +235,7 @@ function rowCells(label: string, compressor: string, runs: readonly RunResult[],
       return s.reached === 0 ? `– (0/${s.usable})${dagger}` : `${fmtNum(s.iterations, 4)}${s.reached < s.usable ? ` (${s.reached}/${s.usable})` : ''}${dagger}`;
     }),
     ...TARGETS.map((t) => (uniform ? changeCell(runs, uniform, t) : '')),
-    fmtBits(bits), fmtRatio(ratio),
+    formatBits(bits), formatRatio(ratio),
   ];
 }
 

@@ -4,7 +4,8 @@
  * tables are grouped by what each session tried; every row is one run, from its summary.json.
  */
 import { join } from 'node:path';
-import { fmtNum, fmtRatio, type Table } from './common.js';
+import { fmtNum, type Table } from './common.js';
+import { formatRatio } from '../../src/output/format.js';
 import { RESULTS_DIR, type RunRecord } from './results-data.js';
 
 export const EXPLORATION = { dir: join(RESULTS_DIR, 'tune', 'exploration') } as const;
@@ -41,7 +42,7 @@ function row(r: RunRecord): string[] {
   return [
     c.model, c.data.partition, a.name, compressed ? a.memory : '–', c.compressor, compressed ? String(a.gamma) : '–', String(a.lr), String(a.momentum),
     a.lrSchedule ?? 'constant', String(c.rounds), String(c.seed), r.summary.version ?? '–', ((f.accuracy ?? NaN) * 100).toFixed(2), ((f.meanDeviceAccuracy ?? NaN) * 100).toFixed(2),
-    fmtNum(f.consensusDistance), fmtRatio(f.compressionRatio), `\`${r.id}\``,
+    fmtNum(f.consensusDistance), formatRatio(f.compressionRatio), `\`${r.id}\``,
   ];
 }
 

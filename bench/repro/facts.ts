@@ -27,7 +27,7 @@
  *   dacc:d daccsd:d daccs:d     the same for the devices' own models (meanDeviceAccuracy)
  *   cons:s conss:s              final consensus distance: mean, per seed (trainloss:s likewise, via range)
  *   wire wire:0                 mean wire compression ratio ("410x"; :0 rounds to an integer)
- *   bits energy:s wall          mean bits sent (fmtBits), energy J, the runs' wall time
+ *   bits energy:s wall          mean bits sent (formatBits), energy J, the runs' wall time
  *   perround:s                  wall seconds per round from the first evaluation to the end
  *   n                           number of runs
  *   at:R:d consat:R:s daccat:R:d     accuracy % / consensus distance / device accuracy % at round R
@@ -49,7 +49,8 @@
  */
 import { ALGORITHM_NAMES } from '../../src/algorithms/registry.js';
 import type { MetricsRecord, RunSummaryFile } from '../../src/metrics/records.js';
-import { firstReaching, fmtBits, fmtDuration, fmtNum, fmtRatio, mean, std } from './common.js';
+import { firstReaching, fmtNum, mean, std } from './common.js';
+import { formatBits, formatDuration, formatRatio } from '../../src/output/format.js';
 import { canonicalJson, exactMilestones, type RunRecord } from './results-data.js';
 
 const ALIASES: Readonly<Record<string, string>> = {
@@ -188,10 +189,10 @@ const QUANTITIES: Readonly<Record<string, { of: Quantity; fmt: (x: number, p?: n
   acc: { of: (r) => 100 * (r.summary.final.accuracy ?? NaN), fmt: (x, d = 2) => fixed(x, d) },
   dacc: { of: (r) => 100 * (r.summary.final.meanDeviceAccuracy ?? NaN), fmt: (x, d = 2) => fixed(x, d) },
   cons: { of: (r) => r.summary.final.consensusDistance ?? NaN, fmt: (x, s = 3) => fmtNum(x, s) },
-  wire: { of: (r) => r.summary.final.compressionRatio ?? NaN, fmt: (x, d) => (d === undefined ? fmtRatio(x) : `${x.toFixed(d)}x`) },
+  wire: { of: (r) => r.summary.final.compressionRatio ?? NaN, fmt: (x, d) => (d === undefined ? formatRatio(x) : `${x.toFixed(d)}x`) },
   trainloss: { of: (r) => Number((r.summary.final as unknown as Record<string, unknown>)['trainLoss'] ?? NaN), fmt: (x, s = 2) => fmtNum(x, s) },
   energy: { of: (r) => r.summary.final.energyJ ?? NaN, fmt: (x, s = 3) => fmtNum(x, s) },
-  bits: { of: (r) => r.summary.final.bitsSent ?? NaN, fmt: (x) => fmtBits(x) },
+  bits: { of: (r) => r.summary.final.bitsSent ?? NaN, fmt: (x) => formatBits(x) },
 };
 
 function quantity(name: string): { of: Quantity; fmt: (x: number, p?: number) => string } {
@@ -308,7 +309,7 @@ export class Facts {
         const q = quantity(stat);
         return q.fmt(mean(one().map(q.of)), p(0));
       }
-      case 'wall': return fmtDuration(mean(one().map((r) => r.summary.wallTimeS)));
+      case 'wall': return formatDuration(mean(one().map((r) => r.summary.wallTimeS)));
       case 'perround': {
         // As the scale study's table: from the first evaluation (round 0) to the end, evaluations included.
         const per = one().map((r) => {
@@ -341,7 +342,7 @@ export class Facts {
         if (t === undefined) throw new FactError('reachratio needs a target (reachratio:0.8)');
         const [a, b] = two();
         const bits = (rs: RunRecord[]): number => mean(rs.map((r) => reached(r, t).bitsSent ?? NaN));
-        return fmtRatio(bits(a) / bits(b));
+        return formatRatio(bits(a) / bits(b));
       }
       case 'iterchange': case 'iterchangesd': {
         const t = p(0);
@@ -406,7 +407,7 @@ export class Facts {
       case 'ratio': {
         const q = quantity(params[0] ?? '');
         const [a, b] = two();
-        return fmtRatio(mean(a.map(q.of)) / mean(b.map(q.of)));
+        return formatRatio(mean(a.map(q.of)) / mean(b.map(q.of)));
       }
       case 'rec': case 'recs': {
         if (filters.length !== 3) throw new FactError(`${stat} takes three selectors: SC ; SP ; SGP`);

@@ -23,9 +23,9 @@
  *   --quick: 1.3-3 minutes; full: about 10 minutes.
  */
 import {
-  fmtBits, fmtDuration, fmtNum, isMain, parseStudyArgs, pct, runMain, Study, UNKNOWN,
-  type Analysis, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
+  fmtNum, isMain, parseStudyArgs, runMain, Study, UNKNOWN, type Analysis, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
+import { formatBits, formatDuration, formatPercent } from '../../src/output/format.js';
 
 const HELP = `bench/repro/scale.ts: 10,000 devices on one box (logistic), and rounds/s vs devices and workers.`;
 
@@ -69,7 +69,7 @@ function analyze(results: readonly RunResult[], opts: StudyOptions, extra: unkno
       title: 'Throughput: SGP, logistic 784x10, exponential:1, batch 32 (bench/engine.ts)',
       headers: ['Devices', 'Workers', 'Rounds/s', 'Device-steps/s', 'ms / round', 'Outside learning', 'Learn µs / step', 'Arena', 'Peak RSS', 'Setup', 'Timed rounds'],
       rows: bench.rows.map((b) => [
-        String(b.devices), String(b.workers), fmtNum(b.roundsPerS), fmtNum(b.deviceStepsPerS, 4), fmtNum(b.msPerRound), pct(b.overheadFraction, 0),
+        String(b.devices), String(b.workers), fmtNum(b.roundsPerS), fmtNum(b.deviceStepsPerS, 4), fmtNum(b.msPerRound), formatPercent(b.overheadFraction, 0),
         fmtNum(1000 * b.learnMsPerDeviceStep), `${b.arenaMiB.toFixed(0)} MiB`, `${b.peakRssMiB.toFixed(0)} MiB`, `${b.setupS.toFixed(1)} s`, String(b.rounds),
       ]),
       caption: `${benchSeconds(opts)} s of timed rounds per point after two warm-up rounds. Outside learning: 1 − (mean worker time inside gradient calls / round wall time): scheduling, sampling, momentum, mixing, barriers, imbalance. 2 workers / 1 worker (device-steps/s): ${bench.speedups.map((s) => `${s.devices}: ${s.speedup2v1.toFixed(2)}x`).join(', ')}.`,
@@ -85,8 +85,8 @@ function analyze(results: readonly RunResult[], opts: StudyOptions, extra: unkno
         const first = x.metrics[0]?.wallTimeS ?? 0;
         const perRound = ((f.wallTimeS ?? x.summary.wallTimeS) - first) / x.summary.rounds;
         return [
-          String(x.spec.tags['run']), String(x.summary.rounds), pct(f.accuracy), pct(f.meanDeviceAccuracy), fmtNum(f.consensusDistance),
-          fmtBits(f.bitsSent ?? 0), fmtNum(f.compressionRatio), fmtDuration(x.summary.wallTimeS), x.kept === 'none' ? UNKNOWN : fmtNum(perRound), x.summary.backend,
+          String(x.spec.tags['run']), String(x.summary.rounds), formatPercent(f.accuracy), formatPercent(f.meanDeviceAccuracy), fmtNum(f.consensusDistance),
+          formatBits(f.bitsSent ?? 0), fmtNum(f.compressionRatio), formatDuration(x.summary.wallTimeS), x.kept === 'none' ? UNKNOWN : fmtNum(perRound), x.summary.backend,
         ];
       }),
       caption: 'Wall time: the whole run (data loading, arena set-up, training, every evaluation, report). s / round: from the first evaluation (round 0) to the end, evaluations included (the device accuracy evaluates all 10,000 device models on a 200-sample subset). Logistic runs on the WASM kernels (backend "native"), not tfjs.',
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   if (!opts.dryRun) {
     if (r.code !== 0) throw new Error(`bench/engine.ts failed (exit ${r.code}):\n${r.stderr}`);
     bench = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as BenchJson;
-    study.log(`engine bench done in ${fmtDuration(r.wallS)}`);
+    study.log(`engine bench done in ${formatDuration(r.wallS)}`);
   }
   // 2. End-to-end 10,000-device runs through the CLI.
   const results = await study.runAll(plan(opts));

@@ -21,9 +21,9 @@
  * (SC − SP) / (SGP − SP), on the means.
  */
 import {
-  fmtBits, fmtNum, groupBy, isMain, mean, pctMeanStd, runMain, runStudy,
-  type Analysis, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
+  fmtNum, groupBy, isMain, mean, pctMeanStd, runMain, runStudy, type Analysis, type RunResult, type RunSpec, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
+import { formatBits } from '../../src/output/format.js';
 
 const HELP = `bench/repro/skew.ts: the skew compensations of sc-sparse-push (qgm, tracking) against
 Sparse-Push and SGP under label skew, by skew and kept fraction (16 devices, exponential:1, Fashion-MNIST).`;
@@ -104,7 +104,7 @@ function analyze(results: readonly RunResult[]): Analysis {
     const sgp = accOf('sgp|none');
     const compressors = [...new Set(group.map((r) => String(r.spec.tags['compressor'])).filter((c) => c !== 'none')), 'none'];
     const rows: string[][] = [];
-    if (sgp.length > 0) rows.push(['sgp', 'none', pctMeanStd(sgp), fmtBits(bitsOf('sgp|none')), '–', '–', '–']);
+    if (sgp.length > 0) rows.push(['sgp', 'none', pctMeanStd(sgp), formatBits(bitsOf('sgp|none')), '–', '–', '–']);
     for (const c of compressors) {
       const sp = accOf(`sparse-push|${c}`);
       const spBits = bitsOf(`sparse-push|${c}`);
@@ -118,7 +118,7 @@ function analyze(results: readonly RunResult[]): Analysis {
         const loss = mean(sgp) - mean(sp);
         const recovered = label === 'sparse-push' || sgp.length === 0 || !(loss > 0) ? null : (mean(accs) - mean(sp)) / loss;
         const share = recovered === null ? '–' : `${(100 * recovered).toFixed(0)}%`;
-        rows.push([label, c, pctMeanStd(accs), fmtBits(bits), fmtNum(bits / spBits), fmtNum(consensus), share]);
+        rows.push([label, c, pctMeanStd(accs), formatBits(bits), fmtNum(bits / spBits), fmtNum(consensus), share]);
         if (label === 'sparse-push' || sgp.length === 0) continue;
         const change = partition === 'iid' ? `${(100 * (mean(accs) - mean(sp))).toFixed(2)} pts vs Sparse-Push` : share;
         headline.push([model, partition, c, label, pctMeanStd(sgp), pctMeanStd(sp), pctMeanStd(accs), fmtNum(bits / spBits), change]);

@@ -38,9 +38,9 @@
  */
 import { defaultGamma } from '../../src/algorithms/defaults.js';
 import {
-  firstReaching, fmtBits, fmtNum, fmtRatio, groupBy, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, UNKNOWN,
-  type Analysis, type ReportPlan, type RunResult, type RunSpec, type SetValue, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
+  firstReaching, fmtNum, groupBy, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, UNKNOWN, type Analysis, type ReportPlan, type RunResult, type RunSpec, type SetValue, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
+import { formatBits, formatRatio } from '../../src/output/format.js';
 
 const HELP = `bench/repro/sparse-push.ts: SGP vs Sparse-Push vs Skew-Compensated Sparse-Push
 (16 devices, exponential:1, Fashion-MNIST, logistic; IID, skew:0.5, skew:1).`;
@@ -205,13 +205,13 @@ function analyze(results: readonly RunResult[], opts: StudyOptions): Analysis {
       const consensus = mean(runs.map((r) => r.summary.final.consensusDistance ?? NaN));
       const cells = [
         algorithm, compressor, pctMeanStd(accs), pctMeanStd(devAccs), sgp.length > 0 ? signed(100 * (acc - sgpAcc)) : '–', fmtNum(consensus),
-        fmtRatio(wire), fmtBits(bitsTotal), `${fmtNum(energy)} J`,
+        formatRatio(wire), formatBits(bitsTotal), `${fmtNum(energy)} J`,
       ];
       reach.forEach((rs, i) => {
         const base = sgpToTarget[i]!;
         partial ||= rs.usable < rs.runs || base.usable < base.runs;
-        cells.push(reachCell(rs, (r) => `${fmtNum(r.rounds)} / ${fmtBits(r.bits)}`));
-        cells.push(rs.reached > 0 && base.reached > 0 ? `${fmtRatio(base.bits / rs.bits)}${rs.usable < rs.runs || base.usable < base.runs ? ' †' : ''}` : rs.usable === 0 || base.usable === 0 ? UNKNOWN : '–');
+        cells.push(reachCell(rs, (r) => `${fmtNum(r.rounds)} / ${formatBits(r.bits)}`));
+        cells.push(rs.reached > 0 && base.reached > 0 ? `${formatRatio(base.bits / rs.bits)}${rs.usable < rs.runs || base.usable < base.runs ? ' †' : ''}` : rs.usable === 0 || base.usable === 0 ? UNKNOWN : '–');
       });
       const hi = reach[reach.length - 1]!;
       cells.push(hi.reached > 0 ? `${fmtNum(hi.energy)} J${hi.usable < hi.runs ? ' †' : ''}` : hi.usable === 0 ? UNKNOWN : '–');
@@ -237,7 +237,7 @@ function analyze(results: readonly RunResult[], opts: StudyOptions): Analysis {
       const loss = 100 * (sgpAcc - sp.acc);
       const recovered = sc && loss > 0 ? (sc.acc - sp.acc) / (sgpAcc - sp.acc) : null;
       headline.push([
-        model, partition, comp, (100 * sgpAcc).toFixed(2), (100 * sp.acc).toFixed(2), signed(-loss), fmtRatio(sp.wire), `${fmtRatio(sp.bitsRatio)}${sp.bitsRatio !== null && sp.bitsRatioPartial ? ' †' : ''}`,
+        model, partition, comp, (100 * sgpAcc).toFixed(2), (100 * sp.acc).toFixed(2), signed(-loss), formatRatio(sp.wire), `${formatRatio(sp.bitsRatio)}${sp.bitsRatio !== null && sp.bitsRatioPartial ? ' †' : ''}`,
         sc ? (100 * sc.acc).toFixed(2) : '–', sc ? signed(100 * (sc.acc - sgpAcc)) : '–', recovered === null ? '–' : recovered < 0 ? 'none (SC is worse)' : `${(100 * recovered).toFixed(0)}%`,
       ]);
     }

@@ -43,9 +43,9 @@
  */
 import { defaultGamma } from '../../src/algorithms/defaults.js';
 import {
-  fmtBits, fmtNum, fmtRatio, groupBy, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, UNKNOWN,
-  type Analysis, type RunResult, type RunSpec, type SetValue, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
+  fmtNum, groupBy, hasMilestones, isMain, mean, PARTIAL_NOTE, pctMeanStd, runMain, runStudy, UNKNOWN, type Analysis, type RunResult, type RunSpec, type SetValue, type StudyArgSpec, type StudyDefinition, type StudyOptions, type Table,
 } from './common.js';
+import { formatBits, formatRatio } from '../../src/output/format.js';
 
 const HELP = `bench/repro/tune.ts: lr / gamma grid for SGP and Sparse-Push (top-1%+int8) on logistic and
 LeNet-5 (16 devices, exponential:1, Fashion-MNIST, IID), then the defaults on IID and skew:1.`;
@@ -229,7 +229,7 @@ function analyze(results: readonly RunResult[], opts: StudyOptions): Analysis {
         };
         return [
           row.algorithm, row.compressor, String(lr), String(row.gamma), pctMeanStd([row.accuracy]), Number.isNaN(row.tail2) ? UNKNOWN : pctMeanStd([row.tail2]),
-          signed(row.deltaSameLr), signed(row.deltaBest), fmtNum(row.consensus), fmtBits(row.bits), fmtRatio(row.wire), fmtRatio(row.fewerBits),
+          signed(row.deltaSameLr), signed(row.deltaBest), fmtNum(row.consensus), formatBits(row.bits), formatRatio(row.wire), formatRatio(row.fewerBits),
         ];
       });
     tables.push({
@@ -271,7 +271,7 @@ function analyze(results: readonly RunResult[], opts: StudyOptions): Analysis {
       const wire = mean(runs.map((r) => r.summary.final.compressionRatio ?? 1));
       rows.push([
         model, partition, rounds, algorithm, compressor, String(DEFAULT_LR), gamma, String(runs.length), pctMeanStd(runs.map(acc)),
-        sgpRuns.length > 0 ? signed(100 * (a - sgpAcc)) : '–', fmtRatio(wire), fmtRatio(sgpBits / mean(runs.map(bits))),
+        sgpRuns.length > 0 ? signed(100 * (a - sgpAcc)) : '–', formatRatio(wire), formatRatio(sgpBits / mean(runs.map(bits))),
         recovered === null ? '–' : recovered < 0 ? `−${(-100 * recovered).toFixed(0)}% (SC worse than SP)` : `${(100 * recovered).toFixed(0)}%`, trend(runs[0]!),
       ]);
     }

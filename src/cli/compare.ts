@@ -6,7 +6,7 @@ import { finalMetrics } from '../report/read.js';
 import { displayPath, parseCommandArgs, str, timestamp, UsageError } from './args.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from '../package.js';
-import { formatBits } from './progress.js';
+import { formatBits, formatPercent } from '../output/format.js';
 
 export const COMPARE_HELP = `Usage: sparsepush compare DIR... [--out FILE] [--title TEXT]
 
@@ -37,8 +37,8 @@ export async function compareCommand(argv: string[], io: CliIO): Promise<number>
     const report = await buildReport(positionals, out, { title: str(values.title), version: packageVersion() });
     for (const run of report.runs) {
       const f = finalMetrics(run);
-      const acc = typeof f?.accuracy === 'number' ? `${(f.accuracy * 100).toFixed(2)}%` : 'n/a';
-      const bits = typeof f?.bitsSent === 'number' ? formatBits(f.bitsSent) : 'n/a';
+      const acc = formatPercent(f?.accuracy, 2, 'n/a');
+      const bits = formatBits(f?.bitsSent, 'n/a');
       io.stdout(`${run.label.padEnd(24)} accuracy ${acc.padStart(7)}  bits sent ${bits}${run.summary ? '' : run.error ? '  (failed)' : '  (unfinished)'}\n`);
     }
     io.stdout(`report: ${displayPath(report.file)}\n`);

@@ -23,7 +23,7 @@ import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from 
 import { loadRunExperiment, type RunExperiment } from './engine.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from '../package.js';
-import { formatBits, formatDuration } from './progress.js';
+import { formatBits, formatDuration, formatPercent } from '../output/format.js';
 import { configFromInputs, deepMerge } from './resolve.js';
 import { executeRun, prepareOutDir } from './run.js';
 
@@ -67,15 +67,14 @@ export const DEMO_VARIANTS: ReadonlyArray<{ name: string; title: string; overrid
 export function demoClaims(s: Readonly<Record<string, RunSummaryFile>>): string[] {
   const acc = (name: string): number => s[name]?.final?.accuracy ?? Number.NaN;
   const bits = (name: string): number => s[name]?.final?.bitsSent ?? Number.NaN;
-  const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
   const pts = (x: number): string => `${x >= 0 ? '+' : '-'}${Math.abs(100 * x).toFixed(2)} points`;
   const lines = [
-    `IID: Sparse-Push ${pct(acc('iid-sparse-push'))} vs SGP ${pct(acc('iid-sgp'))} (${pts(acc('iid-sparse-push') - acc('iid-sgp'))}) with ${(bits('iid-sgp') / bits('iid-sparse-push')).toFixed(0)}x fewer bits`,
+    `IID: Sparse-Push ${formatPercent(acc('iid-sparse-push'))} vs SGP ${formatPercent(acc('iid-sgp'))} (${pts(acc('iid-sparse-push') - acc('iid-sgp'))}) with ${(bits('iid-sgp') / bits('iid-sparse-push')).toFixed(0)}x fewer bits`,
   ];
   const loss = acc('skew-sgp') - acc('skew-sparse-push');
   const gain = acc('skew-sc-sparse-push') - acc('skew-sparse-push');
   const share = loss > 0 ? `recovers ${(100 * gain / loss).toFixed(0)}% of Sparse-Push's loss` : 'Sparse-Push lost nothing to recover';
-  lines.push(`${DEMO_SKEW}: SGP ${pct(acc('skew-sgp'))}, Sparse-Push ${pct(acc('skew-sparse-push'))} (${pts(-loss)}), Skew-Compensated ${pct(acc('skew-sc-sparse-push'))}: ${share} at ${(bits('skew-sc-sparse-push') / bits('skew-sparse-push')).toFixed(2)}x Sparse-Push's bits`);
+  lines.push(`${DEMO_SKEW}: SGP ${formatPercent(acc('skew-sgp'))}, Sparse-Push ${formatPercent(acc('skew-sparse-push'))} (${pts(-loss)}), Skew-Compensated ${formatPercent(acc('skew-sc-sparse-push'))}: ${share} at ${(bits('skew-sc-sparse-push') / bits('skew-sparse-push')).toFixed(2)}x Sparse-Push's bits`);
   return lines;
 }
 
@@ -169,8 +168,8 @@ export async function demoCommand(argv: string[], io: CliIO, deps: DemoDeps = {}
     try {
       const summary = await executeRun(r.config, r.dir, io, { runExperiment, quiet, fresh: true, label: r.name });
       summaries[r.name] = summary;
-      const acc = typeof summary.final?.accuracy === 'number' ? `${(summary.final.accuracy * 100).toFixed(2)}%` : 'n/a';
-      const bits = typeof summary.final?.bitsSent === 'number' ? formatBits(summary.final.bitsSent) : 'n/a';
+      const acc = formatPercent(summary.final?.accuracy, 2, 'n/a');
+      const bits = formatBits(summary.final?.bitsSent, 'n/a');
       results.push(`${r.name.padEnd(20)} accuracy ${acc.padStart(7)}   bits sent ${bits}`);
     } catch (err) {
       return fail(`${r.name} failed: ${err instanceof Error ? err.message : String(err)}`, err instanceof ConfigError ? 2 : 1);

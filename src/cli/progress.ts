@@ -6,6 +6,7 @@
  * when it ends.
  */
 import type { MetricsRecord } from '../metrics/records.js';
+import { formatBits, formatClock, formatDuration, formatPercent } from '../output/format.js';
 import type { SetupProgress } from '../setup-progress.js';
 import type { ProgressEvent } from './engine.js';
 
@@ -31,21 +32,6 @@ export interface Progress {
 /** Minimum time between redraws of the in-place line. */
 const REDRAW_MS = 100;
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
-export function formatBits(bits: number): string {
-  const units: Array<[number, string]> = [[1e12, 'Tbit'], [1e9, 'Gbit'], [1e6, 'Mbit'], [1e3, 'kbit']];
-  for (const [scale, unit] of units) if (bits >= scale) return `${(bits / scale).toFixed(bits / scale >= 100 ? 0 : 1)} ${unit}`;
-  return `${Math.round(bits)} bit`;
-}
-
 function finite(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
@@ -54,10 +40,10 @@ function finite(v: unknown): v is number {
 export function metricsText(m: MetricsRecord | undefined): string {
   if (!m) return '';
   const parts: string[] = [];
-  if (finite(m.accuracy)) parts.push(`acc ${(m.accuracy * 100).toFixed(2)}%`);
+  if (finite(m.accuracy)) parts.push(`acc ${formatPercent(m.accuracy)}`);
   if (finite(m.loss)) parts.push(`loss ${m.loss.toFixed(3)}`);
   if (finite(m.bitsSent)) parts.push(`bits ${formatBits(m.bitsSent)}`);
-  if (finite(m.simTimeS)) parts.push(`sim ${m.simTimeS < 60 ? `${m.simTimeS.toFixed(m.simTimeS < 10 ? 2 : 1)} s` : formatDuration(m.simTimeS)}`);
+  if (finite(m.simTimeS)) parts.push(`sim ${formatDuration(m.simTimeS)}`);
   return parts.join('  ');
 }
 
@@ -80,7 +66,7 @@ export function createProgress(opts: ProgressOptions): Progress {
   const eta = (ev: ProgressEvent): string => {
     if (!start || ev.round <= start.round) return '--:--';
     const perRound = (now() - start.t) / 1000 / (ev.round - start.round);
-    return formatDuration(perRound * (ev.rounds - ev.round));
+    return formatClock(perRound * (ev.rounds - ev.round));
   };
 
   return {
@@ -89,7 +75,7 @@ export function createProgress(opts: ProgressOptions): Progress {
       if (ev.metrics) last = ev.metrics;
       if (!opts.tty) {
         if (ev.metrics) {
-          const elapsed = formatDuration((now() - start.t) / 1000);
+          const elapsed = formatClock((now() - start.t) / 1000);
           opts.write(`${prefix}round ${ev.round}/${ev.rounds}  ${metricsText(ev.metrics)}  elapsed ${elapsed}  eta ${eta(ev)}\n`);
         }
         return;

@@ -15,7 +15,8 @@ import { displayPath, list, parseCommandArgs, str, timestamp, UsageError } from 
 import { loadRunExperiment, type RunExperiment, type RunExperimentOptions } from './engine.js';
 import type { CliIO } from './io.js';
 import { packageVersion } from '../package.js';
-import { createProgress, formatBits, formatDuration } from './progress.js';
+import { formatBits, formatDuration, formatPercent, formatRatio, formatSi } from '../output/format.js';
+import { createProgress } from './progress.js';
 import { natsEngine, RUN_NATS_HELP, RUN_NATS_OPTIONS } from './nats.js';
 import { configFromInputs, differingKeys } from './resolve.js';
 
@@ -70,18 +71,14 @@ export interface RunDeps {
 
 const display = displayPath;
 
-function pct(v: unknown): string {
-  return typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : 'n/a';
-}
-
 export function finalLine(summary: RunSummaryFile): string {
   const f = summary.final ?? { round: summary.rounds };
-  const parts = [`accuracy ${pct(f.accuracy)}`];
+  const parts = [`accuracy ${formatPercent(f.accuracy, 2, 'n/a')}`];
   if (typeof f.loss === 'number') parts.push(`loss ${f.loss.toFixed(4)}`);
   if (typeof f.bitsSent === 'number') parts.push(`bits sent ${formatBits(f.bitsSent)}`);
-  if (typeof f.compressionRatio === 'number') parts.push(`compression ${f.compressionRatio.toPrecision(4)}x`);
-  if (typeof f.simTimeS === 'number') parts.push(`simulated ${f.simTimeS < 60 ? `${f.simTimeS.toPrecision(3)} s` : formatDuration(f.simTimeS)}`);
-  if (typeof f.energyJ === 'number') parts.push(`energy ${f.energyJ.toPrecision(3)} J`);
+  if (typeof f.compressionRatio === 'number') parts.push(`compression ${formatRatio(f.compressionRatio)}`);
+  if (typeof f.simTimeS === 'number') parts.push(`simulated ${formatDuration(f.simTimeS)}`);
+  if (typeof f.energyJ === 'number') parts.push(`energy ${formatSi(f.energyJ, 'J')}`);
   return `round ${f.round}: ${parts.join(', ')}`;
 }
 
@@ -234,9 +231,9 @@ async function runAndReport(config: RunConfig, outDir: string, io: CliIO, opts: 
   io.stdout(`${config.name}: ${finalLine(summary)}\n`);
   const t = summary.toTarget;
   if (t) {
-    io.stdout(`target accuracy ${(config.targetAccuracy * 100).toFixed(1)}% reached at round ${t.round}: bits sent ${formatBits(t.bitsSent)}, simulated ${t.simTimeS.toPrecision(3)} s, energy ${t.energyJ.toPrecision(3)} J\n`);
+    io.stdout(`target accuracy ${formatPercent(config.targetAccuracy, 1)} reached at round ${t.round}: bits sent ${formatBits(t.bitsSent)}, simulated ${formatDuration(t.simTimeS)}, energy ${formatSi(t.energyJ, 'J')}\n`);
   } else if (config.targetAccuracy > 0) {
-    io.stdout(`target accuracy ${(config.targetAccuracy * 100).toFixed(1)}% not reached\n`);
+    io.stdout(`target accuracy ${formatPercent(config.targetAccuracy, 1)} not reached\n`);
   }
   if (summary.paramsHash) io.stdout(`paramsHash: ${summary.paramsHash}\n`);
   return status;

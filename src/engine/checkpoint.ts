@@ -18,7 +18,8 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rea
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { CheckpointError, ConfigError, OutputError } from '../errors.js';
-import { formatBytes, freeBytes, makeDirectory, processAlive, reasonOf, tempOwner, writeChunksAtomic, writeFileAtomic } from '../output/atomic-write.js';
+import { freeBytes, makeDirectory, processAlive, reasonOf, tempOwner, writeChunksAtomic, writeFileAtomic } from '../output/atomic-write.js';
+import { formatBytes } from '../output/format.js';
 import { LOCK_FILE } from '../output/run-lock.js';
 import { persistentRegions } from './layout.js';
 import type { ArenaLayout } from '../arena/arena.js';

@@ -23,7 +23,7 @@ import { graphFootprint, type GraphFootprint } from '../graph/footprint.js';
 import { parseTopologySpec } from '../graph/registry.js';
 import { hostMemory } from '../host-memory.js';
 import { logisticParamCount } from '../models/logistic.js';
-import { formatBytes } from '../output/format-bytes.js';
+import { formatBytes } from '../output/format.js';
 import { deviceEvalCount, planArena, planSlot, TRAIN_OBJECTIVE_MAX } from './layout.js';
 import type { DeviceRange } from './protocol.js';
 

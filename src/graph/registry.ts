@@ -4,7 +4,7 @@
  */
 import { ConfigError, SpecError } from '../errors.js';
 import type { Topology } from './types.js';
-import { formatBytes } from '../output/format-bytes.js';
+import { formatBytes } from '../output/format.js';
 import { hostMemory } from '../host-memory.js';
 import { graphFootprint } from './footprint.js';
 import { createComplete } from './complete.js';

@@ -8,9 +8,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmS
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { OutputError } from '../errors.js';
-import { formatBytes } from './format-bytes.js';
-
-export { formatBytes };
+import { formatBytes } from './format.js';
 
 /** Bytes the file system holding `path` has free for this user, or null when it cannot be asked. */
 export function freeBytes(path: string): number | null {

@@ -2,6 +2,7 @@
 import { configToYaml } from '../config/load.js';
 import { PALETTE } from './charts.js';
 import { finalMetrics } from './read.js';
+import { formatBits, formatDuration, formatPercent, formatRatio, formatSi } from '../output/format.js';
 import type { RunData } from './types.js';
 
 export function escapeHtml(text: string): string {
@@ -10,28 +11,6 @@ export function escapeHtml(text: string): string {
 
 function finite(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
-}
-
-/** 12345678 -> "12.3 M" (bits, joules, ...). */
-export function si(v: unknown, unit = ''): string {
-  if (!finite(v)) return '–';
-  const abs = Math.abs(v);
-  const prefixes: Array<[number, string]> = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k'], [1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
-  for (const [scale, p] of prefixes) {
-    if (abs >= scale) return `${(v / scale).toPrecision(3).replace(/\.?0+$/, '')} ${p}${unit}`.trim();
-  }
-  return v === 0 ? `0 ${unit}`.trim() : `${v.toExponential(2)} ${unit}`.trim();
-}
-
-function pct(v: unknown): string {
-  return finite(v) ? `${(v * 100).toFixed(2)}%` : '–';
-}
-
-function seconds(v: unknown): string {
-  if (!finite(v)) return '–';
-  if (v < 60) return `${v.toFixed(v < 10 ? 2 : 1)} s`;
-  if (v < 3600) return `${Math.floor(v / 60)} min ${Math.round(v % 60)} s`;
-  return `${Math.floor(v / 3600)} h ${Math.round((v % 3600) / 60)} min`;
 }
 
 function statusOf(run: RunData): string {
@@ -60,15 +39,15 @@ const COLUMNS: Column[] = [
   },
   {
     head: 'Final accuracy', title: 'test accuracy at the last evaluation (its round in grey)', numeric: true,
-    cell: (r) => { const f = finalMetrics(r); return `${pct(f?.accuracy)}${f ? ` <span class="dim">r${f.round}</span>` : ''}`; },
+    cell: (r) => { const f = finalMetrics(r); return `${formatPercent(f?.accuracy)}${f ? ` <span class="dim">r${f.round}</span>` : ''}`; },
   },
-  { head: 'Bits sent', title: 'cumulative, all devices', numeric: true, cell: (r) => si(finalMetrics(r)?.bitsSent, 'bit') },
+  { head: 'Bits sent', title: 'cumulative, all devices', numeric: true, cell: (r) => formatBits(finalMetrics(r)?.bitsSent) },
   {
     head: 'Compression', title: '32·d / bits per message', numeric: true,
-    cell: (r) => { const c = finalMetrics(r)?.compressionRatio; return finite(c) ? `${c.toPrecision(4).replace(/\.?0+$/, '')}×` : '–'; },
+    cell: (r) => formatRatio(finalMetrics(r)?.compressionRatio),
   },
-  { head: 'Sim. time', numeric: true, cell: (r) => seconds(finalMetrics(r)?.simTimeS) },
-  { head: 'Energy', numeric: true, cell: (r) => si(finalMetrics(r)?.energyJ, 'J') },
+  { head: 'Sim. time', numeric: true, cell: (r) => formatDuration(finalMetrics(r)?.simTimeS) },
+  { head: 'Energy', numeric: true, cell: (r) => formatSi(finalMetrics(r)?.energyJ, 'J') },
   {
     head: 'To target', title: 'round / bits / simulated time at which targetAccuracy was reached', numeric: true,
     cell: (r) => {
@@ -76,7 +55,7 @@ const COLUMNS: Column[] = [
       const target = r.config?.targetAccuracy;
       if (!finite(target) || target <= 0) return '–';
       if (!t) return r.summary ? 'not reached' : '–';
-      return `r${t.round} · ${si(t.bitsSent, 'bit')} · ${seconds(t.simTimeS)}`;
+      return `r${t.round} · ${formatBits(t.bitsSent)} · ${formatDuration(t.simTimeS)}`;
     },
   },
   {
@@ -89,7 +68,7 @@ const COLUMNS: Column[] = [
     head: 'Wall time', title: 'wall-clock time of the run, training backend', numeric: true,
     cell: (r) => {
       const backend = r.summary ? ` <span class="dim">${escapeHtml(`${r.summary.backend}${r.summary.simd ? '+simd' : ''}`)}</span>` : '';
-      return `${seconds(r.summary?.wallTimeS ?? finalMetrics(r)?.wallTimeS)}${backend}`;
+      return `${formatDuration(r.summary?.wallTimeS ?? finalMetrics(r)?.wallTimeS)}${backend}`;
     },
   },
 ];

@@ -1,7 +1,8 @@
 /** Small SVG line charts for the live page: several runs overlaid, linear or log axes, redrawn on every update. */
+import { formatPercent, formatTick } from '../../src/output/format.js';
 
-/** Tableau 10, the palette of the HTML report (src/report/charts.ts). */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+// The HTML report's palette: a run has the same colour on the page and in its report.
+export { PALETTE } from '../../src/report/charts.js';
 
 export interface Series {
   readonly label: string;
@@ -100,16 +101,10 @@ export function drawChart(host: SVGSVGElement, spec: ChartSpec, series: readonly
   });
 }
 
+/** Axis tick labels. */
 export const fmt = {
-  int: (v: number): string => (Math.abs(v) >= 1000 ? si(v) : String(Math.round(v))),
-  percent: (v: number): string => `${(v * 100).toFixed(0)}%`,
-  si,
+  int: (v: number): string => (Math.abs(v) >= 1000 ? formatTick(v) : String(Math.round(v))),
+  percent: (v: number): string => formatPercent(v, 0),
+  si: formatTick,
   exp: (v: number): string => v.toExponential(0),
 };
-
-/** 1.2k, 3.4M, 5G (bits, rounds). */
-function si(v: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  for (const [f, u] of units) if (Math.abs(v) >= f) return `${Number((v / f).toPrecision(3))}${u}`;
-  return String(Number(v.toPrecision(3)));
-}

@@ -1,4 +1,5 @@
 /** The drawing of one round's graph: devices on a circle, each message an arrow as thick as its size. */
+import { formatBytes } from '../../src/output/format.js';
 import type { RoundPicture } from './protocol.js';
 
 const SIZE = 380;
@@ -11,12 +12,6 @@ function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, 
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e6) return `${(bytes / 1e6).toPrecision(3)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toPrecision(3)} kB`;
-  return `${bytes} B`;
 }
 
 /** Redraws `host` (an <svg>) and returns the caption text. */

@@ -13,6 +13,7 @@ import * as Comlink from 'comlink';
 import { resolveConfig } from '../../src/config/schema.js';
 import { ALGORITHM_NAMES } from '../../src/algorithms/registry.js';
 import type { RunConfig } from '../../src/config/types.js';
+import { formatBits, formatDuration, formatPercent } from '../../src/output/format.js';
 import { drawChart, fmt, PALETTE, type ChartSpec, type Series } from './charts.js';
 import { ConfigForm, fields, getPath, type RawConfig } from './form.js';
 import { drawRound } from './graph-view.js';
@@ -101,8 +102,8 @@ function renderRuns(): void {
     tr.dataset.run = String(r.id);
     const cells = [
       '', r.label, String(r.info?.workers ?? ''), last ? `${last.round}/${r.config.rounds}` : '',
-      last ? `${(last.accuracy * 100).toFixed(2)}%` : '', last ? fmt.si(last.bitsSent) : '',
-      r.summary ? `${r.summary.wallTimeS.toFixed(1)} s` : r.status, r.summary ? r.summary.paramsHash.slice(0, 12) : '',
+      last ? formatPercent(last.accuracy) : '', last ? formatBits(last.bitsSent) : '',
+      r.summary ? formatDuration(r.summary.wallTimeS) : r.status, r.summary ? r.summary.paramsHash.slice(0, 12) : '',
     ];
     cells.forEach((text, k) => {
       const td = document.createElement('td');
@@ -156,7 +157,7 @@ function onEvent(run: Run, event: RunEvent): void {
   } else if (event.kind === 'metrics') {
     const m = event.metrics;
     run.metrics.push(m);
-    status(`round ${m.round}/${run.config.rounds} · accuracy ${(m.accuracy * 100).toFixed(2)}% · ${fmt.si(m.bitsSent)} bits sent · ${m.wallTimeS.toFixed(1)} s`);
+    status(`round ${m.round}/${run.config.rounds} · accuracy ${formatPercent(m.accuracy)} · ${formatBits(m.bitsSent)} sent · ${formatDuration(m.wallTimeS)}`);
     redrawCharts();
   } else {
     $<HTMLElement>('graph-caption').textContent = drawRound($<SVGSVGElement>('graph'), event.picture);
@@ -194,7 +195,7 @@ async function start(raw: RawConfig): Promise<void> {
     run.summary = summary;
     run.status = 'done';
     window.sparsepushSummary = summary;
-    status(`done: accuracy ${(summary.final.accuracy * 100).toFixed(2)}% after ${summary.rounds} rounds, ${fmt.si(summary.final.bitsSent)} bits, ${summary.wallTimeS.toFixed(1)} s on ${summary.workers} worker${summary.workers === 1 ? '' : 's'}`);
+    status(`done: accuracy ${formatPercent(summary.final.accuracy)} after ${summary.rounds} rounds, ${formatBits(summary.final.bitsSent)}, ${formatDuration(summary.wallTimeS)} on ${summary.workers} worker${summary.workers === 1 ? '' : 's'}`);
     setState('done');
   } catch (err) {
     const stopped = run.status === 'stopped';
