@@ -9,9 +9,9 @@
 // topk_abs (n >= 32768) starts from a stratified sample of 32-float chunks, which gives
 // thresholds lo and hi with about k + margin and k - margin elements above (margin: 4 sigma of
 // the sample count, plus 4).
-//  - Small k (<= n/32): SIMD-filter the candidates mag >= lo into scratch (index + mag, ascending),
-//    radix-select the k-th largest mag among them and write the answer from the candidates
-//    alone: one pass over x.
+//  - Small k (<= n/32): SIMD-filter the candidates mag >= lo into scratch (index + raw bits,
+//    ascending), radix-select the k-th largest mag among them and write the answer (and with
+//    topk_abs_values the selected values) from the candidates alone: one pass over x.
 //  - Large k: one pass counts mag >= hi and keeps the mags in the band [lo, hi); the k-th largest
 //    is selected in the band, and a second SIMD pass over x writes the answer.
 // When the sample misjudged (too few candidates, too many to fit, the count above hi not below
@@ -19,11 +19,13 @@
 // current bucket is compacted into scratch as soon as it fits).
 // Every way the output is: every index with mag > kth, plus the first `ties` with mag == kth.
 //
-// Filtering (topk candidates and output, threshold_abs) goes in chunks of 4096 elements: a SIMD
-// compare gives an 8-lane mask, a 256-entry shuffle table left-packs the u16 offsets of the hits,
-// and the chunk's offsets are then widened to indices. Sparse chunks skip all-miss 16-blocks with one
-// branch; after a dense chunk (> 0.5% hits) the next packs every 8-block without branching, since
-// a hit-or-miss branch taken ~10% of the time or more costs more than the packing.
+// The topk candidate filter takes a 64-bit hit mask per 64 floats and writes its first four hits
+// without branching (filterCandidates). The other scans (topk output from x, the band,
+// threshold_abs) go in chunks of 4096 elements: a SIMD compare gives an 8-lane mask, a 256-entry
+// shuffle table left-packs the u16 offsets of the hits, and the chunk's offsets are then widened
+// to indices. Sparse chunks skip all-miss 16-blocks with one branch; after a dense chunk (> 0.5%
+// hits) the next packs every 8-block without branching, since a hit-or-miss branch taken ~10% of
+// the time or more costs more than the packing.
 import { rng_u32 } from './random';
 
 const MAG_MASK: u32 = 0x7fffffff;
@@ -333,12 +335,6 @@ const PACK16_LUT: usize = memory.data<u8>([
   return l > 0 ? reinterpret<i32>(l) - 1 : -1;
 }
 
-/** Lane mask of mag >= kth (tv = splat(kth - 1), kth >= 1): exact on bits, NaN included. */
-// @ts-ignore: decorator
-@inline function magHits4(v: v128, tv: v128): v128 {
-  return i32x4.gt_s(v128.and(v, i32x4.splat(MAG_MASK)), tv);
-}
-
 /**
  * Writes the u16 offsets (from start) of the hits |x| >= lambda (tv = splat(lambda)) in x[start, end) to buf, ascending; returns
  * their count. end - start is a multiple of 16 and at most CHUNK; buf has room for count + 8.
@@ -504,43 +500,65 @@ function selectKth(a: usize, len: u32, rank: u32, hist: usize, buf: usize, bufCa
   kthTies = r; // the top `rank` take r of the `count` values equal to kth
 }
 
+/** Left-packing shuffles for 4 u32 lanes: row m (16 bytes) moves the lanes whose bit is set in m to the front. */
+const PACK32_LUT: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0,
+  8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0,
+  12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0,
+  8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+]);
+
 /**
- * Writes candIdx[i] for the candidates i (ascending) with mag > kth, plus the first `ties` with
- * mag == kth, until k are written. Returns the count written.
+ * Writes idx[i] (and bits[i] to outVals when `values`) for the candidates i (ascending) with
+ * mag > kth, plus the first `ties` with mag == kth, until k are written. Returns the count written.
+ * SIMD: four candidates at a time, left-packed by a 16-entry shuffle table (the stores stay inside
+ * out while c + 4 <= k); a block with a candidate equal to kth takes only as many as ties allow.
  */
-function emitCandidates(mags: usize, idx: usize, len: u32, kth: u32, ties: u32, out: usize, k: u32): u32 {
+function emitCandidates(bits: usize, idx: usize, len: u32, kth: u32, ties: u32, out: usize, outVals: usize, values: bool, k: u32): u32 {
   let c: u32 = 0;
-  let t: u32 = 0;
+  let t = ties;
   let i: u32 = 0;
   if (ASC_FEATURE_SIMD) {
-    if (kth > 0) {
-      const tv = i32x4.splat(kth - 1);
-      for (; i + 16 <= len && c + 16 <= k; i += 16) {
-        const p = mags + (<usize>i << 2);
-        const g0 = magHits4(v128.load(p), tv);
-        const g1 = magHits4(v128.load(p, 16), tv);
-        const g2 = magHits4(v128.load(p, 32), tv);
-        const g3 = magHits4(v128.load(p, 48), tv);
-        if (!v128.any_true(v128.or(v128.or(g0, g1), v128.or(g2, g3)))) continue;
-        // Branchless: slot c is inside out while c + 16 <= k.
-        for (let j: u32 = 0; j < 16; j++) {
-          const m = load<u32>(p + (<usize>j << 2));
-          const eq = <u32>(m == kth);
-          const take = <u32>(m > kth) | (eq & <u32>(t < ties));
-          t += eq;
-          store<u32>(out + (<usize>c << 2), load<u32>(idx + (<usize>(i + j) << 2)));
-          c += take;
-        }
+    const kv = i32x4.splat(kth);
+    const magMask = i32x4.splat(MAG_MASK);
+    for (; i + 4 <= len && c + 4 <= k; i += 4) {
+      const b = v128.load(bits + (<usize>i << 2));
+      const m = v128.and(b, magMask);
+      let take = <u32>i32x4.bitmask(i32x4.gt_s(m, kv)); // mags are < 2^31: signed order is theirs
+      let eq = <u32>i32x4.bitmask(i32x4.eq(m, kv));
+      if (eq) {
+        // The lowest `t` equal lanes (ascending index) are the ties still wanted.
+        while (popcnt(eq) > t) eq &= ~(<u32>1 << (31 - clz(eq)));
+        t -= popcnt(eq);
+        take |= eq;
       }
+      const shuffle = v128.load(PACK32_LUT + (<usize>take << 4));
+      v128.store(out + (<usize>c << 2), i8x16.swizzle(v128.load(idx + (<usize>i << 2)), shuffle));
+      if (values) v128.store(outVals + (<usize>c << 2), i8x16.swizzle(b, shuffle));
+      c += popcnt(take);
     }
   }
   for (; i < len && c < k; i++) {
-    const m = load<u32>(mags + (<usize>i << 2));
-    if (m > kth || (m == kth && t < ties)) {
+    const b = load<u32>(bits + (<usize>i << 2));
+    const m = b & MAG_MASK;
+    if (m > kth || (m == kth && t > 0)) {
       store<u32>(out + (<usize>c << 2), load<u32>(idx + (<usize>i << 2)));
+      if (values) store<u32>(outVals + (<usize>c << 2), b);
       c++;
+      if (m == kth) t--;
     }
-    t += <u32>(m == kth);
   }
   return c;
 }
@@ -765,46 +783,85 @@ function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, off
   return c;
 }
 
+/** Of the 16 floats at p: bit j set when |x[j]| < lambda (tv = splat(lambda); NaN is never below). */
+// @ts-ignore: decorator
+@inline function below16(p: usize, tv: v128): u32 {
+  const l0 = f32x4.lt(f32x4.abs(v128.load(p)), tv);
+  const l1 = f32x4.lt(f32x4.abs(v128.load(p, 16)), tv);
+  const l2 = f32x4.lt(f32x4.abs(v128.load(p, 32)), tv);
+  const l3 = f32x4.lt(f32x4.abs(v128.load(p, 48)), tv);
+  return <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(l0, l1), i16x8.narrow_i32x4_s(l2, l3)));
+}
+
 /**
- * Candidates mag >= t (t >= 1, low 10 bits 0; NaN included) of x into
- * candIdx/candMag, ascending. offs (room for CHUNK + 8 u16) is the per-chunk offset buffer.
- * Returns the count, or OVERFLOW when more than cap.
+ * Candidates mag >= t (t >= 1, low 10 bits 0; NaN included) of x into candIdx (indices, ascending)
+ * and candBits (the raw f32 bits, sign included). Returns the count, or OVERFLOW when they might
+ * not fit in cap (then nothing is promised about the buffers).
+ * SIMD: a 64-bit hit mask per 64 floats (16 compares, 3 narrows, 4 bitmasks), then its first four
+ * hits are written without branching (a block has at most four hits ~98% of the time at the
+ * densities this path runs at) and a loop takes any further ones: no per-block hit-or-miss
+ * branch, whose mispredictions cost more than the scan.
  */
-function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candMag: usize, cap: u32, offs: usize): u32 {
+function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candBits: usize, cap: u32): u32 {
   let c: u32 = 0;
   let i: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     const tv = f32x4.splat(reinterpret<f32>(t));
-    const end16 = n & ~15;
-    let dense = false;
-    while (i < end16) {
-      const end = end16 - i > CHUNK ? i + CHUNK : end16;
-      const h = dense ? scanChunk(x, i, end, tv, true, offs, true) : scanChunk(x, i, end, tv, false, offs, true);
-      if (h > cap - c) return OVERFLOW;
-      // The chunk was just read: gathering its candidates' mags hits cache.
-      for (let j: u32 = 0; j < h; j++) {
-        const idx = i + <u32>load<u16>(offs + (<usize>j << 1));
-        store<u32>(candIdx + (<usize>(c + j) << 2), idx);
-        store<u32>(candMag + (<usize>(c + j) << 2), load<u32>(x + (<usize>idx << 2)) & MAG_MASK);
+    const end64 = n & ~63;
+    const top: u64 = <u64>1 << 63;
+    // A block writes max(4, hits) <= 64 slots from c.
+    const last = cap >= 64 ? cap - 64 : 0;
+    for (; i < end64; i += 64) {
+      if (c > last) return OVERFLOW;
+      const p = x + (<usize>i << 2);
+      const lo = below16(p, tv) | (below16(p + 64, tv) << 16);
+      const hi = below16(p + 128, tv) | (below16(p + 192, tv) << 16);
+      let m: u64 = ~((<u64>hi << 32) | <u64>lo);
+      const hits = <u32>popcnt(m);
+      const pi = candIdx + (<usize>c << 2), pb = candBits + (<usize>c << 2);
+      // Slots past the hits get junk that the next block overwrites (ctz of the empty mask reads as 63).
+      let j = <u32>ctz(m | top);
+      store<u32>(pi, i + j);
+      store<u32>(pb, load<u32>(p + (<usize>j << 2)));
+      m &= m - 1;
+      j = <u32>ctz(m | top);
+      store<u32>(pi, i + j, 4);
+      store<u32>(pb, load<u32>(p + (<usize>j << 2)), 4);
+      m &= m - 1;
+      j = <u32>ctz(m | top);
+      store<u32>(pi, i + j, 8);
+      store<u32>(pb, load<u32>(p + (<usize>j << 2)), 8);
+      m &= m - 1;
+      j = <u32>ctz(m | top);
+      store<u32>(pi, i + j, 12);
+      store<u32>(pb, load<u32>(p + (<usize>j << 2)), 12);
+      if (hits > 4) {
+        m &= m - 1;
+        let s: usize = 16;
+        while (m) {
+          j = <u32>ctz(m);
+          store<u32>(pi + s, i + j);
+          store<u32>(pb + s, load<u32>(p + (<usize>j << 2)));
+          s += 4;
+          m &= m - 1;
+        }
       }
-      c += h;
-      dense = h * DENSE_RATIO > end - i;
-      i = end;
+      c += hits;
     }
   }
   for (; i < n; i++) {
-    const m = load<u32>(x + (<usize>i << 2)) & MAG_MASK;
-    if (m >= t) {
+    const b = load<u32>(x + (<usize>i << 2));
+    if ((b & MAG_MASK) >= t) {
       if (c >= cap) return OVERFLOW;
       store<u32>(candIdx + (<usize>c << 2), i);
-      store<u32>(candMag + (<usize>c << 2), m);
+      store<u32>(candBits + (<usize>c << 2), b);
       c++;
     }
   }
   return c;
 }
 
-/** hist[min((mag - t) >>> 10, 2047)] counts of a[0..len) (all mag >= t); four tables when long. */
+/** hist[min((mag - t) >>> 10, 2047)] counts of a[0..len) (f32 bits or mags, all mag >= t); four tables when long. */
 function relativeHistogram(a: usize, len: u32, t: u32, hist: usize): void {
   const bytes = <usize>BUCKETS1 << 2;
   memory.fill(hist, 0, bytes);
@@ -816,10 +873,10 @@ function relativeHistogram(a: usize, len: u32, t: u32, hist: usize): void {
     memory.fill(h1, 0, 3 * bytes);
     for (; i + 4 <= len; i += 4) {
       const p = a + (<usize>i << 2);
-      const d0 = (load<u32>(p) - t) >>> 10;
-      const d1 = (load<u32>(p, 4) - t) >>> 10;
-      const d2 = (load<u32>(p, 8) - t) >>> 10;
-      const d3 = (load<u32>(p, 12) - t) >>> 10;
+      const d0 = ((load<u32>(p) & MAG_MASK) - t) >>> 10;
+      const d1 = ((load<u32>(p, 4) & MAG_MASK) - t) >>> 10;
+      const d2 = ((load<u32>(p, 8) & MAG_MASK) - t) >>> 10;
+      const d3 = ((load<u32>(p, 12) & MAG_MASK) - t) >>> 10;
       const q0 = hist + (<usize>min<u32>(d0, 2047) << 2);
       const q1 = h1 + (<usize>min<u32>(d1, 2047) << 2);
       const q2 = h2 + (<usize>min<u32>(d2, 2047) << 2);
@@ -835,7 +892,7 @@ function relativeHistogram(a: usize, len: u32, t: u32, hist: usize): void {
     }
   }
   for (; i < len; i++) {
-    const d = (load<u32>(a + (<usize>i << 2)) - t) >>> 10;
+    const d = ((load<u32>(a + (<usize>i << 2)) & MAG_MASK) - t) >>> 10;
     const q = hist + (<usize>min<u32>(d, 2047) << 2);
     store<u32>(q, load<u32>(q) + 1);
   }
@@ -868,24 +925,32 @@ function selectCandidates(mags: usize, c: u32, k: u32, t: u32, hist: usize, buf:
 }
 
 export function topk_abs(x: usize, n: u32, k: u32, outIdx: usize, scratch: usize): u32 {
+  return topk(x, n, k, outIdx, 0, false, scratch);
+}
+
+export function topk_abs_values(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, scratch: usize): u32 {
+  return topk(x, n, k, outIdx, outVals, true, scratch);
+}
+
+/** topk_abs, and with `values` the selected x[idx[j]] (their bits) to outVals. */
+function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, values: bool, scratch: usize): u32 {
   if (k < 1 || k > n) return 0;
   const cap = topkCap(n);
   const hist = scratch;
   const candIdx = scratch + HIST_BYTES;
-  const candMag = candIdx + (<usize>cap << 2);
+  const candBits = candIdx + (<usize>cap << 2);
   if (n >= FAST_MIN_N) {
-    const lo = sampleBracket(x, n, k, candMag, hist);
+    const lo = sampleBracket(x, n, k, candBits, hist);
     const hi = bracketHi;
     if (lo > 0 && hi == 0) {
       // Small k: gather the ~k candidates mag >= lo (one pass over x) and answer from them.
       if (k <= cap - (cap >>> 2) && <f64>sampleAtLo * sampleScale * 1.25 <= <f64>cap) {
-        // The chunk offsets (8 KiB + 16 bytes) use the histogram area.
-        const c = filterCandidates(x, n, lo, candIdx, candMag, cap, hist);
+        const c = filterCandidates(x, n, lo, candIdx, candBits, cap);
         if (c != OVERFLOW && c >= k) {
           // The top k of x are all candidates (c >= k and every candidate has mag >= lo). The
-          // mag area past the c candidates (cap + 16 - c slots) takes the compacted bucket.
-          selectCandidates(candMag, c, k, lo, hist, candMag + (<usize>c << 2), cap + 15 - c);
-          return emitCandidates(candMag, candIdx, c, kthMag, kthTies, outIdx, k);
+          // area past the c candidates' bits (cap + 16 - c slots) takes the compacted bucket.
+          selectCandidates(candBits, c, k, lo, hist, candBits + (<usize>c << 2), cap + 15 - c);
+          return emitCandidates(candBits, candIdx, c, kthMag, kthTies, outIdx, outVals, values, k);
         }
       }
     } else if (lo > 0) {
@@ -896,13 +961,23 @@ export function topk_abs(x: usize, n: u32, k: u32, outIdx: usize, scratch: usize
         const b = scanBand(x, n, lo, hi, candIdx, bandCap, hist);
         if (b != OVERFLOW && bandAbove < k && k - bandAbove <= b) {
           selectCandidates(candIdx, b, k - bandAbove, lo, hist, candIdx + (<usize>b << 2), bandCap + 15 - b);
-          return emitAll(x, n, kthMag, kthTies, outIdx, k, hist);
+          return gathered(x, emitAll(x, n, kthMag, kthTies, outIdx, k, hist), outIdx, outVals, values);
         }
       }
     }
   }
-  selectKth(x, n, k, hist, candMag, cap);
-  return emitAll(x, n, kthMag, kthTies, outIdx, k, hist);
+  selectKth(x, n, k, hist, candBits, cap);
+  return gathered(x, emitAll(x, n, kthMag, kthTies, outIdx, k, hist), outIdx, outVals, values);
+}
+
+/** With `values`: outVals[j] = the bits of x[idx[j]] for the c indices. Returns c. */
+function gathered(x: usize, c: u32, idx: usize, outVals: usize, values: bool): u32 {
+  if (values) {
+    for (let j: u32 = 0; j < c; j++) {
+      store<u32>(outVals + (<usize>j << 2), load<u32>(x + (<usize>load<u32>(idx + (<usize>j << 2)) << 2)));
+    }
+  }
+  return c;
 }
 
 export function threshold_abs(x: usize, n: u32, lambda: f32, outIdx: usize): u32 {

@@ -53,11 +53,44 @@ export function varint_encode_deltas(idx: usize, k: u32, out: usize): u32 {
   return <u32>(pos - out);
 }
 
+/**
+ * The deltas idx[j] - idx[j-1] - 1 (idx[-1] = -1) of the 4 indices `cur`, given the vector of the
+ * previous 4 (its last lane is idx[j-1]). All deltas sum to idx[k-1] - (k-1) < 2^32, so u32 lane
+ * sums of them (or of any right shift of them) cannot wrap.
+ */
+// @ts-ignore: decorator
+@inline function deltas4(prev: v128, cur: v128): v128 {
+  return i32x4.sub(i32x4.sub(cur, v128.shuffle<u32>(prev, cur, 3, 4, 5, 6)), i32x4.splat(1));
+}
+
+// @ts-ignore: decorator
+@inline function laneSum(v: v128): u32 {
+  return <u32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+}
+
 /** Bytes varint_encode_deltas writes for these indices (one pass, nothing written). */
 export function varint_bytes_deltas(idx: usize, k: u32): u32 {
   let total: u32 = k;
   let prev: u32 = -1;
-  for (let j: u32 = 0; j < k; j++) {
+  let j: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc = i32x4.splat(0);
+    let pv = i32x4.splat(-1);
+    for (; j + 4 <= k; j += 4) {
+      const cur = v128.load(idx + (<usize>j << 2));
+      const v = deltas4(pv, cur);
+      pv = cur;
+      // One extra byte per 7 bits above the first 7: min(v >>> 7j, 1) for j = 1..4.
+      const one = i32x4.splat(1);
+      acc = i32x4.add(acc, i32x4.min_u(i32x4.shr_u(v, 7), one));
+      acc = i32x4.add(acc, i32x4.min_u(i32x4.shr_u(v, 14), one));
+      acc = i32x4.add(acc, i32x4.min_u(i32x4.shr_u(v, 21), one));
+      acc = i32x4.add(acc, i32x4.min_u(i32x4.shr_u(v, 28), one));
+    }
+    total += laneSum(acc);
+    if (j > 0) prev = load<u32>(idx + (<usize>(j - 1) << 2));
+  }
+  for (; j < k; j++) {
     const cur = load<u32>(idx + (<usize>j << 2));
     const v = cur - prev - 1;
     prev = cur;
@@ -101,7 +134,19 @@ export function varint_decode_deltas(inp: usize, inLen: u32, k: u32, n: u32, out
 function rice_code_bits(idx: usize, k: u32, b: u32): u64 {
   let total: u64 = <u64>k * <u64>(1 + b);
   let prev: u32 = -1;
-  for (let j: u32 = 0; j < k; j++) {
+  let j: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc = i32x4.splat(0);
+    let pv = i32x4.splat(-1);
+    for (; j + 4 <= k; j += 4) {
+      const cur = v128.load(idx + (<usize>j << 2));
+      acc = i32x4.add(acc, i32x4.shr_u(deltas4(pv, cur), b));
+      pv = cur;
+    }
+    total += <u64>laneSum(acc);
+    if (j > 0) prev = load<u32>(idx + (<usize>(j - 1) << 2));
+  }
+  for (; j < k; j++) {
     const cur = load<u32>(idx + (<usize>j << 2));
     total += <u64>((cur - prev - 1) >>> b);
     prev = cur;
@@ -136,7 +181,24 @@ export function rice_parameter(idx: usize, k: u32): u32 {
   const lo: u32 = b > 0 ? b - 1 : 0;
   let sLow: u64 = 0, sMid: u64 = 0, sHigh: u64 = 0;
   let prev: u32 = -1;
-  for (let j: u32 = 0; j < k; j++) {
+  let j: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let aLow = i32x4.splat(0), aMid = i32x4.splat(0), aHigh = i32x4.splat(0);
+    let pv = i32x4.splat(-1);
+    for (; j + 4 <= k; j += 4) {
+      const cur = v128.load(idx + (<usize>j << 2));
+      const v = i32x4.shr_u(deltas4(pv, cur), lo);
+      pv = cur;
+      aLow = i32x4.add(aLow, v);
+      aMid = i32x4.add(aMid, i32x4.shr_u(v, b - lo));
+      aHigh = i32x4.add(aHigh, i32x4.shr_u(v, b + 1 - lo));
+    }
+    sLow = <u64>laneSum(aLow);
+    sMid = <u64>laneSum(aMid);
+    sHigh = <u64>laneSum(aHigh);
+    if (j > 0) prev = load<u32>(idx + (<usize>(j - 1) << 2));
+  }
+  for (; j < k; j++) {
     const cur = load<u32>(idx + (<usize>j << 2));
     const v = (cur - prev - 1) >>> lo;
     prev = cur;
@@ -177,31 +239,50 @@ export function rice_encode_deltas(idx: usize, k: u32, limit: u32, out: usize): 
   if (bytes >= <u64>limit) return -1;
   store<u8>(out, <u8>b);
   let pos: usize = out + 1;
-  // Bits gather in acc (fewer than 32 between codes) and leave 32 at a time: one little-endian
-  // u32 store is the same 4 bytes as four byte stores of the LSB-first stream.
+  // Whole 32-bit words of the stream go out as they fill: one little-endian u32 store is the same 4
+  // bytes as four byte stores of the LSB-first stream.
+  const end = out + <usize>bytes;
   let acc: u64 = 0;
-  let nbits: u32 = 0;
-  const mask: u64 = (<u64>1 << b) - 1;
+  let nbits: u32 = 0; // < 32 between codes
+  const mask: u32 = b == 0 ? 0 : <u32>-1 >>> (32 - b);
   let prev: u32 = -1;
-  for (let j: u32 = 0; j < k; j++) {
+  let j: u32 = 0;
+  // Two codes of at most 32 bits together (nearly all pairs: b is near log2 of the mean delta) go
+  // in at once, and the word at pos is stored whether or not it is full (pos advances by 4 when it
+  // is): no data-dependent branch, and one dependent accumulator step per two codes. The store
+  // stays inside the message while pos + 4 <= end. Longer codes and the last ones go one at a time,
+  // storing only completed words.
+  while (true) {
+    for (; j + 2 <= k && pos + 4 <= end; j += 2) {
+      const c0 = load<u32>(idx + (<usize>j << 2));
+      const c1 = load<u32>(idx + (<usize>j << 2), 4);
+      const v0 = c0 - prev - 1;
+      const v1 = c1 - c0 - 1;
+      const q0 = v0 >>> b;
+      const q1 = v1 >>> b;
+      const len0 = q0 + 1 + b;
+      const len1 = q1 + 1 + b;
+      if (len0 + len1 > 32) break; // the exact path takes the next code
+      // Code: q ones, a 0, the low b bits of v. Both fit in 32 bits (len0 <= 31, q0, q1 <= 30).
+      const code0 = ((<u32>1 << q0) - 1) | ((v0 & mask) << (q0 + 1));
+      const code1 = ((<u32>1 << q1) - 1) | ((v1 & mask) << (q1 + 1));
+      acc |= <u64>(code0 | (code1 << len0)) << nbits;
+      nbits += len0 + len1;
+      store<u32>(pos, <u32>acc);
+      const full = nbits >>> 5; // 0 or 1 (nbits < 64)
+      pos += <usize>full << 2;
+      acc >>= <u64>(full << 5);
+      nbits &= 31;
+      prev = c1;
+    }
+    if (j >= k) break;
     const cur = load<u32>(idx + (<usize>j << 2));
     const v = cur - prev - 1;
     prev = cur;
-    let q = v >>> b;
-    // Quotient: 1 bits in runs of at most 32, then the terminating 0.
-    while (q >= 32) {
-      acc |= <u64>0xffffffff << nbits;
-      store<u32>(pos, <u32>acc);
-      pos += 4;
-      acc >>= 32;
-      q -= 32;
-    }
-    acc |= ((<u64>1 << q) - 1) << nbits;
-    nbits += q + 1;
-    if (nbits >= 32) { store<u32>(pos, <u32>acc); pos += 4; acc >>= 32; nbits -= 32; }
-    acc |= (<u64>v & mask) << nbits;
-    nbits += b;
-    if (nbits >= 32) { store<u32>(pos, <u32>acc); pos += 4; acc >>= 32; nbits -= 32; }
+    pos = riceLong(v, v >>> b, b, mask, acc, nbits, pos);
+    acc = riceAcc;
+    nbits = riceNbits;
+    j++;
   }
   while (nbits > 0) {
     store<u8>(pos++, <u8>acc);
@@ -209,6 +290,35 @@ export function rice_encode_deltas(idx: usize, k: u32, limit: u32, out: usize): 
     nbits = nbits > 8 ? nbits - 8 : 0;
   }
   return <i32>(pos - out);
+}
+
+// riceLong's bit buffer after the code (acc holds nbits < 32 pending bits).
+let riceAcc: u64 = 0;
+let riceNbits: u32 = 0;
+
+/**
+ * Appends one Rice code (quotient q of v, parameter b) to the stream whose pending bits are acc
+ * (nbits < 32) and whose next word goes to pos, storing only completed words; returns the new pos
+ * (the pending bits in riceAcc, riceNbits).
+ */
+function riceLong(v: u32, q: u32, b: u32, mask: u32, acc: u64, nbits: u32, pos: usize): usize {
+  // Quotient: 1 bits in runs of at most 32, then the terminating 0.
+  while (q >= 32) {
+    acc |= <u64>0xffffffff << nbits;
+    store<u32>(pos, <u32>acc);
+    pos += 4;
+    acc >>= 32;
+    q -= 32;
+  }
+  acc |= ((<u64>1 << q) - 1) << nbits;
+  nbits += q + 1;
+  if (nbits >= 32) { store<u32>(pos, <u32>acc); pos += 4; acc >>= 32; nbits -= 32; }
+  acc |= <u64>(v & mask) << nbits;
+  nbits += b;
+  if (nbits >= 32) { store<u32>(pos, <u32>acc); pos += 4; acc >>= 32; nbits -= 32; }
+  riceAcc = acc;
+  riceNbits = nbits;
+  return pos;
 }
 
 /**

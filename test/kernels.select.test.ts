@@ -51,9 +51,17 @@ function runTopk(m: KernelMemory, x: Float32Array, k: number, what: string): voi
   const ps = m.alloc(m.k.topk_scratch_bytes(n) >>> 0);
   const got = m.k.topk_abs(px, n, k, po, ps);
   assert.equal(got, k, `${what}: return value`);
-  assertSameInts(m.u32(po, k), ref.topkAbs(x, k), what);
+  const want = ref.topkAbs(x, k);
+  assertSameInts(m.u32(po, k), want, what);
   m.checkFences(what);
-  assertSameInts(m.u32(px, n), new Uint32Array(x.buffer, x.byteOffset, n), `${what}: input untouched`);
+  // topk_abs_values: the same indices, and the selected values bit for bit (NaN payloads included).
+  const pi = m.alloc(4 * k), pv = m.alloc(4 * k), ps2 = m.alloc(m.k.topk_scratch_bytes(n) >>> 0);
+  assert.equal(m.k.topk_abs_values(px, n, k, pi, pv, ps2), k, `${what}: topk_abs_values return value`);
+  assertSameInts(m.u32(pi, k), want, `${what}: topk_abs_values indices`);
+  const bits = new Uint32Array(x.buffer, x.byteOffset, n);
+  assertSameInts(m.u32(pv, k), Uint32Array.from(want, (i) => bits[i]!), `${what}: topk_abs_values values`);
+  m.checkFences(`${what} (topk_abs_values)`);
+  assertSameInts(m.u32(px, n), bits, `${what}: input untouched`);
 }
 
 for (const m of builds) {

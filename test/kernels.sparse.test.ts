@@ -190,6 +190,10 @@ for (const m of builds) {
     cases.push([100, Uint32Array.from({ length: 100 }, (_, i) => i)]); // every delta 0: b = 0, one bit each
     cases.push([70_000, Uint32Array.of(0, 69_999)]); // one long gap: quotient runs past 32 bits
     cases.push([1 << 20, Uint32Array.from({ length: 300 }, (_, i) => (i < 150 ? i : 3000 * i))]); // clustered
+    { // short gaps with a long one now and then: the encoder leaves its two-codes-at-once loop and resumes
+      let at = 0;
+      cases.push([1 << 26, Uint32Array.from({ length: 5001 }, (_, i) => (at += 1 + (i % 37 === 5 ? 40_000 + i : rnd.int(0, 200))))]);
+    }
     for (const n of [2, 7, 100, 1000, 61_706, 100_000, 2_000_000, 2 ** 31, U32_MAX]) {
       for (const k of [1, 2, 5, 100, 617, 5000].filter((v) => v <= n)) cases.push([n, randomIndices(rnd, n, k)]);
     }

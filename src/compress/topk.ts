@@ -20,10 +20,9 @@ export function topkSparsifier(ratio: number): Sparsifier {
       const k = keptCount(ratio, d);
       const kx = ctx.kx;
       const idx = ctx.alloc(4 * k);
-      const scratch = ctx.alloc(kx.topk_scratch_bytes(d));
-      kx.topk_abs(x, d, k, idx, scratch);
       const vals = ctx.alloc(4 * k);
-      kx.gather(x, idx, k, vals);
+      // The kernel writes the values from its candidates (no second, random-access pass over x).
+      kx.topk_abs_values(x, d, k, idx, vals, ctx.alloc(kx.topk_scratch_bytes(d)));
       return { k, idx: k === d ? -1 : idx, vals };
     },
     scratchBytes: (kx: KernelExports, d: number) => 8 * keptCount(ratio, d) + kx.topk_scratch_bytes(d) + 3 * 64,

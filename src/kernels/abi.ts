@@ -20,6 +20,8 @@ export interface KernelExports {
    *  NaN ranks above +Inf (the order of the sign-cleared bits), so x holds a NaN or Inf exactly when
    *  one of the k selected values is one. */
   topk_abs(x: number, n: number, k: number, outIdx: number, scratch: number): number;
+  /** topk_abs, also writing the k selected values (x[idx[j]], bit for bit) to outVals; same scratch. */
+  topk_abs_values(x: number, n: number, k: number, outIdx: number, outVals: number, scratch: number): number;
   /** Indices of |x[i]| >= lambda, ascending, written to outIdx (room for n); returns the count. */
   threshold_abs(x: number, n: number, lambda: number, outIdx: number): number;
   /** Count of |x[i]| >= lambda. */
