@@ -14,7 +14,7 @@ import { keptCount } from '../compress/topk.js';
 import type { CompressOptions } from '../compress/types.js';
 import { ConfigError, SpecError } from '../errors.js';
 import { Purpose } from '../kernels/rng.js';
-import type { AlgorithmSetup, DeviceContext, InMessage, StateVector, Vec } from './types.js';
+import type { Algorithm, AlgorithmSetup, DeviceContext, InMessage, StateVector, Vec } from './types.js';
 import { frameLength } from '../compress/codec.js';
 import type { WireCompressor } from '../compress/types.js';
 
@@ -299,4 +299,38 @@ export function compressedPushMix(dev: DeviceContext): void {
 /** Byte length of the first wire message of a multi-stream payload (validated: codec.frameLength). */
 export function frameOf(msg: InMessage, dev: DeviceContext): number {
   return frameLength(msg.bytes, 0, `device ${dev.device}, round ${dev.round}: payload from device ${msg.from}`);
+}
+
+/** What a compressed push-sum algorithm adds to the common parts (validation, vectors, streams, hooks). */
+export interface CompressedPushParts {
+  /** Checks beyond validateCompressedPush. */
+  validate?(setup: AlgorithmSetup): void;
+  /** Per-device vectors besides compressedPushVectors. */
+  deviceVectors?(setup: AlgorithmSetup): readonly StateVector[];
+  streamSpecs?(setup: AlgorithmSetup, device: number): readonly string[];
+  local(dev: DeviceContext): Promise<void>;
+  send(dev: DeviceContext): void;
+  mix(dev: DeviceContext): void;
+}
+
+/** An Algorithm over compressed push-sum gossip (sparse-push, sc-sparse-push): the shared contract, the given parts. */
+export function compressedPushAlgorithm(name: string, parts: CompressedPushParts): Algorithm {
+  return {
+    name,
+    kind: 'decentralized',
+    sendsWeight: true,
+    scratchVectors: 2,
+    needsUndirected: false,
+    validate: (setup: AlgorithmSetup) => {
+      validateCompressedPush(setup, name);
+      parts.validate?.(setup);
+    },
+    deviceVectors: (setup: AlgorithmSetup) => [...compressedPushVectors(setup, name), ...(parts.deviceVectors?.(setup) ?? [])],
+    serverVectors: () => [],
+    compressorSpec: (setup: AlgorithmSetup) => setup.config.compressor,
+    ...(parts.streamSpecs ? { streamSpecs: parts.streamSpecs } : {}),
+    local: parts.local,
+    send: parts.send,
+    mix: parts.mix,
+  };
 }

@@ -9,7 +9,7 @@
  * The exact update rules are in each compensation's header and in docs/algorithms.md.
  */
 import { ConfigError } from '../errors.js';
-import { compressedPushVectors, validateCompressedPush } from './compressed-gossip.js';
+import { compressedPushAlgorithm } from './compressed-gossip.js';
 import { quasiGlobalMomentum } from './compensation/qgm.js';
 import { momentumTracking } from './compensation/tracking.js';
 import type { Compensation } from './compensation/types.js';
@@ -31,19 +31,9 @@ function compensationOf(config: { algorithm: { compensation: string } }): Compen
 
 export function createScSparsePush(): Algorithm {
   const name = 'sc-sparse-push';
-  return {
-    name,
-    kind: 'decentralized',
-    sendsWeight: true,
-    scratchVectors: 2,
-    needsUndirected: false,
-    validate: (setup: AlgorithmSetup) => {
-      validateCompressedPush(setup, name);
-      compensationOf(setup.config).validate(setup, name);
-    },
-    deviceVectors: (setup: AlgorithmSetup) => [...compressedPushVectors(setup, name), ...compensationOf(setup.config).deviceVectors(setup, name)],
-    serverVectors: () => [],
-    compressorSpec: (setup: AlgorithmSetup) => setup.config.compressor,
+  return compressedPushAlgorithm(name, {
+    validate: (setup: AlgorithmSetup) => compensationOf(setup.config).validate(setup, name),
+    deviceVectors: (setup: AlgorithmSetup) => compensationOf(setup.config).deviceVectors(setup, name),
     streamSpecs: (setup: AlgorithmSetup, device: number) => {
       const c = compensationOf(setup.config);
       return c.streamSpecs ? c.streamSpecs(setup, device) : [setup.config.compressor];
@@ -51,5 +41,5 @@ export function createScSparsePush(): Algorithm {
     local: (dev: DeviceContext) => compensationOf(dev.config).local(dev),
     send: (dev: DeviceContext) => compensationOf(dev.config).send(dev),
     mix: (dev: DeviceContext) => compensationOf(dev.config).mix(dev),
-  };
+  });
 }

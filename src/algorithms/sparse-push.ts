@@ -89,24 +89,10 @@
  * Purpose.qsgd). Unbiased ones (qsgd, randk:scaled) are damped into contractions (messageRule).
  * A device with no out-peers this round sends nothing.
  */
-import type { Algorithm, AlgorithmSetup, DeviceContext } from './types.js';
+import type { Algorithm } from './types.js';
 import { localStepsOnX } from './common.js';
-import { compressedPushMix, compressedPushSend, compressedPushVectors, validateCompressedPush } from './compressed-gossip.js';
+import { compressedPushAlgorithm, compressedPushMix, compressedPushSend } from './compressed-gossip.js';
 
 export function createSparsePush(): Algorithm {
-  const name = 'sparse-push';
-  return {
-    name,
-    kind: 'decentralized',
-    sendsWeight: true,
-    scratchVectors: 2,
-    needsUndirected: false,
-    validate: (setup: AlgorithmSetup) => validateCompressedPush(setup, name),
-    deviceVectors: (setup: AlgorithmSetup) => compressedPushVectors(setup, name),
-    serverVectors: () => [],
-    compressorSpec: (setup: AlgorithmSetup) => setup.config.compressor,
-    local: (dev: DeviceContext) => localStepsOnX(dev),
-    send: compressedPushSend,
-    mix: compressedPushMix,
-  };
+  return compressedPushAlgorithm('sparse-push', { local: localStepsOnX, send: compressedPushSend, mix: compressedPushMix });
 }
