@@ -1,0 +1,148 @@
+/**
+ * How responsive the page stays while a fast run floods it with metrics lines: the page built from
+ * the sources, served by `sparsepush serve`, in headless Chromium, runs a synthetic 16-device
+ * Sparse-Push config of 1,000,000 rounds (hundreds of metrics lines per second) from its URL. Once
+ * `--after` lines have arrived, for `--seconds` seconds it measures
+ * - the main thread's busy fraction (CDP Performance.getMetrics TaskDuration over wall time; of it
+ *   script, style and layout),
+ * - the longest main-thread task (PerformanceObserver 'longtask'),
+ * - input latency: a mouse click on the status line, every 250 ms (CDP Input.dispatchMouseEvent
+ *   returns once the renderer has handled the event),
+ * then presses Stop and times the click (playwright: the button is visible, stable, enabled and
+ * receives the event) and until the state is `stopped` (capped at --stop-timeout s).
+ *
+ *   node --import tsx bench/page-responsiveness.ts [--json] [--seconds 5] [--after 20] [--hogs 0] [--stop-timeout 120]
+ *   node --import tsx bench/page-responsiveness.ts --from FILE     # prints a saved --json run
+ *
+ * --hogs N starts N busy-looping Node processes for the measurement (a loaded CI machine) and stops
+ * them by pid. Wall-clock figures move with the machine's load: the 1-minute load average is reported.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPage } from '../scripts/build-browser.mjs';
+import { launchChromium, startServeProcess } from '../scripts/chromium.mjs';
+import { machine, median } from './support.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const seconds = arg('seconds', 5);
+const after = arg('after', 20);
+const hogCount = arg('hogs', 0);
+const stopTimeoutS = arg('stop-timeout', 120);
+
+const config = {
+  name: 'bench-responsiveness', devices: 16, rounds: 1_000_000, evalEvery: 5, workers: 2, model: 'logistic',
+  data: { train: 'synthetic:2000,8,2', test: null }, topology: 'exponential:1',
+  algorithm: { name: 'sparse-push', lr: 0.1 }, compressor: 'topk:0.01+int8',
+};
+
+/** What the page exposes (web/src/main.ts; its declarations are not part of this build). */
+type PageWindow = { sparsepushMetrics?: unknown[]; sparsepushError?: string };
+
+/** Installed before the page's scripts: the longest task since `window.longestTaskMs` was reset. */
+function watchLongTasks(): void {
+  const w = window as unknown as { longestTaskMs: number };
+  w.longestTaskMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.longestTaskMs = Math.max(w.longestTaskMs, e.duration);
+  }).observe({ type: 'longtask', buffered: false });
+}
+
+interface Report {
+  config: typeof config; chromium: string; machine: { cpu: string; cores: number; node: string }; load1: number; hogs: number; seconds: number; linesPerS: number;
+  busyFraction: number; busy: { script: number; style: number; layout: number }; longestTaskMs: number;
+  inputLatencyMs: { median: number; max: number; samples: number }; clickMs: number | null; stopMs: number | null; stopTimeoutS: number;
+}
+
+function print(r: Report): void {
+  const pc = (v: number): string => `${(v * 100).toFixed(0)}%`;
+  const ms = (v: number | null): string => (v === null ? `more than ${r.stopTimeoutS} s` : `${v.toFixed(0)} ms`);
+  console.log(`fast run (${r.config.data.train}, ${r.config.devices} devices, evalEvery ${r.config.evalEvery}) in Chromium ${r.chromium}, ${r.hogs} CPU hogs, load ${r.load1.toFixed(2)}`);
+  console.log(`metrics lines arriving: ${r.linesPerS.toFixed(0)}/s over ${r.seconds.toFixed(1)} s`);
+  console.log(`main thread busy: ${pc(r.busyFraction)} (script ${pc(r.busy.script)}, style ${pc(r.busy.style)}, layout ${pc(r.busy.layout)})   longest task: ${r.longestTaskMs.toFixed(0)} ms`);
+  console.log(`input latency: median ${r.inputLatencyMs.median.toFixed(0)} ms, max ${r.inputLatencyMs.max.toFixed(0)} ms (${r.inputLatencyMs.samples} clicks)`);
+  console.log(`Stop: the click lands after ${ms(r.clickMs)}, the state is stopped after ${ms(r.stopMs)}`);
+}
+
+const from = process.argv.indexOf('--from');
+if (from >= 0) {
+  print(JSON.parse(readFileSync(process.argv[from + 1]!, 'utf8')) as Report);
+} else {
+  await measure();
+}
+
+async function measure(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-bench-responsive-'));
+  await buildPage({ outDir: join(tmp, 'site'), source: true });
+  const served = await startServeProcess(['--dir', join(tmp, 'site')]);
+  const browser = await launchChromium();
+  const hogs: ChildProcess[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.addInitScript(watchLongTasks);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    /** Main-thread seconds so far: all tasks, and of them script, style and layout. */
+    const mainThread = async (): Promise<Record<'task' | 'script' | 'style' | 'layout', number>> => {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const get = (name: string): number => metrics.find((m) => m.name === name)!.value;
+      return { task: get('TaskDuration'), script: get('ScriptDuration'), style: get('RecalcStyleDuration'), layout: get('LayoutDuration') };
+    };
+    const lines = (): Promise<number> => page.evaluate(() => (window as unknown as PageWindow).sparsepushMetrics?.length ?? 0);
+
+    await page.goto(`${served.origin}/?config=${encodeURIComponent(JSON.stringify(config))}&autostart=1`);
+    await page.waitForFunction((n) => ((window as unknown as PageWindow).sparsepushMetrics?.length ?? 0) >= n || document.documentElement.dataset.state === 'error', after, { timeout: 120_000 });
+    if (await page.evaluate(() => document.documentElement.dataset.state) !== 'running') throw new Error(`the run did not start: ${await page.evaluate(() => (window as unknown as PageWindow).sparsepushError)}`);
+    for (let k = 0; k < hogCount; k++) hogs.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+
+    const box = (await page.locator('#status').boundingBox())!;
+    const load1 = machine().loadAverage[0]!;
+    await page.evaluate(() => { (window as unknown as { longestTaskMs: number }).longestTaskMs = 0; });
+    const main0 = await mainThread();
+    const lines0 = await lines();
+    const t0 = performance.now();
+    const inputMs: number[] = [];
+    while (performance.now() - t0 < seconds * 1000) {
+      const c0 = performance.now();
+      await page.mouse.click(box.x + 2, box.y + box.height / 2);
+      inputMs.push(performance.now() - c0);
+      const rest = 250 - (performance.now() - c0);
+      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+    }
+    const wallS = (performance.now() - t0) / 1000;
+    const main1 = await mainThread();
+    const busyFraction = (main1.task - main0.task) / wallS;
+    const busy = { script: (main1.script - main0.script) / wallS, style: (main1.style - main0.style) / wallS, layout: (main1.layout - main0.layout) / wallS };
+    const linesPerS = ((await lines()) - lines0) / wallS;
+    const longestTaskMs = await page.evaluate(() => (window as unknown as { longestTaskMs: number }).longestTaskMs);
+
+    const s0 = performance.now();
+    let clickMs: number | null = null;
+    let stopMs: number | null = null;
+    try {
+      await page.click('#stop', { timeout: stopTimeoutS * 1000 });
+      clickMs = performance.now() - s0;
+      await page.waitForFunction(() => document.documentElement.dataset.state === 'stopped', undefined, { timeout: stopTimeoutS * 1000 });
+      stopMs = performance.now() - s0;
+    } catch {
+      // Not within the cap: reported as null.
+    }
+    const report: Report = {
+      config, chromium: browser.version(), machine: (({ cpu, cores, node }) => ({ cpu, cores, node }))(machine()), load1, hogs: hogCount, seconds: wallS,
+      linesPerS, busyFraction, busy, longestTaskMs,
+      inputLatencyMs: { median: median(inputMs), max: Math.max(...inputMs), samples: inputMs.length },
+      clickMs, stopMs, stopTimeoutS,
+    };
+    if (process.argv.includes('--json')) console.log(JSON.stringify(report, null, 2));
+    else print(report);
+  } finally {
+    for (const h of hogs) if (h.pid !== undefined) process.kill(h.pid, 'SIGKILL');
+    await browser.close();
+    await served.close();
+  }
+}
