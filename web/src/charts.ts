@@ -1,13 +1,22 @@
-/** Small SVG line charts for the live page: several runs overlaid, linear or log axes, redrawn on every update. */
+/**
+ * Small SVG line charts for the live page: several runs overlaid, linear or log axes. A chart is
+ * updated, not redrawn: new points are appended to the runs' paths, and the axes and paths are
+ * rebuilt only when the scale changes (chart-model.ts keeps every path bounded).
+ */
 import { formatPercent, formatTick } from '../../src/output/format.js';
+import { niceScale, pathCommands, PLOT, plotX, plotY, sameScale, SeriesPoints, toAxis, type AxisScale } from './chart-model.js';
 
 // The HTML report's palette: a run has the same colour on the page and in its report.
 export { PALETTE } from '../../src/report/charts.js';
 
-export interface Series {
+/** A series as the chart reads it: append-only, `length` points so far. */
+export interface SeriesSource {
+  /** Identifies the series across updates. */
+  readonly key: string;
   readonly label: string;
   readonly color: string;
-  readonly points: readonly (readonly [number, number])[];
+  readonly length: number;
+  point(i: number): readonly [number, number];
 }
 
 export interface AxisSpec {
@@ -22,9 +31,8 @@ export interface ChartSpec {
   readonly y: AxisSpec;
 }
 
-const W = 460;
-const H = 250;
-const M = { left: 58, right: 14, top: 30, bottom: 40 };
+const { width: W, height: H } = PLOT;
+const M = PLOT;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -34,71 +42,123 @@ function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, 
   return node;
 }
 
-interface Scale { map(v: number): number; ticks: number[] }
-
-function niceStep(span: number, count: number): number {
-  const raw = span / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const norm = raw / mag;
-  return (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+/** A series on screen: its points, its path (created at its first drawable point) and end marker. */
+interface DrawnSeries {
+  readonly points: SeriesPoints;
+  readonly path: SVGPathElement;
+  readonly dot: SVGCircleElement;
+  /** The path through the kept points drawn so far, and how many of them it has. */
+  keptPath: string;
+  keptDrawn: number;
+  generation: number;
+  d: string;
 }
 
-function scale(values: number[], log: boolean, from: number, to: number): Scale {
-  const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
-  if (log) {
-    let lo = finite.length ? Math.floor(Math.log10(Math.min(...finite))) : 0;
-    let hi = finite.length ? Math.ceil(Math.log10(Math.max(...finite))) : 1;
-    if (hi === lo) { lo -= 1; hi += 1; }
-    const every = Math.max(1, Math.ceil((hi - lo) / 6));
-    const ticks: number[] = [];
-    for (let e = lo; e <= hi; e += every) ticks.push(10 ** e);
-    return { map: (v) => from + ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * (to - from), ticks };
-  }
-  let lo = finite.length ? Math.min(...finite) : 0;
-  let hi = finite.length ? Math.max(...finite) : 1;
-  if (hi === lo) { lo -= 0.5; hi += 0.5; }
-  const step = niceStep(hi - lo, 5);
-  lo = Math.floor(lo / step) * step;
-  hi = Math.ceil(hi / step) * step;
-  const ticks: number[] = [];
-  for (let t = lo; t <= hi + step / 2; t += step) ticks.push(Number(t.toPrecision(12)));
-  return { map: (v) => from + ((v - lo) / (hi - lo)) * (to - from), ticks };
-}
+export class LiveChart {
+  private readonly lines = new Map<string, DrawnSeries>();
+  private readonly axes: SVGGElement;
+  private readonly layer: SVGGElement;
+  private x: AxisScale | null = null;
+  private y: AxisScale | null = null;
 
-/** Redraws `host` (an <svg>) with the series; points with a non-finite or (log) non-positive coordinate are skipped. */
-export function drawChart(host: SVGSVGElement, spec: ChartSpec, series: readonly Series[]): void {
-  host.replaceChildren();
-  host.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  host.setAttribute('role', 'img');
-  host.setAttribute('aria-label', spec.title);
-  const usable = (v: number, log?: boolean): boolean => Number.isFinite(v) && (!log || v > 0);
-  const pts = series.map((s) => s.points.filter(([x, y]) => usable(x, spec.x.log) && usable(y, spec.y.log)));
-  const xs = scale(pts.flat().map((p) => p[0]), spec.x.log === true, M.left, W - M.right);
-  const ys = scale(pts.flat().map((p) => p[1]), spec.y.log === true, H - M.bottom, M.top);
-
-  host.append(el('text', { x: M.left, y: 18, class: 'chart-title' }, spec.title));
-  for (const t of ys.ticks) {
-    const y = ys.map(t);
-    host.append(el('line', { x1: M.left, x2: W - M.right, y1: y, y2: y, class: 'grid' }));
-    host.append(el('text', { x: M.left - 6, y: y + 4, class: 'tick', 'text-anchor': 'end' }, spec.y.format(t)));
+  constructor(host: SVGSVGElement, private readonly spec: ChartSpec) {
+    host.replaceChildren();
+    host.setAttribute('viewBox', `0 0 ${W} ${H}`);
+    host.setAttribute('role', 'img');
+    host.setAttribute('aria-label', spec.title);
+    host.append(el('text', { x: M.left, y: 18, class: 'chart-title' }, spec.title));
+    this.axes = el('g', {});
+    this.layer = el('g', {});
+    host.append(this.axes, this.layer);
+    this.update([]);
   }
-  for (const t of xs.ticks) {
-    const x = xs.map(t);
-    host.append(el('line', { x1: x, x2: x, y1: H - M.bottom, y2: H - M.bottom + 4, class: 'axis' }));
-    host.append(el('text', { x, y: H - M.bottom + 16, class: 'tick', 'text-anchor': 'middle' }, spec.x.format(t)));
-  }
-  host.append(el('line', { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: 'axis' }));
-  host.append(el('text', { x: (M.left + W - M.right) / 2, y: H - 6, class: 'axis-title', 'text-anchor': 'middle' }, spec.x.title));
-  host.append(el('text', { x: 14, y: (M.top + H - M.bottom) / 2, class: 'axis-title', 'text-anchor': 'middle', transform: `rotate(-90 14 ${(M.top + H - M.bottom) / 2})` }, spec.y.title));
 
-  series.forEach((s, k) => {
-    const p = pts[k]!;
-    if (p.length === 0) return;
-    const d = p.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${xs.map(x).toFixed(1)},${ys.map(y).toFixed(1)}`).join('');
-    host.append(el('path', { d, class: 'line', stroke: s.color, 'data-run': s.label }));
-    const [lx, ly] = p[p.length - 1]!;
-    host.append(el('circle', { cx: xs.map(lx).toFixed(1), cy: ys.map(ly).toFixed(1), r: 3, fill: s.color }));
-  });
+  /**
+   * Shows exactly these series: takes their points added since the last update, drops series no
+   * longer listed. Points with a non-finite or (log axis) non-positive coordinate are skipped.
+   */
+  update(sources: readonly SeriesSource[]): void {
+    const logX = this.spec.x.log === true;
+    const logY = this.spec.y.log === true;
+    const keys = new Set(sources.map((s) => s.key));
+    for (const [key, s] of this.lines) {
+      if (keys.has(key)) continue;
+      s.path.remove();
+      s.dot.remove();
+      this.lines.delete(key);
+    }
+    for (const src of sources) {
+      let s = this.lines.get(src.key);
+      if (!s) {
+        s = {
+          points: new SeriesPoints(), keptPath: '', keptDrawn: 0, generation: 0, d: '',
+          path: el('path', { class: 'line', stroke: src.color, 'data-run': src.label }),
+          dot: el('circle', { r: 3, fill: src.color }),
+        };
+        this.lines.set(src.key, s);
+      }
+      for (let i = s.points.seen; i < src.length; i++) {
+        const [x, y] = src.point(i);
+        s.points.add(toAxis(x, logX), toAxis(y, logY));
+      }
+    }
+
+    let minX = Number.POSITIVE_INFINITY, maxX = Number.NEGATIVE_INFINITY, minY = Number.POSITIVE_INFINITY, maxY = Number.NEGATIVE_INFINITY;
+    for (const { points: p } of this.lines.values()) {
+      minX = Math.min(minX, p.minX); maxX = Math.max(maxX, p.maxX);
+      minY = Math.min(minY, p.minY); maxY = Math.max(maxY, p.maxY);
+    }
+    const xs = niceScale(minX, maxX, logX);
+    const ys = niceScale(minY, maxY, logY);
+    const rescaled = !sameScale(this.x, xs) || !sameScale(this.y, ys);
+    if (rescaled) {
+      this.x = xs;
+      this.y = ys;
+      this.drawAxes(xs, ys);
+    }
+    const mapX = (v: number): number => plotX(xs, v);
+    const mapY = (v: number): number => plotY(ys, v);
+    for (const s of this.lines.values()) {
+      const p = s.points;
+      if (p.count === 0) continue;
+      const kept = p.kept.length / 2;
+      if (rescaled || s.generation !== p.generation) {
+        s.keptPath = pathCommands(p.kept, 0, mapX, mapY);
+        s.generation = p.generation;
+      } else if (kept > s.keptDrawn) {
+        s.keptPath += pathCommands(p.kept, s.keptDrawn, mapX, mapY);
+      }
+      s.keptDrawn = kept;
+      const cx = mapX(p.lastX).toFixed(1);
+      const cy = mapY(p.lastY).toFixed(1);
+      const d = p.lastIsExtra ? `${s.keptPath}L${cx},${cy}` : s.keptPath;
+      if (d === s.d) continue;
+      s.d = d;
+      s.path.setAttribute('d', d);
+      s.dot.setAttribute('cx', cx);
+      s.dot.setAttribute('cy', cy);
+      if (!s.path.isConnected) this.layer.append(s.path, s.dot);
+    }
+  }
+
+  private drawAxes(xs: AxisScale, ys: AxisScale): void {
+    const { spec } = this;
+    const g = this.axes;
+    g.replaceChildren();
+    for (const t of ys.ticks) {
+      const y = plotY(ys, toAxis(t, ys.log));
+      g.append(el('line', { x1: M.left, x2: W - M.right, y1: y, y2: y, class: 'grid' }));
+      g.append(el('text', { x: M.left - 6, y: y + 4, class: 'tick', 'text-anchor': 'end' }, spec.y.format(t)));
+    }
+    for (const t of xs.ticks) {
+      const x = plotX(xs, toAxis(t, xs.log));
+      g.append(el('line', { x1: x, x2: x, y1: H - M.bottom, y2: H - M.bottom + 4, class: 'axis' }));
+      g.append(el('text', { x, y: H - M.bottom + 16, class: 'tick', 'text-anchor': 'middle' }, spec.x.format(t)));
+    }
+    g.append(el('line', { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: 'axis' }));
+    g.append(el('text', { x: (M.left + W - M.right) / 2, y: H - 6, class: 'axis-title', 'text-anchor': 'middle' }, spec.x.title));
+    g.append(el('text', { x: 14, y: (M.top + H - M.bottom) / 2, class: 'axis-title', 'text-anchor': 'middle', transform: `rotate(-90 14 ${(M.top + H - M.bottom) / 2})` }, spec.y.title));
+  }
 }
 
 /** Axis tick labels. */

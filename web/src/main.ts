@@ -14,10 +14,10 @@ import { resolveConfig } from '../../src/config/schema.js';
 import { ALGORITHM_NAMES } from '../../src/algorithms/registry.js';
 import type { RunConfig } from '../../src/config/types.js';
 import { formatBits, formatDuration, formatPercent } from '../../src/output/format.js';
-import { drawChart, fmt, PALETTE, type ChartSpec, type Series } from './charts.js';
+import { fmt, LiveChart, PALETTE, type ChartSpec } from './charts.js';
 import { ConfigForm, fields, getPath, type RawConfig } from './form.js';
 import { drawRound } from './graph-view.js';
-import type { CoordinatorApi, Metrics, PageAssets, RunEvent, RunStarted, RunSummary } from './protocol.js';
+import type { CoordinatorApi, Metrics, PageAssets, RoundPicture, RunStarted, RunSummary, RunUpdate } from './protocol.js';
 
 declare const SPARSEPUSH_VERSION: string;
 
@@ -51,6 +51,8 @@ interface Run {
   readonly config: RunConfig;
   readonly metrics: Metrics[];
   info?: RunStarted;
+  /** The latest round's graph the coordinator sent. */
+  picture?: RoundPicture;
   summary?: RunSummary;
   status: 'running' | 'done' | 'error' | 'stopped';
 }
@@ -85,51 +87,108 @@ const CHARTS: { id: string; spec: ChartSpec; point: (m: Metrics) => [number, num
   { id: 'chart-bits', spec: { title: 'Test accuracy vs bits sent', x: { title: 'bits sent, all devices (log)', log: true, format: fmt.si }, y: { title: 'accuracy', format: fmt.percent } }, point: (m) => [m.bitsSent, m.accuracy] },
   { id: 'chart-consensus', spec: { title: 'Consensus distance', x: { title: 'round', format: fmt.int }, y: { title: '1/n Σ ‖z_i − z̄‖² (log)', log: true, format: fmt.exp } }, point: (m) => [m.round, m.consensusDistance] },
 ];
+const charts = CHARTS.map((c) => ({ chart: new LiveChart($<SVGSVGElement>(c.id), c.spec), point: c.point }));
 
-function redrawCharts(): void {
-  for (const c of CHARTS) {
-    const series: Series[] = runs.map((r) => ({ label: r.label, color: r.color, points: r.metrics.map(c.point) }));
-    drawChart($<SVGSVGElement>(c.id), c.spec, series);
-  }
+/**
+ * Minimum time between two drawings of the page while a run goes: metrics can arrive hundreds of
+ * times per second, faster than anyone reads them and than a screen refreshes.
+ */
+const DRAW_INTERVAL_MS = 100;
+let drawnAt = Number.NEGATIVE_INFINITY;
+let graphShown: RoundPicture | undefined;
+/** A drawing asked for: the timer until DRAW_INTERVAL_MS has passed, then the animation frame. */
+interface PendingDraw { timer: ReturnType<typeof setTimeout> | null; frame: number | null }
+let pending: PendingDraw | null = null;
+
+/**
+ * Updates only record what arrived and call this: the page is drawn in an animation frame (none
+ * while the tab is hidden), at most once per DRAW_INTERVAL_MS.
+ */
+function scheduleDraw(): void {
+  if (pending) return;
+  const p: PendingDraw = { timer: null, frame: null };
+  pending = p;
+  p.timer = setTimeout(() => {
+    p.timer = null;
+    p.frame = requestAnimationFrame(() => { p.frame = null; draw(); });
+  }, Math.max(0, drawnAt + DRAW_INTERVAL_MS - performance.now()));
 }
 
-function renderRuns(): void {
+/** Brings charts, graph, status and table up to date with the runs, now. */
+function draw(): void {
+  if (pending) {
+    if (pending.timer !== null) clearTimeout(pending.timer);
+    if (pending.frame !== null) cancelAnimationFrame(pending.frame);
+    pending = null;
+  }
+  drawnAt = performance.now();
+  for (const { chart, point } of charts) {
+    chart.update(runs.map((r) => ({ key: String(r.id), label: r.label, color: r.color, length: r.metrics.length, point: (i: number) => point(r.metrics[i]!) })));
+  }
+  const run = active?.run;
+  if (run) {
+    const m = run.metrics[run.metrics.length - 1];
+    if (m) status(`round ${m.round}/${run.config.rounds} · accuracy ${formatPercent(m.accuracy)} · ${formatBits(m.bitsSent)} sent · ${formatDuration(m.wallTimeS)}`);
+    else if (run.info) status(`running on ${run.info.workers} worker${run.info.workers === 1 ? '' : 's'} (${run.info.backend}${run.info.simd ? ', SIMD' : ''}), ${run.info.params.toLocaleString('en')} parameters per device`);
+    if (run.picture && run.picture !== graphShown) {
+      $<HTMLElement>('graph-caption').textContent = drawRound($<SVGSVGElement>('graph'), run.picture);
+      graphShown = run.picture;
+    }
+  }
+  for (const r of runs) renderRow(r);
+}
+
+/** The table row of `run`, created on first use; cells are written only when their text changes. */
+function renderRow(r: Run): void {
   const body = $<HTMLTableSectionElement>('runs-body');
-  body.replaceChildren();
-  for (const r of runs) {
-    const last = r.metrics[r.metrics.length - 1];
-    const tr = document.createElement('tr');
+  let tr = body.querySelector<HTMLTableRowElement>(`tr[data-run="${r.id}"]`);
+  if (!tr) {
+    tr = document.createElement('tr');
     tr.dataset.run = String(r.id);
-    const cells = [
-      '', r.label, String(r.info?.workers ?? ''), last ? `${last.round}/${r.config.rounds}` : '',
-      last ? formatPercent(last.accuracy) : '', last ? formatBits(last.bitsSent) : '',
-      r.summary ? formatDuration(r.summary.wallTimeS) : r.status, r.summary ? r.summary.paramsHash.slice(0, 12) : '',
-    ];
-    cells.forEach((text, k) => {
-      const td = document.createElement('td');
-      if (k === 0) { td.className = 'swatch'; const s = document.createElement('span'); s.style.background = r.color; td.append(s); }
-      else if (k === 7) { const code = document.createElement('code'); code.textContent = text; if (r.summary) code.title = r.summary.paramsHash; td.append(code); }
-      else td.textContent = text;
-      tr.append(td);
-    });
-    const exp = document.createElement('td');
-    if (r.summary) {
-      exp.append(downloadButton('summary.json', `${JSON.stringify(r.summary, null, 2)}\n`, 'application/json', `${r.config.name}-${r.id}-summary.json`));
-    }
-    if (r.metrics.length > 0) {
-      exp.append(' ', downloadButton('metrics.jsonl', r.metrics.map((m) => JSON.stringify(m)).join('\n') + '\n', 'application/x-ndjson', `${r.config.name}-${r.id}-metrics.jsonl`));
-    }
-    tr.append(exp);
+    for (let k = 0; k < 9; k++) tr.append(document.createElement('td'));
+    const swatch = document.createElement('span');
+    swatch.style.background = r.color;
+    tr.cells[0]!.className = 'swatch';
+    tr.cells[0]!.append(swatch);
+    tr.cells[7]!.append(document.createElement('code'));
     body.append(tr);
   }
+  const last = r.metrics[r.metrics.length - 1];
+  const texts = [
+    r.label, String(r.info?.workers ?? ''), last ? `${last.round}/${r.config.rounds}` : '',
+    last ? formatPercent(last.accuracy) : '', last ? formatBits(last.bitsSent) : '',
+    r.summary ? formatDuration(r.summary.wallTimeS) : r.status,
+  ];
+  texts.forEach((text, k) => {
+    const td = tr.cells[k + 1]!;
+    if (td.textContent !== text) td.textContent = text;
+  });
+  const code = tr.cells[7]!.firstElementChild as HTMLElement;
+  if (r.summary && code.title !== r.summary.paramsHash) {
+    code.textContent = r.summary.paramsHash.slice(0, 12);
+    code.title = r.summary.paramsHash;
+  }
+  const exp = tr.cells[8]!;
+  const buttons = (r.summary ? 1 : 0) + (r.metrics.length > 0 ? 1 : 0);
+  if (exp.querySelectorAll('button').length !== buttons) {
+    exp.replaceChildren();
+    if (r.summary) {
+      const summary = r.summary;
+      exp.append(downloadButton('summary.json', () => `${JSON.stringify(summary, null, 2)}\n`, 'application/json', `${r.config.name}-${r.id}-summary.json`));
+    }
+    if (r.metrics.length > 0) {
+      exp.append(' ', downloadButton('metrics.jsonl', () => r.metrics.map((m) => JSON.stringify(m)).join('\n') + '\n', 'application/x-ndjson', `${r.config.name}-${r.id}-metrics.jsonl`));
+    }
+  }
 }
 
-function downloadButton(text: string, content: string, type: string, filename: string): HTMLButtonElement {
+/** A button that downloads `content()`, made when clicked. */
+function downloadButton(text: string, content: () => string, type: string, filename: string): HTMLButtonElement {
   const b = document.createElement('button');
   b.type = 'button';
   b.textContent = text;
   b.addEventListener('click', () => {
-    const url = URL.createObjectURL(new Blob([content], { type }));
+    const url = URL.createObjectURL(new Blob([content()], { type }));
     const a = document.createElement('a');
     a.href = url;
     a.download = filename;
@@ -147,22 +206,16 @@ function poolSize(config: RunConfig): number {
 }
 
 function status(text: string): void {
-  $<HTMLParagraphElement>('status').textContent = text;
+  const line = $<HTMLParagraphElement>('status');
+  if (line.textContent !== text) line.textContent = text;
 }
 
-function onEvent(run: Run, event: RunEvent): void {
-  if (event.kind === 'started') {
-    run.info = event.info;
-    status(`running on ${event.info.workers} worker${event.info.workers === 1 ? '' : 's'} (${event.info.backend}${event.info.simd ? ', SIMD' : ''}), ${event.info.params.toLocaleString('en')} parameters per device`);
-  } else if (event.kind === 'metrics') {
-    const m = event.metrics;
-    run.metrics.push(m);
-    status(`round ${m.round}/${run.config.rounds} · accuracy ${formatPercent(m.accuracy)} · ${formatBits(m.bitsSent)} sent · ${formatDuration(m.wallTimeS)}`);
-    redrawCharts();
-  } else {
-    $<HTMLElement>('graph-caption').textContent = drawRound($<SVGSVGElement>('graph'), event.picture);
-  }
-  renderRuns();
+/** Takes an update of the active run: records it and asks for a frame (drawing waits for it). */
+function onUpdate(run: Run, update: RunUpdate): void {
+  if (update.started) run.info = update.started;
+  for (const m of update.metrics) run.metrics.push(m);
+  if (update.picture) run.picture = update.picture;
+  scheduleDraw();
 }
 
 async function start(raw: RawConfig): Promise<void> {
@@ -184,20 +237,22 @@ async function start(raw: RawConfig): Promise<void> {
   };
   runs.push(run);
   window.sparsepushMetrics = run.metrics;
-  renderRuns();
+  renderRow(run);
   setState('running');
   setRunning(true);
   const worker = new Worker(new URL('./coordinator.js', import.meta.url), { type: 'module', name: 'sparsepush-coordinator' });
   const api = Comlink.wrap<CoordinatorApi>(worker);
   active = { run, api, worker };
   try {
-    const summary = await api.run({ config, workers: poolSize(config), assets, version: SPARSEPUSH_VERSION }, Comlink.proxy((e: RunEvent) => onEvent(run, e)));
+    const summary = await api.run({ config, workers: poolSize(config), assets, version: SPARSEPUSH_VERSION }, Comlink.proxy((u: RunUpdate) => onUpdate(run, u)));
+    draw();
     run.summary = summary;
     run.status = 'done';
     window.sparsepushSummary = summary;
     status(`done: accuracy ${formatPercent(summary.final.accuracy)} after ${summary.rounds} rounds, ${formatBits(summary.final.bitsSent)}, ${formatDuration(summary.wallTimeS)} on ${summary.workers} worker${summary.workers === 1 ? '' : 's'}`);
     setState('done');
   } catch (err) {
+    draw();
     const stopped = run.status === 'stopped';
     run.status = stopped ? 'stopped' : 'error';
     if (stopped) { status('stopped'); setState('stopped'); } else fail(err);
@@ -206,7 +261,7 @@ async function start(raw: RawConfig): Promise<void> {
     worker.terminate();
     active = null;
     setRunning(false);
-    renderRuns();
+    renderRow(run);
   }
 }
 
@@ -254,8 +309,8 @@ $<HTMLButtonElement>('stop').addEventListener('click', () => {
 });
 $<HTMLButtonElement>('clear').addEventListener('click', () => {
   runs.splice(0, runs.length, ...(active ? [active.run] : []));
-  redrawCharts();
-  renderRuns();
+  $<HTMLTableSectionElement>('runs-body').replaceChildren();
+  draw();
 });
 
 const params = new URLSearchParams(location.search);
@@ -272,7 +327,6 @@ if (fromUrl !== null) {
   }
 }
 form.set(initial);
-redrawCharts();
 $<HTMLButtonElement>('start').disabled = false;
 setState('idle');
 if (urlError) fail(new Error(urlError));

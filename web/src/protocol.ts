@@ -16,10 +16,18 @@ export interface RunStarted {
   readonly testCount: number;
 }
 
-export type RunEvent =
-  | { readonly kind: 'started'; readonly info: RunStarted }
-  | { readonly kind: 'metrics'; readonly metrics: Metrics }
-  | { readonly kind: 'round'; readonly picture: RoundPicture };
+/**
+ * What the page hears of a run since the last update: the coordinator sends one update at a time
+ * and collects the next while the page takes it, so a fast run never floods the page's thread.
+ */
+export interface RunUpdate {
+  /** Once, in the first update: the run is up. */
+  readonly started?: RunStarted;
+  /** Every metrics line since the last update, in order. */
+  readonly metrics: readonly Metrics[];
+  /** The latest round run (earlier ones since the last update are dropped). */
+  readonly picture?: RoundPicture;
+}
 
 /** URLs of the page's static assets, resolved by the page. */
 export interface PageAssets {
@@ -40,7 +48,8 @@ export interface RunRequest {
 }
 
 export interface CoordinatorApi {
-  run(request: RunRequest, onEvent: (event: RunEvent) => void): Promise<RunSummary>;
+  /** Settles once the page has taken every update (the last metrics line comes before the end). */
+  run(request: RunRequest, onUpdate: (update: RunUpdate) => void): Promise<RunSummary>;
   /** Stops the run between rounds (run() then rejects). */
   stop(): void;
 }
