@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '../src/errors.js';
-import { mix32, Purpose, RandomStream, rngKey, rngU32, rngUniform } from '../src/kernels/rng.js';
+import { mix32, Purpose, RandomStream, rngKey, rngU32, rngUniform, shuffle } from '../src/kernels/rng.js';
+import { openStream } from '../src/data/random.js';
 import { fillUniform } from '../src/kernels/reference/random.js';
 import { assertSameF32, bothBuilds, TestRandom } from './support/kernel-memory.js';
 
@@ -147,6 +148,22 @@ test('RandomStream.shuffle: a deterministic permutation', () => {
   const c = new RandomStream(rngKey(3, 1, 5, Purpose.partition)).shuffle(Array.from({ length: 1000 }, (_, i) => i));
   assert.notDeepEqual(c, a);
   assert.deepEqual(new RandomStream(key).shuffle([]), []);
+});
+
+test('shuffle over a prefix: only a[0, length) moves, in the order the whole-array shuffle of that prefix gives', () => {
+  const key = rngKey(7, 2, 9, Purpose.graph);
+  for (const length of [0, 1, 2, 17, 300]) {
+    const a = Int32Array.from({ length: 400 }, (_, i) => i);
+    shuffle(a, new RandomStream(key), length);
+    const prefix = new RandomStream(key).shuffle(Int32Array.from({ length }, (_, i) => i));
+    assert.deepEqual(Array.from(a.subarray(0, length)), Array.from(prefix), `length ${length}`);
+    assert.deepEqual(Array.from(a.subarray(length)), Array.from({ length: 400 - length }, (_, i) => length + i), `untouched past ${length}`);
+  }
+});
+
+test('shuffle with the data layer\'s stream makes the same swaps as RandomStream.of the same key', () => {
+  const a = shuffle(Array.from({ length: 500 }, (_, i) => i), openStream(5, 0, 1, Purpose.data));
+  assert.deepEqual(a, RandomStream.of(5, 0, 1, Purpose.data).shuffle(Array.from({ length: 500 }, (_, i) => i)));
 });
 
 test('bad inputs are InputErrors naming the argument', () => {

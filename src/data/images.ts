@@ -7,7 +7,8 @@
  * first rows sees all classes, and every run with any seed sees the same dataset.
  */
 import type { CachedImages } from './cache-format.js';
-import { DataPurpose, openStream, shuffleInPlace } from './random.js';
+import { DataPurpose, openStream } from './random.js';
+import { shuffle } from '../kernels/rng.js';
 import { sharedFloat32, sharedUint8 } from './shared.js';
 import type { Split } from './spec.js';
 import type { Dataset } from './types.js';
@@ -19,7 +20,7 @@ const ORDER_SEED = 0x0bde5;
 export function bytesToDataset(name: string, data: CachedImages, split: Split, limit?: number): Dataset {
   const order = new Uint32Array(data.count);
   for (let i = 0; i < order.length; i++) order[i] = i;
-  shuffleInPlace(openStream(ORDER_SEED, 0, split === 'train' ? 0 : 1, DataPurpose.data), order);
+  shuffle(order, openStream(ORDER_SEED, 0, split === 'train' ? 0 : 1, DataPurpose.data));
   const count = limit && limit < data.count ? limit : data.count;
   const f = data.features;
   const x = sharedFloat32(count * f);

@@ -42,16 +42,6 @@ export function openStream(seed: number, device: number, round: number, purpose:
   return new DataStream(RandomStream.of(seed, device, round, purpose));
 }
 
-/** Fisher–Yates shuffle in place. */
-export function shuffleInPlace(rng: UniformSource, a: Uint32Array | number[]): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.nextInt(i + 1);
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-}
-
 /** Standard normal (Box–Muller; one value per call, the second is discarded for simplicity). */
 export function normal(rng: UniformSource): number {
   const u1 = 1 - rng.nextUniform(); // (0, 1]

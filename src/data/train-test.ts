@@ -4,7 +4,8 @@
  * training file, the training limit, and optional standardisation.
  */
 import { DataError } from '../errors.js';
-import { DataPurpose, openStream, shuffleInPlace } from './random.js';
+import { DataPurpose, openStream } from './random.js';
+import { shuffle } from '../kernels/rng.js';
 import { limitDataset, sharedFloat32, subsetDataset } from './shared.js';
 import { parseDataSpec, type Split } from './spec.js';
 import type { Dataset } from './types.js';
@@ -52,7 +53,7 @@ export function holdOut(data: Dataset, fraction: number): { train: Dataset; test
   const rng = openStream(HOLDOUT_SEED, 0, 0, DataPurpose.data);
   const isTest = new Uint8Array(data.count);
   for (const rows of byClass) {
-    shuffleInPlace(rng, rows);
+    shuffle(rows, rng);
     const take = Math.round(fraction * rows.length);
     for (let r = 0; r < take; r++) isTest[rows[r]!] = 1;
   }

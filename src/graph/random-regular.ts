@@ -14,22 +14,16 @@ import { GraphError } from '../errors.js';
 import type { Topology } from './types.js';
 import { PeriodicTopology, checkDevices, roundGraphFromOutPeers } from './build.js';
 import { GraphStream } from './random.js';
+import { shuffle, type IntSource } from '../kernels/rng.js';
+
+const ints = (stream: GraphStream): IntSource => ({ nextInt: (m) => stream.below(m) });
 
 const MAX_ATTEMPTS = 1000;
-
-function shuffle(a: Int32Array, length: number, stream: GraphStream): void {
-  for (let i = length - 1; i > 0; i--) {
-    const j = stream.below(i + 1);
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-}
 
 function randomCycle(n: number, stream: GraphStream): Set<number>[] {
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  shuffle(order, n, stream);
+  shuffle(order, ints(stream));
   const adjacency = Array.from({ length: n }, () => new Set<number>());
   for (let i = 0; i < n; i++) {
     const a = order[i]!;
@@ -47,7 +41,7 @@ function pairStubs(n: number, k: number, stream: GraphStream): Set<number>[] | u
   for (let s = 0; s < n * k; s++) stubs[s] = Math.floor(s / k);
   let remaining = stubs.length;
   while (remaining > 0) {
-    shuffle(stubs, remaining, stream);
+    shuffle(stubs, ints(stream), remaining);
     const leftover: number[] = [];
     for (let s = 0; s + 1 < remaining; s += 2) {
       const a = stubs[s]!;

@@ -130,14 +130,28 @@ export class RandomStream {
     return p.hi;
   }
 
-  /** In-place Fisher-Yates shuffle (from the end: swap a[i] with a[nextInt(i + 1)]). */
+  /** In-place Fisher-Yates shuffle of the whole array with this stream (the free function shuffle). */
   shuffle<A extends { length: number; [i: number]: unknown }>(arr: A): A {
-    for (let i = arr.length - 1; i > 0; i--) {
-      const j = this.nextInt(i + 1);
-      const tmp = arr[i];
-      arr[i] = arr[j];
-      arr[j] = tmp;
-    }
-    return arr;
+    return shuffle(arr, this);
   }
+}
+
+/** A source of unbiased integers in [0, n): RandomStream and the data layer's streams. */
+export interface IntSource {
+  nextInt(n: number): number;
+}
+
+/**
+ * The seeded shuffle: in-place Fisher-Yates over a[0, length), from the end: swap a[i] with
+ * a[rng.nextInt(i + 1)]. Every shuffle that must repeat from a seed is this one (the engine's
+ * epoch reshuffle, engine/worker/batches.ts, is an allocation-free twin tested against it).
+ */
+export function shuffle<A extends { length: number; [i: number]: unknown }>(a: A, rng: IntSource, length = a.length): A {
+  for (let i = length - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    const tmp = a[i];
+    a[i] = a[j];
+    a[j] = tmp;
+  }
+  return a;
 }

@@ -1,6 +1,7 @@
 /** Shared pieces of the partitioners: the contract, apportionment, per-class index lists, checks. */
 import { DataError } from '../../errors.js';
-import { DataPurpose, openStream, shuffleInPlace, type UniformSource } from '../random.js';
+import { DataPurpose, openStream, type UniformSource } from '../random.js';
+import { shuffle } from '../../kernels/rng.js';
 import type { Partition } from '../types.js';
 
 export interface PartitionerOptions {
@@ -75,7 +76,7 @@ export function indicesByClass(labels: Uint8Array, classes: number): Uint32Array
 /** Same, each class shuffled with the stream. */
 export function shuffledByClass(labels: Uint8Array, classes: number, rng: UniformSource): Uint32Array[] {
   const byClass = indicesByClass(labels, classes);
-  for (const idx of byClass) shuffleInPlace(rng, idx);
+  for (const idx of byClass) shuffle(idx, rng);
   return byClass;
 }
 

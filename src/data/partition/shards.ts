@@ -12,7 +12,7 @@
  * over the used classes' samples.
  */
 import { DataError, SpecError } from '../../errors.js';
-import { shuffleInPlace } from '../random.js';
+import { shuffle } from '../../kernels/rng.js';
 import { allocate, isFailure } from './allocate.js';
 import { apportion, checkSizes, describeSizes, equalSizes, partitionStream, shuffledByClass, toPartition, type Partitioner } from './common.js';
 
@@ -26,7 +26,7 @@ export function shards(c: number): Partitioner {
     if (c > present.length) {
       throw new DataError(`${what}: every device needs ${c} distinct classes but the data have ${present.length}`);
     }
-    shuffleInPlace(rng, present); // tie-break order
+    shuffle(present, rng); // tie-break order
     const rank = new Int32Array(classes);
     present.forEach((k, r) => (rank[k] = r));
 

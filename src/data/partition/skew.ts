@@ -7,7 +7,7 @@
  * sees one or two classes when devices = classes).
  */
 import { SpecError } from '../../errors.js';
-import { shuffleInPlace } from '../random.js';
+import { shuffle } from '../../kernels/rng.js';
 import { apportion, checkSizes, equalSizes, partitionStream, shuffledByClass, toPartition, type Partitioner } from './common.js';
 
 export function skew(s: number): Partitioner {
@@ -24,11 +24,11 @@ export function skew(s: number): Partitioner {
       const take = Math.round(s * idx.length);
       for (let j = 0; j < idx.length; j++) (j < take ? sorted : rest).push(idx[j]!);
     }
-    shuffleInPlace(rng, rest);
+    shuffle(rest, rng);
     const used = sizes.reduce((a, b) => a + b, 0);
     const fromSorted = apportion(used === n ? sorted.length : Math.round((sorted.length * used) / n), sizes);
     const walk = Array.from({ length: devices }, (_, i) => i);
-    shuffleInPlace(rng, walk);
+    shuffle(walk, rng);
     const lists: number[][] = Array.from({ length: devices }, () => []);
     let at = 0;
     for (const d of walk) for (let j = 0; j < fromSorted[d]!; j++) lists[d]!.push(sorted[at++]!);
