@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '../src/cli/main.js';
+import { runCli, type CliResult } from './support/cli.js';
 import { startServeProcess } from './support/browser.js';
 
 function pageDir(): string {
@@ -67,11 +67,7 @@ test('serve --no-isolation sends no isolation headers', { timeout: 60_000 }, asy
 });
 
 test('serve: usage errors name the option or the missing page', async () => {
-  const run = async (argv: string[]): Promise<{ code: number; err: string }> => {
-    let err = '';
-    const io: CliIO = { stdout: () => {}, stderr: (t) => { err += t; } };
-    return { code: await main(['serve', ...argv], io), err };
-  };
+  const run = (argv: string[]): Promise<CliResult> => runCli(['serve', ...argv]);
   const badPort = await run(['--port', '70000']);
   assert.equal(badPort.code, 2);
   assert.match(badPort.err, /--port: expected an integer in 0\.\.65535, got '70000'/);

@@ -9,6 +9,7 @@ import { rngKey, Purpose } from '../src/kernels/rng.js';
 import { TestRandom, testVector } from './support/kernel-memory.js';
 import { HEADER, patchHeader } from './compress.support.js';
 import * as ref from '../src/kernels/reference/select.js';
+import { assertThrowsError } from './support/assert-error.js';
 
 /** x with the given coordinates set to ±1 (threshold:0.5 then keeps exactly them). */
 function spikes(d: number, at: number[]): Float32Array {
@@ -76,11 +77,7 @@ test('maxEncodedBytes bounds every message, including worst cases', async () => 
 });
 
 function wireError(fn: () => unknown, pattern: RegExp, what: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof WireError, `${what}: expected WireError, got ${String(err)}`);
-    assert.match(err.message, pattern, what);
-    return true;
-  }, what);
+  assertThrowsError(fn, WireError, pattern, what);
 }
 
 test('parse rejects malformed headers with WireErrors that say what is wrong', async () => {
@@ -262,11 +259,7 @@ test('parse rejects bad value sections', async () => {
 });
 
 function inputError(fn: () => unknown, pattern: RegExp, what: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof InputError, `${what}: expected InputError, got ${String(err)}`);
-    assert.match(err.message, pattern, what);
-    return true;
-  }, what);
+  assertThrowsError(fn, InputError, pattern, what);
 }
 
 test('bad vectors and arguments raise InputErrors', async () => {

@@ -10,13 +10,10 @@ import { InputError } from '../src/errors.js';
 import { createSharedMemory, loadKernels } from '../src/kernels/index.js';
 import * as ref from '../src/kernels/reference/index.js';
 import { assertSameF32, assertSameInts, TestRandom, testVector } from './support/kernel-memory.js';
+import { assertThrowsError } from './support/assert-error.js';
 
 function inputError(fn: () => unknown, pattern: RegExp, what: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof InputError, `${what}: expected InputError, got ${String(err)}`);
-    assert.match(err.message, pattern, what);
-    return true;
-  }, what);
+  assertThrowsError(fn, InputError, pattern, what);
 }
 
 function sameMessage(c: KernelCompressor, a: Float32Array, b: Float32Array, what: string): void {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '../src/cli/main.js';
+import { runCli } from './support/cli.js';
 import { configFromInputs } from '../src/cli/resolve.js';
 import { createCompressor } from '../src/compress/registry.js';
 import type { CompressorSpec } from '../src/compress/types.js';
@@ -30,14 +30,6 @@ function configError(key: string, re: RegExp) {
     assert.ok(!err.message.includes('\n'), 'one line');
     return true;
   };
-}
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (t) => { out += t; }, stderr: (t) => { err += t; } };
-  const code = await main(argv, io);
-  return { code, out, err };
 }
 
 test('__proto__ keys are refused in YAML, JSON, --set values and library input, naming the key path and the file', () => {
@@ -84,7 +76,7 @@ test('--config given twice is a usage error naming both files (exit 2), for run 
   const a = file('a.yaml', 'devices: 4\n');
   const b = file('b.yaml', 'devices: 8\n');
   for (const command of ['run', 'config']) {
-    const r = await cli([command, '--config', a, '--config', b, ...(command === 'run' ? ['--out', join(dir, 'never')] : [])]);
+    const r = await runCli([command, '--config', a, '--config', b, ...(command === 'run' ? ['--out', join(dir, 'never')] : [])]);
     assert.equal(r.code, 2, r.err);
     assert.equal(r.err, `sparsepush ${command}: option --config given more than once (${JSON.stringify(a)}, ${JSON.stringify(b)}); give it once (see sparsepush ${command} --help)\n`);
     assert.equal(r.out, '');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '../src/cli/main.js';
+import { runCli } from './support/cli.js';
 import { DEFAULT_CONFIG, resolveConfig } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { ConfigError } from '../src/errors.js';
@@ -22,12 +22,6 @@ import { blobs } from './fixtures/engine-data.js';
 const dir = mkdtempSync(join(tmpdir(), 'sp-limits-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const GIB = 2 ** 30;
-
-async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const io: CliIO = { stdout: () => {}, stderr: (t) => { err += t; } };
-  return { code: await main(argv, io), err };
-}
 
 const configError = (key: string, re: RegExp) => (err: unknown): boolean => {
   assert.ok(err instanceof ConfigError, String(err));
@@ -113,7 +107,7 @@ test('the CLI refuses devices=1e9, complete on 1e5 devices and synthetic:2000,20
   ];
   for (const [args, re] of cases) {
     const out = join(dir, `cli-${args.length}`);
-    const r = await cli(['run', ...args, '--quiet', '--out', out]);
+    const r = await runCli(['run', ...args, '--quiet', '--out', out]);
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, re);
     assert.equal(existsSync(out), false, 'nothing created');
@@ -134,7 +128,7 @@ test('an arena that overflows once the model is known is a ConfigError naming de
   const args = ['--set', 'model=mlp:4096,4096', '--set', 'devices=64', '--set', 'data.train=synthetic:2000,16,3', '--set', 'data.test=null',
     '--set', 'algorithm.batchSize=8', '--set', 'backend=cpu', '--workers', '1', '--quiet'];
   const out = join(dir, 'mlp');
-  const r = await cli(['run', ...args, '--out', out]);
+  const r = await runCli(['run', ...args, '--out', out]);
   assert.equal(r.code, 2, r.err);
   const m = /^sparsepush run: devices: the arena of 64 devices needs (\S+) GiB, above its 4\.00 GiB limit \(the wasm32 maximum\); at most (\d+) devices fit; use a smaller model, or spread the devices over at least (\d+) host processes on one or more machines \(sparsepush host, then sparsepush run --nats URL --hosts \3; see the README\) \(details: .*error\.json\)\n$/.exec(r.err);
   assert.ok(m, r.err);

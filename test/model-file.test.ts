@@ -24,6 +24,7 @@ import { crc32, readZip, writeZip } from '../src/model-file/zip.js';
 import { activateBackend, selectBackend } from '../src/models/backend.js';
 import { createLearner, modelLayout } from '../src/models/registry.js';
 import { TestRandom } from './support/kernel-memory.js';
+import { assertThrowsError } from './support/assert-error.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 
@@ -32,11 +33,7 @@ function tempDir(): string {
 }
 
 function throwsData(fn: () => unknown, pattern: RegExp, what: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DataError, `${what}: expected DataError, got ${String(err)}`);
-    assert.match(err.message, pattern, what);
-    return true;
-  }, what);
+  assertThrowsError(fn, DataError, pattern, what);
 }
 
 test('zip: CRC-32 of the standard check string, archives round-trip, corruption is refused', () => {

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '../src/cli/main.js';
+import { runCli } from './support/cli.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { OutputError } from '../src/errors.js';
@@ -18,13 +18,6 @@ import { blobs } from './fixtures/engine-data.js';
 const CHILD = join(import.meta.dirname, 'fixtures', 'run-child.ts');
 const dir = mkdtempSync(join(tmpdir(), 'sp-lock-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const io: CliIO = { stdout: () => {}, stderr: (t) => { err += t; } };
-  const code = await main(argv, io);
-  return { code, err };
-}
 
 /** A pid that no process has any more. */
 function deadPid(): number {
@@ -81,7 +74,7 @@ test('a second run on a busy output or checkpoint directory is refused with the 
     const metricsBefore = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
 
     // Same output directory, through the CLI.
-    const sameOut = await cli(['run', '--config', cfgFile, '--quiet', '--force', '--out', out]);
+    const sameOut = await runCli(['run', '--config', cfgFile, '--quiet', '--force', '--out', out]);
     assert.equal(sameOut.code, 1);
     assert.equal(sameOut.err, `sparsepush run: ${join(out, LOCK_FILE)}: the output directory is in use by another run (pid ${child.pid}, since ${lockStarted(out)}); wait for it to finish or use another directory\n`);
 

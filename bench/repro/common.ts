@@ -162,10 +162,11 @@ export function displayPath(p: string): string {
 
 export interface Exec { code: number; stdout: string; stderr: string; wallS: number }
 
-export function execCli(cli: CliCommand, args: readonly string[]): Promise<Exec> {
+/** Runs `argv0 args` from the repository root and collects its output and wall time. */
+function execCollect(argv0: string, args: readonly string[]): Promise<Exec> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
-    const child = spawn(cli.argv0, [...cli.prefix, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv0, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
@@ -173,6 +174,10 @@ export function execCli(cli: CliCommand, args: readonly string[]): Promise<Exec>
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr, wallS: (performance.now() - t0) / 1000 }));
   });
+}
+
+export function execCli(cli: CliCommand, args: readonly string[]): Promise<Exec> {
+  return execCollect(cli.argv0, [...cli.prefix, ...args]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,16 +342,7 @@ export class Study {
     this.commands.push(display);
     this.log(`$ ${display}`);
     if (this.opts.dryRun) return { code: 0, stdout: '', stderr: '', wallS: 0 };
-    return new Promise((resolvePromise, reject) => {
-      const t0 = performance.now();
-      const child = spawn(argv0, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-      child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => resolvePromise({ code: code ?? 1, stdout, stderr, wallS: (performance.now() - t0) / 1000 }));
-    });
+    return execCollect(argv0, args);
   }
 
   /** Writes study.json, results.md and commands.sh; prints the tables and the commands. */
