@@ -7,7 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import { RunError } from '../errors.js';
-import type { PhaseExecutor } from '../engine/executor.js';
+import { phaseResults, type PhaseExecutor } from '../engine/executor.js';
 import type { PhaseResult, PhaseTask, WorkerInit } from '../engine/protocol.js';
 import type { PhaseWorkerApi } from './phase-worker.js';
 
@@ -63,15 +63,7 @@ export class WebWorkerExecutor implements PhaseExecutor {
       return result;
     });
     const settled = await Promise.allSettled(runs);
-    const out: PhaseResult[] = [];
-    for (const s of settled) {
-      if (s.status === 'rejected') {
-        const reason = s.reason instanceof Error ? s.reason.message : String(s.reason);
-        throw new RunError(`a phase worker failed: ${reason}`);
-      }
-      out.push(s.value);
-    }
-    return out;
+    return phaseResults(settled);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@
  * Piscina pool of Node worker threads is in pool.ts; a Web Worker pool implements the same
  * interface, each worker running a WorkerRuntime (worker/runtime.ts) over the posted WorkerInit.
  */
+import { RunError } from '../errors.js';
 import type { PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
 import { WorkerRuntime } from './worker/runtime.js';
 
@@ -16,6 +17,23 @@ export interface PhaseExecutor {
   /** Runs the tasks; `onLost` is called at once when a worker dies (its task then rejects) before the others finish. */
   run(tasks: readonly PhaseTask[], onLost?: () => void): Promise<PhaseResult[]>;
   close(): Promise<void>;
+}
+
+/**
+ * The results of a pool's settled tasks in task order, or a RunError naming the first failure: a
+ * phase either completes on every worker or fails as a whole (after every task has settled, so no
+ * worker still writes to the arena).
+ */
+export function phaseResults(settled: readonly PromiseSettledResult<PhaseResult>[]): PhaseResult[] {
+  const out: PhaseResult[] = [];
+  for (const s of settled) {
+    if (s.status === 'rejected') {
+      const reason = s.reason instanceof Error ? s.reason.message : String(s.reason);
+      throw new RunError(`a phase worker failed: ${reason}`);
+    }
+    out.push(s.value);
+  }
+  return out;
 }
 
 /** Builds the executor of a run from its WorkerInit and pool size. */

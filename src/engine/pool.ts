@@ -5,8 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { RunError } from '../errors.js';
-import type { PhaseExecutor } from './executor.js';
+import { phaseResults, type PhaseExecutor } from './executor.js';
 import type { PhaseResult, PhaseTask, WorkerInit } from './protocol.js';
 
 /**
@@ -42,15 +41,7 @@ export class PiscinaExecutor implements PhaseExecutor {
       if (onLost) p.catch(onLost);
       return p;
     }));
-    const out: PhaseResult[] = [];
-    for (const s of settled) {
-      if (s.status === 'rejected') {
-        const reason = s.reason instanceof Error ? s.reason.message : String(s.reason);
-        throw new RunError(`a phase worker failed: ${reason}`);
-      }
-      out.push(s.value);
-    }
-    return out;
+    return phaseResults(settled);
   }
 
   async close(): Promise<void> {
