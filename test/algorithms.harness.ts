@@ -419,7 +419,8 @@ export function compareX(a: Harness, b: Harness): { diff: number; scale: number 
   return { diff, scale };
 }
 
-function setupFor(name: string, patch: { gamma?: number; compressor?: string; memory?: 'choco' | 'ef'; topology?: string }): AlgorithmSetup {
+/** The AlgorithmSetup of `name` on 12 devices, d = 10 (ring for choco, exponential:1 otherwise unless patched). */
+export function setupFor(name: string, patch: { gamma?: number; compressor?: string; memory?: 'choco' | 'ef'; topology?: string }): AlgorithmSetup {
   const topology = patch.topology ?? (name === 'choco' ? 'ring' : 'exponential:1');
   const config: RunConfig = harnessConfig({ algorithm: name, n: 12, d: 10, topology, memory: patch.memory });
   if (patch.gamma !== undefined) config.algorithm.gamma = patch.gamma;
@@ -427,7 +428,8 @@ function setupFor(name: string, patch: { gamma?: number; compressor?: string; me
   return { config, d: 10, n: 12, dataFractions: new Float64Array(12).fill(1 / 12), topology: createTopology(topology, 12, { seed: 1 }) };
 }
 
-function assertConfigError(fn: () => unknown, key: string, pattern: RegExp): void {
+/** Asserts `fn` throws a ConfigError naming `key` whose message matches `pattern`. */
+export function assertConfigError(fn: () => unknown, key: string, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
     assert.equal(err.key, key);

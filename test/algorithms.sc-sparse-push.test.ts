@@ -12,10 +12,8 @@ import assert from 'node:assert/strict';
 import { parseLrSchedule, scheduledLr } from '../src/algorithms/lr-schedule.js';
 import { createAlgorithm } from '../src/algorithms/registry.js';
 import type { AlgorithmSetup } from '../src/algorithms/types.js';
-import { ConfigError } from '../src/errors.js';
-import { createTopology } from '../src/graph/registry.js';
 import {
-  ALL_SPECS, Harness, assertDeterministic, assertSumsConserved, compareX, engineConfig, fill, harnessConfig, randomOffline,
+  ALL_SPECS, Harness, assertConfigError, assertDeterministic, assertSumsConserved, compareX, engineConfig, fill, randomOffline, setupFor,
 } from './algorithms.harness.js';
 
 /** N_i = (acc^k + (1 - a) x̂^k) / (h^k + (1 - a) ŵ^k) of phase k read from the arena (f64), and W. */
@@ -161,22 +159,7 @@ test('lr = 0: consensus with top-k (exponential:1), momentum stays 0', async () 
   for (let i = 0; i < 16; i++) assert.ok(h.vec('m', i).every((v) => v === 0), `device ${i}: momentum moved with lr = 0`);
 });
 
-function setup(patch: { gamma?: number; compressor?: string; memory?: 'choco' | 'ef'; topology?: string }): AlgorithmSetup {
-  const topology = patch.topology ?? 'exponential:1';
-  const config = harnessConfig({ algorithm: 'sc-sparse-push', n: 12, d: 10, topology, memory: patch.memory });
-  if (patch.gamma !== undefined) config.algorithm.gamma = patch.gamma;
-  if (patch.compressor !== undefined) config.compressor = patch.compressor;
-  return { config, d: 10, n: 12, dataFractions: new Float64Array(12).fill(1 / 12), topology: createTopology(topology, 12, { seed: 1 }) };
-}
-
-function assertConfigError(fn: () => unknown, key: string, pattern: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    assert.equal(err.key, key);
-    assert.match(err.message, pattern);
-    return true;
-  });
-}
+const setup = (patch: Parameters<typeof setupFor>[1]): AlgorithmSetup => setupFor('sc-sparse-push', patch);
 
 test('bad input: gamma outside (0, 1], compressor specs the wire format cannot carry, memory ef, a resampled schedule', () => {
   const alg = createAlgorithm('sc-sparse-push');
