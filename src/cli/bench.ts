@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CliIO } from './io.js';
 import { packageRoot, runningFromDist } from '../package.js';
 
-export const BENCH_HELP = `Usage: sparsepush bench [ARGS...]
+const BENCH_HELP = `Usage: sparsepush bench [ARGS...]
 
 Runs the WASM kernel benchmarks (tinybench: top-k selection, quantization, sparse scatter/gather,
 vector ops; SIMD and scalar builds, and the TypeScript references), then the public API beside its

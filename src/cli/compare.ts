@@ -8,7 +8,7 @@ import type { CliIO } from './io.js';
 import { packageVersion } from '../package.js';
 import { formatBits, formatPercent } from '../output/format.js';
 
-export const COMPARE_HELP = `Usage: sparsepush compare DIR... [--out FILE] [--title TEXT]
+const COMPARE_HELP = `Usage: sparsepush compare DIR... [--out FILE] [--title TEXT]
 
 Builds one self-contained HTML report over several run directories (each holding metrics.jsonl,
 and summary.json once finished): accuracy and loss vs rounds, vs bits sent (log scale) and vs

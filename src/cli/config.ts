@@ -6,7 +6,7 @@ import { list, parseCommandArgs, str, UsageError } from './args.js';
 import type { CliIO } from './io.js';
 import { configFromInputs } from './resolve.js';
 
-export const CONFIG_HELP = `Usage: sparsepush config [--config FILE] [--set key=value ...] [--json]
+const CONFIG_HELP = `Usage: sparsepush config [--config FILE] [--set key=value ...] [--json]
        sparsepush config --reference
 
 Validates a config and prints it with every default filled in (YAML, or JSON with --json):

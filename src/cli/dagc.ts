@@ -7,7 +7,7 @@ export interface CommandIO {
   stderr: (s: string) => void;
 }
 
-export const DAGC_HELP = `Usage: sparsepush dagc --volumes V1,V2,... (--ratio R | --threshold L) [--json]
+const DAGC_HELP = `Usage: sparsepush dagc --volumes V1,V2,... (--ratio R | --threshold L) [--json]
 
 Plans data-volume-aware compression (DAGC, arXiv 2311.07324) without training:
   --ratio R       DAGC-R: per-worker top-k kept fractions with mean R (0 < R <= 1)

@@ -28,14 +28,14 @@ import { configFromInputs, deepMerge } from './resolve.js';
 import { executeRun, prepareOutDir } from './run.js';
 
 /** Communication rounds of each run. */
-export const DEMO_ROUNDS = 300;
+const DEMO_ROUNDS = 300;
 /** Softmax regression on the WASM kernels: 5 runs x 16 devices x 300 rounds in about a minute. */
-export const DEMO_MODEL = 'logistic';
+const DEMO_MODEL = 'logistic';
 /** The label skew of the non-IID runs. */
-export const DEMO_SKEW = 'skew:1';
+const DEMO_SKEW = 'skew:1';
 
 /** The Sparse-Push run on skewed data; the others differ only as DEMO_VARIANTS say. */
-export const DEMO_BASE: RawConfig = {
+const DEMO_BASE: RawConfig = {
   name: 'skew-sparse-push',
   seed: 1,
   devices: 16,
@@ -86,7 +86,7 @@ export function demoConfigs(opts: { sets?: readonly string[]; workers?: string; 
   }));
 }
 
-export const DEMO_HELP = `Usage: sparsepush demo [--out DIR] [--rounds N] [--set key=value ...] [--quiet]
+const DEMO_HELP = `Usage: sparsepush demo [--out DIR] [--rounds N] [--set key=value ...] [--quiet]
 
 The default demo (npm start): the Sparse-Push paper's two claims on ${DEMO_BASE.devices} devices on the
 time-varying exponential graph, Fashion-MNIST, model ${DEMO_MODEL}, ${DEMO_BASE.compressor}, ${DEMO_ROUNDS} rounds each:

@@ -33,7 +33,7 @@ export type RunExperiment = (config: RunConfig, opts: RunExperimentOptions) => P
 type Assignable<T extends U, U> = T;
 export type EngineFitsCli = Assignable<typeof engineRunExperiment, RunExperiment>;
 
-export class EngineUnavailableError extends Error {}
+class EngineUnavailableError extends Error {}
 
 export async function loadRunExperiment(): Promise<RunExperiment> {
   try {

@@ -3,7 +3,7 @@ import { SparsepushError } from '../errors.js';
 import { parseCommandArgs, str, UsageError } from './args.js';
 import type { CliIO } from './io.js';
 
-export const HOST_HELP = `Usage: sparsepush host --nats URL [--token T] [--workers N] [--once] [options]
+const HOST_HELP = `Usage: sparsepush host --nats URL [--token T] [--workers N] [--once] [options]
 
 Serves runs spread over several processes or machines: connects to the NATS server, waits until a
 coordinator (sparsepush run --nats URL --hosts K) takes it, holds the device range it is given in
@@ -34,7 +34,7 @@ const HOST_OPTIONS = {
 } as const;
 
 /** A --workers value: a positive integer, or auto / 0 (= the run's setting, then the core count). */
-export function parseWorkersOption(value: string | undefined): number {
+function parseWorkersOption(value: string | undefined): number {
   if (value === undefined || value === 'auto') return 0;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--workers: expected a positive integer or auto, got '${value}'`);

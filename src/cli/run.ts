@@ -20,7 +20,7 @@ import { createProgress } from './progress.js';
 import { natsEngine, RUN_NATS_HELP, RUN_NATS_OPTIONS } from './nats.js';
 import { configFromInputs, differingKeys } from './resolve.js';
 
-export const RUN_HELP = `Usage: sparsepush run [--config FILE] [--set key=value ...] [--out DIR] [options]
+const RUN_HELP = `Usage: sparsepush run [--config FILE] [--set key=value ...] [--out DIR] [options]
 
 Trains one configuration and writes, in the output directory:
   config.resolved.yaml  the config with every default filled in (written first)
@@ -71,7 +71,7 @@ export interface RunDeps {
 
 const display = displayPath;
 
-export function finalLine(summary: RunSummaryFile): string {
+function finalLine(summary: RunSummaryFile): string {
   const f = summary.final ?? { round: summary.rounds };
   const parts = [`accuracy ${formatPercent(f.accuracy, 2, 'n/a')}`];
   if (typeof f.loss === 'number') parts.push(`loss ${f.loss.toFixed(4)}`);
@@ -138,7 +138,7 @@ export async function executeRun(config: RunConfig, outDir: string, io: CliIO, o
 }
 
 /** The one-line failure message of a run: the error, and where its error.json is (when one was written for it). */
-export function failureMessage(err: unknown, outDir: string): string {
+function failureMessage(err: unknown, outDir: string): string {
   const message = err instanceof Error ? err.message : String(err);
   const errorFile = join(outDir, ERROR_FILE);
   let recorded: unknown;

@@ -11,7 +11,7 @@ import { packageRoot } from '../package.js';
 import { parseCommandArgs, str, UsageError } from './args.js';
 import type { CliIO } from './io.js';
 
-export const SERVE_HELP = `Usage: sparsepush serve [--port P] [--host H] [--dir DIR] [--no-isolation]
+const SERVE_HELP = `Usage: sparsepush serve [--port P] [--host H] [--dir DIR] [--no-isolation]
 
 Serves the simulation page: pick devices, topology, algorithm, compressor, partition and model,
 press start and watch the devices learn, in your browser (Web Workers over one shared memory).
@@ -34,7 +34,7 @@ Examples:
 `;
 
 /** COOP + COEP make a page cross-origin isolated (SharedArrayBuffer); CORP lets it load our own files. */
-export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -122,7 +122,7 @@ export function listen(server: Server, port: number, host: string): Promise<stri
 }
 
 /** The page built by `npm run build` (dist/web/ in the package). */
-export function builtPageDir(): string {
+function builtPageDir(): string {
   return join(packageRoot(), 'dist', 'web');
 }
 

@@ -12,10 +12,10 @@ export interface CommandIO {
 }
 
 /** Rounds printed by default: the period, at most this many. */
-export const DEFAULT_MAX_ROUNDS = 64;
+const DEFAULT_MAX_ROUNDS = 64;
 const MAX_ROUNDS = 1_000_000;
 
-export const TOPOLOGY_HELP = `Usage: sparsepush topology SPEC --nodes N [--rounds R] [--seed S] [--json] [--gap]
+const TOPOLOGY_HELP = `Usage: sparsepush topology SPEC --nodes N [--rounds R] [--seed S] [--json] [--gap]
 
 Prints a communication schedule round by round (each node's out-peers and its push-sum weight
 a_i = 1/(|out-peers|+1), kept and sent to each out-peer), its period, whether it is directed,
@@ -54,7 +54,7 @@ function intValue(text: string | undefined, min: number, max: number): number | 
 }
 
 /** Every edge of a round, self-loops included, sorted by from then to: [from, to, a_from]. */
-export function roundEdges(g: RoundGraph): [number, number, number][] {
+function roundEdges(g: RoundGraph): [number, number, number][] {
   const edges: [number, number, number][] = [];
   for (let i = 0; i < g.outPeers.length; i++) {
     const a = g.selfWeight[i]!;

@@ -115,7 +115,7 @@ export function loadConfigFile(path: string): RunConfig {
 }
 
 /** Split `a.b=value` into the key path and the YAML-parsed value (numbers, booleans, null, lists). */
-export function parseAssignment(assignment: string): { path: string[]; value: unknown } {
+function parseAssignment(assignment: string): { path: string[]; value: unknown } {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new ConfigError(assignment || '--set', 'expected key=value, e.g. algorithm.lr=0.1');
   const key = assignment.slice(0, eq).trim();
@@ -133,7 +133,7 @@ export function parseAssignment(assignment: string): { path: string[]; value: un
 }
 
 /** Throws ConfigError naming the key when a dotted path is not a config key. */
-export function checkKeyPath(path: readonly string[]): void {
+function checkKeyPath(path: readonly string[]): void {
   let schema: z.ZodType = RunConfigSchema;
   for (let i = 0; i < path.length; i++) {
     const here = path.slice(0, i + 1).join('.');

@@ -57,7 +57,7 @@ function ourMetrics(file: string): boolean {
 }
 
 /** True when `dir` holds a run's files (see the module comment). */
-export function isRunDirectory(dir: string): boolean {
+function isRunDirectory(dir: string): boolean {
   return firstLine(join(dir, CONFIG_FILE))?.trim() === `# ${RESOLVED_CONFIG_HEADER}` || ourMetrics(join(dir, METRICS_FILE));
 }
 

@@ -3,8 +3,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { MetricsRecord } from '../metrics/records.js';
 import type { RunData } from './types.js';
 
-export const CHART_WIDTH = 560;
-export const CHART_HEIGHT = 280;
+const CHART_WIDTH = 560;
+const CHART_HEIGHT = 280;
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 /** Tableau 10: distinguishable, colour-blind tolerant. */
 export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -40,7 +40,7 @@ const AXES: Record<Field, AxisDef> = {
   consensusDistance: { field: 'consensusDistance', title: 'Consensus distance (log scale)', log: true, format: '.0e' },
 };
 
-export function baseConfig(legendSymbol: 'stroke' | 'square' = 'stroke'): Record<string, unknown> {
+function baseConfig(legendSymbol: 'stroke' | 'square' = 'stroke'): Record<string, unknown> {
   return {
     font: FONT,
     background: 'white',

@@ -5,7 +5,7 @@ import { finalMetrics } from './read.js';
 import { formatBits, formatDuration, formatPercent, formatRatio, formatSi } from '../output/format.js';
 import type { RunData } from './types.js';
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 

@@ -14,7 +14,7 @@ import type { RunData } from './types.js';
 
 export type { RunData } from './types.js';
 export type { MetricsRecord, RunSummaryFile, TargetRecord } from '../metrics/records.js';
-export { readRunDir, readRuns, readMetrics, finalMetrics } from './read.js';
+export { readRuns, readMetrics, finalMetrics } from './read.js';
 export { reportCharts } from './charts.js';
 export { renderSvg } from './render.js';
 

@@ -19,7 +19,7 @@ function readJson(file: string): unknown {
 }
 
 /** Load one run directory. Throws InputError if it is not a run directory at all. */
-export function readRunDir(dir: string): RunData {
+function readRunDir(dir: string): RunData {
   const full = resolve(dir);
   if (!existsSync(full) || !statSync(full).isDirectory()) throw new InputError(`${dir}: not a directory`);
   const metricsFile = join(full, 'metrics.jsonl');
