@@ -453,10 +453,42 @@ function histogram(a: usize, len: u32, shift: u32, digitMask: u32, pshift: u32, 
   }
 }
 
-/** Copies the mags of a[0..len) with mag >>> pshift == prefix to out; out needs count + 1 slots. */
+/** Left-packing shuffles for 4 u32 lanes: row m (16 bytes) moves the lanes whose bit is set in m to the front. */
+const PACK32_LUT: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0,
+  8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0,
+  12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0,
+  8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+]);
+
+/** Copies the mags of a[0..len) with mag >>> pshift == prefix to out; out needs count + 4 slots. */
 function collect(a: usize, len: u32, pshift: u32, prefix: u32, out: usize): u32 {
   let c: u32 = 0;
-  for (let i: u32 = 0; i < len; i++) {
+  let i: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Four at a time, left-packed by the shuffle table (the 16-byte store may pass count by 3).
+    const magMask = i32x4.splat(MAG_MASK);
+    const pv = i32x4.splat(prefix);
+    for (; i + 4 <= len; i += 4) {
+      const m = v128.and(v128.load(a + (<usize>i << 2)), magMask);
+      const take = <u32>i32x4.bitmask(i32x4.eq(i32x4.shr_u(m, pshift), pv));
+      v128.store(out + (<usize>c << 2), i8x16.swizzle(m, v128.load(PACK32_LUT + (<usize>take << 4))));
+      c += popcnt(take);
+    }
+  }
+  for (; i < len; i++) {
     const m = load<u32>(a + (<usize>i << 2)) & MAG_MASK;
     store<u32>(out + (<usize>c << 2), m);
     c += <u32>(m >>> pshift == prefix);
@@ -470,7 +502,7 @@ let kthTies: u32 = 0;
 
 /**
  * Finds the rank-th largest mag of a[0..len) (values masked to mags) and how many values equal
- * to it belong to the top `rank` (1 <= rank <= len). buf (room for bufCap + 1 mags, not
+ * to it belong to the top `rank` (1 <= rank <= len). buf (room for bufCap + 4 mags, not
  * overlapping a) takes a compacted copy of the current bucket once one fits.
  */
 function selectKth(a: usize, len: u32, rank: u32, hist: usize, buf: usize, bufCap: u32): void {
@@ -500,25 +532,6 @@ function selectKth(a: usize, len: u32, rank: u32, hist: usize, buf: usize, bufCa
   kthTies = r; // the top `rank` take r of the `count` values equal to kth
 }
 
-/** Left-packing shuffles for 4 u32 lanes: row m (16 bytes) moves the lanes whose bit is set in m to the front. */
-const PACK32_LUT: usize = memory.data<u8>([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 1, 2, 3, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
-  4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0,
-  12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 1, 2, 3, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
-  4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 0, 0, 0,
-  8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
-  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 0, 0, 0,
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-]);
 
 /**
  * Writes idx[i] (and bits[i] to outVals when `values`) for the candidates i (ascending) with
@@ -901,7 +914,7 @@ function relativeHistogram(a: usize, len: u32, t: u32, hist: usize): void {
 /**
  * selectKth for the c candidates (all mag >= t, low 10 bits of t zero) by t-relative digits:
  * the k-th largest usually lies within 2047 * 1024 of t (t is close below it), where one
- * compaction and one 10-bit histogram finish the job. buf has room for bufCap + 1 mags.
+ * compaction and one 10-bit histogram finish the job. buf has room for bufCap + 4 mags.
  */
 function selectCandidates(mags: usize, c: u32, k: u32, t: u32, hist: usize, buf: usize, bufCap: u32): void {
   relativeHistogram(mags, c, t, hist);
@@ -949,7 +962,7 @@ function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, values: b
         if (c != OVERFLOW && c >= k) {
           // The top k of x are all candidates (c >= k and every candidate has mag >= lo). The
           // area past the c candidates' bits (cap + 16 - c slots) takes the compacted bucket.
-          selectCandidates(candBits, c, k, lo, hist, candBits + (<usize>c << 2), cap + 15 - c);
+          selectCandidates(candBits, c, k, lo, hist, candBits + (<usize>c << 2), cap + 12 - c);
           return emitCandidates(candBits, candIdx, c, kthMag, kthTies, outIdx, outVals, values, k);
         }
       }
@@ -960,7 +973,7 @@ function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, values: b
       if (<f64>(sampleAtLo - sampleAtHi) * sampleScale * 1.25 <= <f64>bandCap) {
         const b = scanBand(x, n, lo, hi, candIdx, bandCap, hist);
         if (b != OVERFLOW && bandAbove < k && k - bandAbove <= b) {
-          selectCandidates(candIdx, b, k - bandAbove, lo, hist, candIdx + (<usize>b << 2), bandCap + 15 - b);
+          selectCandidates(candIdx, b, k - bandAbove, lo, hist, candIdx + (<usize>b << 2), bandCap + 12 - b);
           return gathered(x, emitAll(x, n, kthMag, kthTies, outIdx, k, hist), outIdx, outVals, values);
         }
       }

@@ -175,37 +175,71 @@ function riceBits(idx: usize, k: u32, b: u32): u64 {
  * worse (ties take the smaller b), then up while strictly better. k >= 1.
  */
 export function rice_parameter(idx: usize, k: u32): u32 {
+  return riceSearch(idx, k, false);
+}
+
+/**
+ * The costs of the two delta index codings in one pass: out[0] = varint_bytes_deltas, out[1] =
+ * rice_parameter, out[2] = the bytes rice_encode_deltas writes (the parameter byte included). k >= 1.
+ */
+export function delta_costs(idx: usize, k: u32, out: usize): void {
+  const b = riceSearch(idx, k, true);
+  store<u32>(out, varintSeen);
+  store<u32>(out, b, 4);
+  store<u32>(out, <u32>(1 + ((riceCost + 7) >> 3)), 8);
+}
+
+/** varint_bytes_deltas of the last riceSearch that counted it. */
+let varintSeen: u32 = 0;
+
+/** rice_parameter; with `varint` the same pass also counts the varint bytes into varintSeen. */
+// @ts-ignore: decorator
+@inline function riceSearch(idx: usize, k: u32, varint: bool): u32 {
   const mean = (load<u32>(idx + (<usize>(k - 1) << 2)) - (k - 1)) / k; // sum of deltas / k
   let b: u32 = mean == 0 ? 0 : 31 - clz(mean);
   // One pass for the sums of v >> (b - 1), v >> b and v >> (b + 1) (b + 1 <= 31: mean < 2^31).
   const lo: u32 = b > 0 ? b - 1 : 0;
   let sLow: u64 = 0, sMid: u64 = 0, sHigh: u64 = 0;
+  let vbytes: u32 = k;
   let prev: u32 = -1;
   let j: u32 = 0;
   if (ASC_FEATURE_SIMD) {
-    let aLow = i32x4.splat(0), aMid = i32x4.splat(0), aHigh = i32x4.splat(0);
+    let aLow = i32x4.splat(0), aMid = i32x4.splat(0), aHigh = i32x4.splat(0), aVar = i32x4.splat(0);
     let pv = i32x4.splat(-1);
+    const one = i32x4.splat(1);
     for (; j + 4 <= k; j += 4) {
       const cur = v128.load(idx + (<usize>j << 2));
-      const v = i32x4.shr_u(deltas4(pv, cur), lo);
+      const d = deltas4(pv, cur);
       pv = cur;
+      const v = i32x4.shr_u(d, lo);
       aLow = i32x4.add(aLow, v);
       aMid = i32x4.add(aMid, i32x4.shr_u(v, b - lo));
       aHigh = i32x4.add(aHigh, i32x4.shr_u(v, b + 1 - lo));
+      if (varint) {
+        // One extra byte per 7 bits above the first 7: min(d >>> 7j, 1) for j = 1..4.
+        aVar = i32x4.add(aVar, i32x4.add(
+          i32x4.add(i32x4.min_u(i32x4.shr_u(d, 7), one), i32x4.min_u(i32x4.shr_u(d, 14), one)),
+          i32x4.add(i32x4.min_u(i32x4.shr_u(d, 21), one), i32x4.min_u(i32x4.shr_u(d, 28), one)),
+        ));
+      }
     }
     sLow = <u64>laneSum(aLow);
     sMid = <u64>laneSum(aMid);
     sHigh = <u64>laneSum(aHigh);
+    vbytes += laneSum(aVar);
     if (j > 0) prev = load<u32>(idx + (<usize>(j - 1) << 2));
   }
   for (; j < k; j++) {
     const cur = load<u32>(idx + (<usize>j << 2));
-    const v = (cur - prev - 1) >>> lo;
+    const d = cur - prev - 1;
     prev = cur;
+    const v = d >>> lo;
     sLow += <u64>v;
     sMid += <u64>(v >>> (b - lo));
     sHigh += <u64>(v >>> (b + 1 - lo));
+    if (varint) vbytes += <u32>(d >= 0x80) + <u32>(d >= 0x4000) + <u32>(d >= 0x200000) + <u32>(d >= 0x10000000);
   }
+  if (varint) varintSeen = vbytes;
   riceB0 = b;
   riceLow = <u64>k * <u64>b + sLow; // k (1 + (b - 1)) + sum: meaningful only when b > 0
   riceMid = <u64>k * <u64>(1 + b) + sMid;

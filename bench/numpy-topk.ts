@@ -5,17 +5,19 @@
  *   node --import tsx bench/numpy-topk.ts [--n 1e7] [--ratio 0.01] [--rounds 12] [--per-round 5] [--json]
  *   node --import tsx bench/numpy-topk.ts --from FILE     the table of a saved --json result
  *
- * Four ways to get the top-k of the same n standard-normal f32 (k = round(ratio n)):
+ * Five ways to get the top-k of the same n standard-normal f32 (k = round(ratio n)):
  *   numpy   np.argpartition(np.abs(x), n - k)[n - k:] in a python3 child (the k indices, unordered)
  *   kernel  the SIMD topk_abs kernel alone, on its own shared memory (the k indices, ascending)
  *   vector  createCompressor('topk:RATIO').compress(v) with v = compressor.vector(n)
  *   array   the same compress(x) on an ordinary Float32Array (copied into the kernel memory once)
- * The two compress paths return the whole Message (ascending indices, values, wire bytes).
- * Before timing, the indices of all four are checked to be the same set.
+ *   vector+encode  compress(v), then encode(msg): the wire bytes too
+ * The compress paths return the Message: ascending indices, their values and the bit count of its
+ * wire bytes (encode writes those). Before timing, the indices of all five are checked to be the
+ * same set.
  *
  * The machine may be shared and noisy: the methods are timed in interleaved rounds (each round
  * runs every method per-round times, in a rotating order), and each method's figure is the
- * median over all its samples, so drifting load hits all four alike. Ratios are numpy's median
+ * median over all its samples, so drifting load hits all of them alike. Ratios are numpy's median
  * over each method's median, from this one run. --json prints {machine, n, k, numpy, results}.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -124,10 +126,10 @@ function printTable(r: Report): void {
   const m = r.machine;
   console.log(`\n${m.cpu}, ${m.cores} cores, Node ${m.node}, numpy ${r.numpy.numpy}; load average ${m.loadAverage.join(' ')} -> ${m.loadAverageAfter.join(' ')}`);
   console.log(`exact top-${r.k} of ${r.n} f32 by |x|: median of ${r.rounds} x ${r.perRound} interleaved samples each`);
-  console.log(`${'method'.padEnd(8)}${'median ms'.padStart(11)}${'numpy / this'.padStart(14)}${'kernel / this'.padStart(15)}`);
+  console.log(`${'method'.padEnd(14)}${'median ms'.padStart(11)}${'numpy / this'.padStart(14)}${'kernel / this'.padStart(15)}`);
   const kernel = r.results.find((x) => x.method === 'kernel')!;
   for (const x of r.results) {
-    console.log(`${x.method.padEnd(8)}${x.medianMs.toFixed(2).padStart(11)}${`${x.numpyOverThis.toFixed(1)}x`.padStart(14)}${`${((100 * kernel.medianMs) / x.medianMs).toFixed(0)}%`.padStart(15)}`);
+    console.log(`${x.method.padEnd(14)}${x.medianMs.toFixed(2).padStart(11)}${`${x.numpyOverThis.toFixed(1)}x`.padStart(14)}${`${((100 * kernel.medianMs) / x.medianMs).toFixed(0)}%`.padStart(15)}`);
   }
   const targets: Array<[string, number]> = [['vector', 15], ['array', 8]];
   for (const [name, want] of targets) {
@@ -169,13 +171,15 @@ async function main(): Promise<void> {
     sameIndices(new Uint32Array(kernel.memory.buffer, idxp, k), want, 'kernel');
     sameIndices(c.compress(v).indices, want, 'compress(vector)');
     sameIndices(c.compress(x).indices, want, 'compress(array)');
-    log(`n=${n}, k=${k}: numpy ${versions.numpy}, the kernel and both compress paths select the same ${k} indices`);
+    sameIndices(c.parse(c.encode(c.compress(v)), n).indices, want, 'encode(compress(vector))');
+    log(`n=${n}, k=${k}: numpy ${versions.numpy}, the kernel, both compress paths and the encoded message select the same ${k} indices`);
 
     const methods: Array<{ name: string; run: (m: number) => Promise<number[]> }> = [
       { name: 'numpy', run: (m) => numpy!.time(m) },
       { name: 'kernel', run: (m) => timeBatch(() => kernel.topk_abs(xp, n, k, idxp, scrp), m) },
       { name: 'vector', run: (m) => timeBatch(() => c.compress(v), m) },
       { name: 'array', run: (m) => timeBatch(() => c.compress(x), m) },
+      { name: 'vector+encode', run: (m) => timeBatch(() => c.encode(c.compress(v)), m) },
     ];
     for (const m of methods) await m.run(1); // warm-up
     const samples = new Map<string, number[]>(methods.map((m) => [m.name, []]));

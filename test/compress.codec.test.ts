@@ -350,3 +350,26 @@ test('qsgd is unbiased: the mean over many keys approaches x', async () => {
     assert.ok(single > 2 * worst, `${spec}: a single draw (${single}) should be much noisier than the mean (${worst})`);
   }
 });
+
+test('raw-f32 sparse messages: compress gives the exact bit count, encode writes the bytes from the indices and values', async () => {
+  const d = 100_003; // above the sampled top-k path's minimum length
+  const x = testVector(new TestRandom(31), d, 'normal');
+  for (const spec of ['topk:0.01', 'topk:0.2', 'threshold:2.5']) {
+    const c = await createCompressor(spec);
+    const msg = c.compress(x);
+    const out = new Uint8Array(c.maxEncodedBytes(d));
+    const length = c.compressInto(x, out);
+    const bytes = c.encode(msg);
+    assert.equal(msg.bits, 8 * length, `${spec}: bits`);
+    assert.deepEqual(bytes, out.subarray(0, length), `${spec}: encode(compress(x)) is compressInto's bytes`);
+    assert.deepEqual(c.encode(msg), bytes, `${spec}: encode again, same bytes`);
+    // The bytes follow the message's arrays: a changed value travels, a broken order is refused.
+    msg.values[3] = 0.5;
+    assert.equal(c.parse(c.encode(msg), d).values[3], 0.5, `${spec}: encode reads the values`);
+    msg.values[3] = NaN;
+    inputError(() => c.encode(msg), /message value 3 is NaN/, `${spec}: non-finite value`);
+    msg.values[3] = 0.5;
+    [msg.indices[0], msg.indices[1]] = [msg.indices[1]!, msg.indices[0]!];
+    inputError(() => c.encode(msg), /ascend/, `${spec}: unordered indices`);
+  }
+});

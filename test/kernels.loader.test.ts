@@ -14,7 +14,7 @@ const ABI: Record<Exclude<keyof KernelExports, 'memory'>, true> = {
   topk_scratch_bytes: true, topk_abs: true, topk_abs_values: true, threshold_abs: true, threshold_count: true, randk_scratch_bytes: true, randk: true,
   rng_key: true, rng_u32: true, rng_fill_uniform: true,
   quant_int8: true, dequant_int8: true, quant_int4: true, dequant_int4: true, qsgd_quant: true, qsgd_dequant: true, sign_pack: true, sign_unpack: true,
-  gather: true, scatter: true, scatter_add: true, varint_encode_deltas: true, varint_bytes_deltas: true, varint_decode_deltas: true, rice_parameter: true,
+  gather: true, scatter: true, scatter_add: true, varint_encode_deltas: true, varint_bytes_deltas: true, varint_decode_deltas: true, rice_parameter: true, delta_costs: true,
   rice_encode_deltas: true, rice_decode_deltas: true, bitmap_encode: true, bitmap_decode: true,
   axpy: true, axpby: true, axpby_nonfinite: true, scale: true, copy: true, fill: true, sub: true, dot: true, norm2sq: true, absmax: true, sum: true, count_nonfinite: true,
   logistic_scratch_bytes: true, logistic_grad: true, logistic_grad_rows: true, logistic_eval: true,

@@ -203,6 +203,11 @@ for (const m of builds) {
       const pidx = m.putU32(idx, 4);
       const b = kx.rice_parameter(pidx, k);
       assert.equal(b, ref.riceParameter(idx), `parameter n=${n} k=${k}`);
+      // delta_costs: varint bytes, the parameter and the rice bytes from one pass
+      const pcost = m.alloc(12);
+      kx.delta_costs(pidx, k, pcost);
+      assertSameInts(m.u32(pcost, 3), ref.deltaCosts(idx), `delta_costs n=${n} k=${k}`);
+      assert.equal(m.u32(pcost, 1)[0], kx.varint_bytes_deltas(pidx, k), `delta_costs varint n=${n} k=${k}`);
       // the parameter is optimal: no other b codes these deltas in fewer bits
       const best = ref.riceCodeBits(idx, b);
       for (let c = 0; c < 32; c++) assert.ok(ref.riceCodeBits(idx, c) >= best, `b=${c} beats ${b} (n=${n} k=${k})`);

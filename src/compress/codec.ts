@@ -207,13 +207,12 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
 }
 
 /**
- * Writes the selection's indices at dst in the cheapest format (ties: the lower id); returns
- * [format, bytes]. dst must have room for min(bitmap, abs) bytes. Varint is counted without
- * writing and wins when strictly smaller; rice writes at dst only when strictly smaller than both;
- * a selection that carries its seed (randk) sends the 4-byte key when that is smaller still. Only
- * the winner is written.
+ * The cheapest index format for the selection (ties: the lower id) and its section's bytes, from
+ * the lengths alone: varint counts when strictly smaller than bitmap and abs, rice when strictly
+ * smaller than those too (one delta_costs pass gives both), and a selection that carries its seed
+ * (randk) sends the 4-byte key when that is smaller still. Nothing is written.
  */
-export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst: number): [number, number] {
+export function planIndices(ctx: KernelContext, sel: Selection, d: number): [number, number] {
   const { k } = sel;
   if (k === d) return [IndexFormat.dense, 0];
   const bitmap = Math.ceil(d / 8);
@@ -223,19 +222,32 @@ export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst:
   let fmt: number = bitmap <= abs ? IndexFormat.bitmap : absFmt;
   let cost = Math.min(bitmap, abs);
   // Lower bounds: a varint takes a byte per index, rice a bit per index and its parameter byte.
-  if (seeded < Math.min(cost, k, 1 + Math.ceil(k / 8))) return writeSeed(ctx, sel.seed!, dst);
+  const riceLeast = 1 + Math.ceil(k / 8);
+  if (seeded < Math.min(cost, k, riceLeast)) return [IndexFormat.seeded, SEEDED_BYTES];
+  if (k > 0 && (k < cost || riceLeast < cost)) {
+    const out = ctx.alloc(12);
+    ctx.kx.delta_costs(sel.idx, k, out);
+    const [varint, , rice] = ctx.u32(out, 3);
+    if (k < cost && varint! < cost) [fmt, cost] = [IndexFormat.varint, varint!];
+    if (riceLeast < cost && rice! < cost) [fmt, cost] = [IndexFormat.rice, rice!];
+  }
+  if (seeded < cost) return [IndexFormat.seeded, SEEDED_BYTES];
+  return [fmt, cost];
+}
+
+/**
+ * Writes the selection's indices at dst in planIndices' format; returns [format, bytes]. dst must
+ * have room for min(bitmap, abs) bytes.
+ */
+export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst: number): [number, number] {
+  const plan = planIndices(ctx, sel, d);
+  const [fmt, bytes] = plan;
+  const { k } = sel;
   const kx = ctx.kx;
-  if (k > 0 && k < cost) {
-    const len = kx.varint_bytes_deltas(sel.idx, k);
-    if (len < cost) [fmt, cost] = [IndexFormat.varint, len];
-  }
-  if (k > 0 && 1 + Math.ceil(k / 8) < cost) {
-    const rice = kx.rice_encode_deltas(sel.idx, k, cost, dst);
-    if (rice >= 0) [fmt, cost] = [IndexFormat.rice, rice];
-  }
-  if (seeded < cost) return writeSeed(ctx, sel.seed!, dst);
   switch (fmt) {
-    case IndexFormat.rice: break; // already at dst
+    case IndexFormat.dense: break;
+    case IndexFormat.seeded: writeSeed(ctx, sel.seed!, dst); break;
+    case IndexFormat.rice: kx.rice_encode_deltas(sel.idx, k, bytes + 1, dst); break;
     case IndexFormat.varint: kx.varint_encode_deltas(sel.idx, k, dst); break;
     case IndexFormat.bitmap: kx.bitmap_encode(sel.idx, k, d, dst); break;
     case IndexFormat.abs32: ctx.bytes.copyWithin(dst, sel.idx, sel.idx + 4 * k); break;
@@ -249,12 +261,11 @@ export function writeIndices(ctx: KernelContext, sel: Selection, d: number, dst:
       }
     }
   }
-  return [fmt, cost];
+  return plan;
 }
 
-function writeSeed(ctx: KernelContext, key: number, dst: number): [number, number] {
+function writeSeed(ctx: KernelContext, key: number, dst: number): void {
   new DataView(ctx.bytes.buffer, ctx.bytes.byteOffset + dst, SEEDED_BYTES).setUint32(0, key >>> 0, true);
-  return [IndexFormat.seeded, SEEDED_BYTES];
 }
 
 /**

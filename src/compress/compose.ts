@@ -6,7 +6,7 @@
 import { InputError, WireError } from '../errors.js';
 import type { KernelExports } from '../kernels/abi.js';
 import {
-  HEADER_BYTES, type Header, type HeaderExpectation, IndexFormat, MAX_D, readHeader, readIndices, writeHeader, writeIndices,
+  HEADER_BYTES, type Header, type HeaderExpectation, IndexFormat, MAX_D, planIndices, readHeader, readIndices, writeHeader, writeIndices,
 } from './codec.js';
 import { type KernelContext, overlaps } from './exec.js';
 import { type Selection, type Sparsifier, SparsifierId, type ValueFormat, ValueFormatId } from './stages.js';
@@ -95,13 +95,21 @@ export class ComposedCompressor implements KernelCompressor {
     return length;
   }
 
-  /** Checks the d values at xp, selects, quantizes and writes the whole message at op. */
-  private encodeAt(xp: number, d: number, x: Float32Array, op: number, key: number): { sel: Selection; length: number } {
+  /** Checks the d values at xp and selects (raw f32 values into valuesAt when given). */
+  private selectAt(xp: number, d: number, x: Float32Array, key: number, valuesAt: number | undefined): Selection {
     const ctx = this.ctx;
     const sparsifier = this.sparsifier;
     if (!sparsifier.keepsNonfinite) this.checkFinite(xp, d, x);
-    const sel = sparsifier.select(ctx, xp, d, key);
+    const sel = sparsifier.select(ctx, xp, d, key, valuesAt);
     if (sparsifier.keepsNonfinite && ctx.kx.count_nonfinite(sel.k, sel.vals) !== 0) this.checkFinite(xp, d, x);
+    return sel;
+  }
+
+  /** Checks the d values at xp, selects, quantizes and writes the whole message at op. */
+  private encodeAt(xp: number, d: number, x: Float32Array, op: number, key: number): { sel: Selection; length: number } {
+    const ctx = this.ctx;
+    // Raw f32 values go straight to the message's value section.
+    const sel = this.selectAt(xp, d, x, key, this.format.id === ValueFormatId.f32 ? op + HEADER_BYTES : undefined);
     const vbytes = this.format.bytes(sel.k);
     this.format.encode(ctx, sel.vals, sel.k, op + HEADER_BYTES, key);
     const [indexFormat, ibytes] = writeIndices(ctx, sel, d, op + HEADER_BYTES + vbytes);
@@ -253,9 +261,11 @@ export class ComposedCompressor implements KernelCompressor {
   // ---- Message API ----
 
   /**
-   * compressInto's pipeline with the message built in scratch: x is copied in once unless it is a
-   * vector of this memory, and the only allocations are the returned Message's arrays and its
-   * wire bytes. Its values are what parse() decodes from those bytes (a receiver sees exactly them).
+   * compressInto's pipeline wrapped in a Message: x is copied in once unless it is a vector of this
+   * memory, and the only allocations are the returned Message's arrays (and its wire bytes when they
+   * are made here). Its values are what parse() decodes from its bytes (a receiver sees exactly them).
+   * Sparse raw-f32 messages (topk, threshold) get only their length here: encode() writes their
+   * bytes from the indices and values, which determine them.
    */
   compress(x: Float32Array, opts: CompressOptions = {}): Message {
     if (!(x instanceof Float32Array)) throw new InputError(`${this.spec}: compress needs a Float32Array`);
@@ -265,12 +275,16 @@ export class ComposedCompressor implements KernelCompressor {
     const ctx = this.ctx;
     ctx.begin(this.scratchBytes(d));
     const xp = ctx.place(x);
+    if (this.format.id === ValueFormatId.f32 && this.sparsifier.id !== SparsifierId.dense && this.sparsifier.id !== SparsifierId.randk) {
+      const sel = this.selectAt(xp, d, x, key, undefined);
+      const k = sel.k;
+      const bits = 8 * (HEADER_BYTES + this.format.bytes(k) + planIndices(ctx, sel, d)[1]);
+      return { d, indices: this.indicesOf(sel), values: ctx.f32(sel.vals, k).slice(), bits };
+    }
     const op = ctx.alloc(this.maxEncodedBytes(d));
     const { sel, length } = this.encodeAt(xp, d, x, op, key);
     const k = sel.k;
-    const indices = new Uint32Array(k);
-    if (sel.idx < 0) for (let i = 0; i < k; i++) indices[i] = i;
-    else indices.set(ctx.u32(sel.idx, k));
+    const indices = this.indicesOf(sel);
     let vals = sel.vals;
     if (this.format.id !== ValueFormatId.f32) {
       vals = ctx.alloc(4 * k);
@@ -279,6 +293,14 @@ export class ComposedCompressor implements KernelCompressor {
     const msg: Message = { d, indices, values: ctx.f32(vals, k).slice(), bits: 8 * length };
     this.wire.set(msg, ctx.u8(op, length).slice());
     return msg;
+  }
+
+  /** A copy of the selection's indices (0..d-1 when it keeps all). */
+  private indicesOf(sel: Selection): Uint32Array {
+    if (sel.idx >= 0) return this.ctx.u32(sel.idx, sel.k).slice();
+    const indices = new Uint32Array(sel.k);
+    for (let i = 0; i < sel.k; i++) indices[i] = i;
+    return indices;
   }
 
   /** A zeroed vector of length d on this compressor's kernel memory: compress, decode and accumulate use it in place. */
@@ -304,9 +326,6 @@ export class ComposedCompressor implements KernelCompressor {
     const k = msg.indices.length;
     const fixed = this.sparsifier.fixedK(d);
     if (fixed !== undefined && k !== fixed) throw new InputError(`${this.spec}: message has k=${k}, this compressor sends k=${fixed} for d=${d}`);
-    for (let j = 0; j < k; j++) {
-      if (!Number.isFinite(msg.values[j]!)) throw new InputError(`${this.spec}: message value ${j} is ${msg.values[j]}`);
-    }
     const ctx = this.ctx;
     ctx.begin(this.scratchBytes(d));
     const room = this.maxEncodedBytes(d);
@@ -314,6 +333,10 @@ export class ComposedCompressor implements KernelCompressor {
     const idx = ctx.alloc(4 * k);
     ctx.u32(idx, k).set(msg.indices);
     ctx.f32(op + HEADER_BYTES, k).set(msg.values);
+    if (k > 0 && ctx.kx.count_nonfinite(k, op + HEADER_BYTES) !== 0) {
+      const j = msg.values.findIndex((v) => !Number.isFinite(v));
+      throw new InputError(`${this.spec}: message value ${j} is ${msg.values[j]}`);
+    }
     const [indexFormat, ibytes] = writeIndices(ctx, { k, idx: k === d ? -1 : idx, vals: -1 }, d, op + HEADER_BYTES + 4 * k);
     const length = HEADER_BYTES + 4 * k + ibytes;
     writeHeader(ctx.u8(op, HEADER_BYTES), {

@@ -25,7 +25,7 @@ export const f32Format: ValueFormat = {
   label: 'f32',
   bytes: (n) => 4 * n,
   encode(ctx, vals, n, out) {
-    if (n > 0) ctx.kx.copy(n, vals, out);
+    if (n > 0 && vals !== out) ctx.kx.copy(n, vals, out); // (a sparsifier may have written them in place)
   },
   // Finiteness of the copied values is checked by the caller on every decoded vector.
   decode(ctx, ptr, n, vals) {

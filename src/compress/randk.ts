@@ -18,13 +18,13 @@ export function randkSparsifier(ratio: number, scaled: boolean): Sparsifier {
     keepsNonfinite: false,
     fixedK: (d) => keptCount(ratio, d),
     maxK: (d) => keptCount(ratio, d),
-    select(ctx: KernelContext, x: number, d: number, key: number): Selection {
+    select(ctx: KernelContext, x: number, d: number, key: number, valuesAt?: number): Selection {
       const k = keptCount(ratio, d);
       const kx = ctx.kx;
       const idx = ctx.alloc(4 * k);
       const scratch = ctx.alloc(kx.randk_scratch_bytes(d, k));
       kx.randk(d, k, key, idx, scratch);
-      const vals = ctx.alloc(4 * k);
+      const vals = valuesAt ?? ctx.alloc(4 * k);
       kx.gather(x, idx, k, vals);
       if (scaled && k < d) {
         kx.scale(k, d / k, vals);

@@ -40,8 +40,12 @@ export interface Sparsifier {
   fixedK(d: number): number | undefined;
   /** Largest k for dimension d. */
   maxK(d: number): number;
-  /** Selects from the d finite f32 at x; allocates the index and value buffers from ctx. */
-  select(ctx: KernelContext, x: number, d: number, key: number): Selection;
+  /**
+   * Selects from the d finite f32 at x; allocates the index buffer from ctx, and the value buffer
+   * too unless `valuesAt` is given: then the values go there (room for maxK(d) f32; the caller's
+   * raw-f32 value section, which then needs no copy). Selection.vals says where they are.
+   */
+  select(ctx: KernelContext, x: number, d: number, key: number, valuesAt?: number): Selection;
   /** Scratch select() allocates for dimension d (including its outputs). */
   scratchBytes(kx: KernelExports, d: number): number;
 }

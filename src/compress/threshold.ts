@@ -10,11 +10,11 @@ export function thresholdSparsifier(lambda: number): Sparsifier {
     keepsNonfinite: false,
     fixedK: () => undefined,
     maxK: (d) => d,
-    select(ctx: KernelContext, x: number, d: number): Selection {
+    select(ctx: KernelContext, x: number, d: number, _key: number, valuesAt?: number): Selection {
       const kx = ctx.kx;
       const idx = ctx.alloc(4 * d);
       const k = kx.threshold_abs(x, d, lambda, idx);
-      const vals = ctx.alloc(4 * k);
+      const vals = valuesAt ?? ctx.alloc(4 * k);
       if (k > 0) kx.gather(x, idx, k, vals);
       return { k, idx: k === d ? -1 : idx, vals };
     },

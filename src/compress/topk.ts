@@ -16,11 +16,11 @@ export function topkSparsifier(ratio: number): Sparsifier {
     keepsNonfinite: true,
     fixedK: (d) => keptCount(ratio, d),
     maxK: (d) => keptCount(ratio, d),
-    select(ctx: KernelContext, x: number, d: number): Selection {
+    select(ctx: KernelContext, x: number, d: number, _key: number, valuesAt?: number): Selection {
       const k = keptCount(ratio, d);
       const kx = ctx.kx;
       const idx = ctx.alloc(4 * k);
-      const vals = ctx.alloc(4 * k);
+      const vals = valuesAt ?? ctx.alloc(4 * k);
       // The kernel writes the values from its candidates (no second, random-access pass over x).
       kx.topk_abs_values(x, d, k, idx, vals, ctx.alloc(kx.topk_scratch_bytes(d)));
       return { k, idx: k === d ? -1 : idx, vals };

@@ -8,7 +8,7 @@ export interface Message {
   readonly indices: Uint32Array;
   /** Values at those coordinates after quantization (what `decode` writes). */
   readonly values: Float32Array;
-  /** 8 x byte length of the wire encoding of this message. */
+  /** 8 x byte length of the wire encoding of this message (encode(msg).length, computed when made). */
   readonly bits: number;
 }
 
@@ -22,7 +22,14 @@ export interface Compressor {
   readonly spec: string;
   /** True when compress() depends on rngKey. */
   readonly stochastic: boolean;
+  /**
+   * The message of x. Its arrays are fresh copies the caller owns. Sparse raw-f32 compressors
+   * (topk:f, threshold:λ) only count the wire bytes here (bits): encode() writes them from the
+   * message's indices and values, so edit those and encode() writes the edited message (after the
+   * checks it applies to any message); the others keep the bytes made here.
+   */
   compress(x: Float32Array, opts?: CompressOptions): Message;
+  /** The wire bytes of a message (a fresh array); for an unedited compress(x) or parse(bytes), 8 * length === msg.bits. */
   encode(msg: Message): Uint8Array;
   /** Validates untrusted bytes fully before any kernel touches memory; throws WireError. */
   parse(bytes: Uint8Array, d: number): Message;

@@ -84,6 +84,9 @@ export interface KernelExports {
   varint_decode_deltas(inp: number, inLen: number, k: number, n: number, outIdx: number): number;
   /** The Rice parameter b (0..31) that codes idx's deltas in the fewest bits (ties: smaller b). k >= 1. */
   rice_parameter(idx: number, k: number): number;
+  /** Both delta codings' costs from one pass over idx (ascending, distinct, k >= 1): writes 3 u32 at out,
+   *  varint_bytes_deltas, rice_parameter and the bytes rice_encode_deltas would write. */
+  delta_costs(idx: number, k: number, out: number): void;
   /** One byte b, then Rice codes (unary quotient v >> b, then b low bits; LSB first, pad bits 0) of the
    *  deltas idx[0], idx[1]-idx[0]-1, ... (ascending, distinct, k >= 1); returns bytes written, or -1 and
    *  nothing written when that would be limit bytes or more (so room for limit - 1 bytes is enough). */

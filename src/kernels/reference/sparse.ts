@@ -169,6 +169,11 @@ export function riceEncodedBytes(idx: Uint32Array): number {
   return 1 + Math.ceil(riceCodeBits(idx, riceParameter(idx)) / 8);
 }
 
+/** [varintEncodedBytes, riceParameter, riceEncodedBytes] of these (ascending, distinct, at least one) indices. */
+export function deltaCosts(idx: Uint32Array): [number, number, number] {
+  return [varintEncodedBytes(idx), riceParameter(idx), riceEncodedBytes(idx)];
+}
+
 /** rice_encode_deltas without the limit: writes the whole section; returns its bytes. */
 export function riceEncodeDeltas(idx: Uint32Array, out: Uint8Array): number {
   const b = riceParameter(idx);
