@@ -14,7 +14,7 @@ import { assetUrls } from './esbuild-assets.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Minified JS the browser entry loads up front (kernels, compressors, codec, topologies, partitioners, logistic, engine). */
-export const LIBRARY_BUDGET_BYTES = 160_000;
+export const LIBRARY_BUDGET_BYTES = 165_000;
 
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
 
