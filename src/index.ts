@@ -16,7 +16,9 @@ export { dagcRatios, dagcThresholds, volumeShares } from './algorithms/dagc-plan
 export { loadDataset, loadTrainTest, partition, classHistogram, parseDataSpec, parsePartitionSpec, parseVolumeSpec } from './data/index.js';
 export { resolveConfig, DEFAULT_CONFIG, loadConfigFile, applySet, configToYaml } from './config/index.js';
 export { runExperiment } from './engine/run.js';
-export type { RunOptions, RunSummary, ProgressEvent } from './engine/run.js';
+export type { RunOptions, RunSummary, ProgressEvent, RunEngine } from './engine/run.js';
+export { overNats, serveHost, hostRanges } from './transport/nats/index.js';
+export type { OverNatsOptions, HostOptions } from './transport/nats/index.js';
 export { buildReport } from './report/index.js';
 export {
   readModelFile, writeModelFiles, evaluateModelFile, layoutArrays, tfjsWeightName, MODEL_NPZ, LAYERS_MODEL_JSON, LAYERS_WEIGHTS_FILE,

@@ -51,7 +51,7 @@ test('3 host processes run a 32-device Sparse-Push config bit-identical to one p
     assert.deepEqual(withoutWall(a.final), withoutWall(b.final));
     assert.deepEqual(a.bitsPerDevice, b.bitsPerDevice);
     assert.deepEqual(metricsOf(join(dir, 'nats')), metricsOf(join(dir, 'local')));
-    assert.deepEqual(a.hosts?.map((h) => [h.from, h.to]), [[0, 10], [10, 22], [22, 32]]);
+    assert.deepEqual(a.hosts?.map((h) => [h.from, h.to]), [[0, 11], [11, 21], [21, 32]]);
     assert.equal(a.workers, 3);
     // The checkpoint the coordinator gathered from the hosts is the single-process one, byte for byte.
     const ca = latestCheckpoint(join(dir, 'nats'));
@@ -134,6 +134,26 @@ test('softmax regression 784x10 with 60,000 devices (Sparse-Push, memory ef) is 
     assert.equal(await run.exited, 2, run.output());
     assert.match(run.output(), /^sparsepush run: devices: the arena of 60000 devices needs 5\.\d+ GiB, above its 4\.00 GiB limit \(the wasm32 maximum\); at most (\d+) devices fit; spread the devices over at least 2 host processes on one or more machines \(sparsepush host, then sparsepush run --nats URL --hosts 2; see the README\)/m);
     assert.equal(existsSync(join(out, 'summary.json')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('NATS options without their partners are usage errors (exit 2, nothing created)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-nats-'));
+  try {
+    const cases: [string[], RegExp][] = [
+      [['run', '--hosts', '3', '--out', join(dir, 'a')], /--hosts needs --nats URL/],
+      [['run', '--nats', 'nats://127.0.0.1:4222', '--out', join(dir, 'b')], /--nats needs --hosts K/],
+      [['run', '--nats', 'nats://127.0.0.1:4222', '--hosts', 'two', '--out', join(dir, 'c')], /--hosts: expected a positive integer, got 'two'/],
+      [['host', '--once'], /--nats URL is required/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = spawnCli(args);
+      assert.equal(await r.exited, 2, r.output());
+      assert.match(r.output(), pattern);
+    }
+    for (const d of ['a', 'b', 'c']) assert.equal(existsSync(join(dir, d)), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -30,19 +30,25 @@ function checkCover(ranges: { from: number; to: number }[], n: number, hosts: nu
   }
 }
 
-test('ranges cover the devices contiguously, each cut the least-crossed of its window', () => {
-  for (const [spec, n, hosts] of [['random-regular:4', 200, 3], ['exponential:1', 1000, 4], ['exponential:1', 32, 3], ['ring', 128, 2]] as const) {
+test('ranges cover the devices contiguously; a cut leaves the equal split only for far fewer crossing edges', () => {
+  for (const [spec, n, hosts] of [['random-regular:4', 200, 3], ['exponential:1', 1000, 4], ['exponential:1', 32, 3], ['exponential:1', 2000, 2], ['ring', 128, 2]] as const) {
     const topology = createTopology(spec, n, { seed: 5 });
     const ranges = hostRanges(n, hosts, topology);
     checkCover(ranges, n, hosts);
     const rounds = Math.min(topology.period, 64);
     const window = Math.floor(n / (8 * hosts));
+    const nudge = Math.floor(n / (100 * hosts));
     for (let k = 1; k < hosts; k++) {
       const ideal = Math.round((n * k) / hosts);
       const cut = ranges[k]!.from;
-      assert.ok(Math.abs(cut - ideal) <= window, `${spec}: cut ${cut} is more than ${window} from ${ideal}`);
       const best = Math.min(...Array.from({ length: 2 * window + 1 }, (_, i) => ideal - window + i).filter((c) => c > ranges[k - 1]!.from && c < n).map((c) => crossing(topology, c, rounds)));
-      assert.equal(crossing(topology, cut, rounds), best, `${spec} n=${n}: cut ${cut} is crossed by more edges than the best of its window`);
+      const atIdeal = crossing(topology, ideal, rounds);
+      if (best <= 0.75 * atIdeal) {
+        assert.equal(crossing(topology, cut, rounds), best, `${spec} n=${n}: cut ${cut} is not the least crossed of its window`);
+      } else {
+        // No cut worth unequal hosts: the equal split, or a block boundary at most 1% of a range away crossed no more.
+        assert.ok(cut === ideal || (cut % 32 === 0 && Math.abs(cut - ideal) <= nudge && crossing(topology, cut, rounds) <= atIdeal), `${spec} n=${n}: cut ${cut}, equal split ${ideal}`);
+      }
     }
   }
 });
@@ -63,8 +69,10 @@ test('a cut moves to where two clusters meet, and among equal cuts a whole reduc
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  // A ring: every cut is crossed alike, so the block-aligned cut (64) wins over the equal split (60).
-  assert.deepEqual(hostRanges(120, 2, createTopology('ring', 120)), [{ from: 0, to: 64 }, { from: 64, to: 120 }]);
+  // A ring: every cut is crossed alike, so the nearest block boundary within 1% of a range wins over the equal split.
+  assert.deepEqual(hostRanges(6400, 3, createTopology('ring', 6400)), [{ from: 0, to: 2144 }, { from: 2144, to: 4256 }, { from: 4256, to: 6400 }]);
+  // Exponential graphs: most edges cross any cut; a few percent fewer messages are not worth unequal hosts.
+  assert.deepEqual(hostRanges(32, 3, createTopology('exponential:1', 32)), [{ from: 0, to: 11 }, { from: 11, to: 21 }, { from: 21, to: 32 }]);
   // No graph (no preference): the equal split.
   assert.deepEqual(hostRanges(10, 3, null), [{ from: 0, to: 3 }, { from: 3, to: 7 }, { from: 7, to: 10 }]);
 });

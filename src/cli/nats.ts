@@ -52,8 +52,5 @@ export function natsEngine(values: Values, log: (line: string) => void): ((confi
     url, hosts: positive(values, 'hosts', 1, true), waitS: positive(values, 'wait', 60, false), silenceS: positive(values, 'host-timeout', 10, false),
     prefix: str(values['subject-prefix']) ?? 'sparsepush', log, ...(token ? { token } : {}),
   };
-  return async (config) => {
-    const { NatsRun } = await import('../transport/nats/distributed.js');
-    return NatsRun.create(config, opts);
-  };
+  return async (config) => (await import('../transport/nats/index.js')).overNats(opts)(config);
 }

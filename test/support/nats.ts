@@ -18,7 +18,16 @@ export interface NatsServer {
   readonly token: string;
   readonly pid: number;
   readonly port: number;
+  /** The monitoring endpoint (http://127.0.0.1:P) when started with `monitor`. */
+  readonly monitor: string | null;
   stop(): Promise<void>;
+}
+
+/** Bytes and messages through the server so far (its /varz monitoring page). */
+export async function serverTraffic(server: NatsServer): Promise<{ inBytes: number; outBytes: number; inMsgs: number; outMsgs: number }> {
+  if (!server.monitor) throw new Error('the server was started without monitoring');
+  const v = await (await fetch(`${server.monitor}/varz`)).json() as { in_bytes: number; out_bytes: number; in_msgs: number; out_msgs: number };
+  return { inBytes: v.in_bytes, outBytes: v.out_bytes, inMsgs: v.in_msgs, outMsgs: v.out_msgs };
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; the server binds it right after). */
@@ -42,13 +51,14 @@ async function accepts(port: number): Promise<boolean> {
 }
 
 /** Starts nats-server with token auth; resolves once its port accepts connections. */
-export async function startNatsServer(opts: { maxPayload?: number } = {}): Promise<NatsServer> {
+export async function startNatsServer(opts: { maxPayload?: number; monitor?: boolean } = {}): Promise<NatsServer> {
   if (!existsSync(NATS_SERVER)) throw new Error(`${NATS_SERVER} not found: install it with 'apt-get install -y nats-server' (CI does this in .ci/run)`);
   const dir = mkdtempSync(join(tmpdir(), 'sparsepush-nats-'));
   const port = await freePort();
   const token = randomBytes(12).toString('hex');
   const conf = join(dir, 'server.conf');
-  writeFileSync(conf, `listen: 127.0.0.1:${port}\nauthorization { token: "${token}" }\nmax_payload: ${opts.maxPayload ?? 1048576}\n`);
+  const monitorPort = opts.monitor ? await freePort() : null;
+  writeFileSync(conf, `listen: 127.0.0.1:${port}\nauthorization { token: "${token}" }\nmax_payload: ${opts.maxPayload ?? 1048576}\n${monitorPort ? `http: 127.0.0.1:${monitorPort}\n` : ''}`);
   const child: ChildProcess = spawn(NATS_SERVER, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
@@ -63,7 +73,9 @@ export async function startNatsServer(opts: { maxPayload?: number } = {}): Promi
   };
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) { await stop(); throw new Error(`nats-server exited: ${log}`); }
-    if (await accepts(port)) return { url: `nats://127.0.0.1:${port}`, token, pid, port, stop };
+    if (await accepts(port) && (!monitorPort || await accepts(monitorPort))) {
+      return { url: `nats://127.0.0.1:${port}`, token, pid, port, monitor: monitorPort ? `http://127.0.0.1:${monitorPort}` : null, stop };
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   await stop();

@@ -9,7 +9,8 @@
 import { TransportError } from '../../errors.js';
 import type { DeviceRange } from '../../engine/protocol.js';
 import { packageVersion } from '../../package.js';
-import { Bus, COORDINATOR_QUEUE, newRunId, Subjects, type RunSubjects } from './bus.js';
+import { Bus, COORDINATOR_QUEUE } from './bus.js';
+import { newRunId, Subjects, type RunSubjects } from './subjects.js';
 import { COORDINATOR, Reassembler, type Envelope } from './envelope.js';
 import { hostLabel } from './batches.js';
 import { Done, JoinRequest, parseMessage, Reply, type Command } from './protocol.js';

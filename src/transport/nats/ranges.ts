@@ -1,9 +1,12 @@
 /**
  * Device ranges for the hosts of a run: contiguous (a host's arena holds one block of rows), of
- * near-equal size (every device does the same work per round), and graph-aware: each cut between
- * two hosts moves within a small window around the equal split to where the fewest edges of the
- * topology's schedule cross it (fewer messages on the bus); among equal cuts a multiple of
- * REDUCE_BLOCK wins (no reduction block shared by two hosts), then the one nearest the equal split.
+ * near-equal size (every device does the same work per round, and the slowest host sets the
+ * pace), and graph-aware: a cut between two hosts moves away from the equal split, within a small
+ * window, only to where at least MIN_GAIN fewer edges of the topology's schedule cross it (fewer
+ * messages on the bus, e.g. between two clusters); a few percent fewer messages are not worth
+ * hosts of unequal size (on exponential graphs most edges cross any cut). A cut then moves by at
+ * most 1% of a range to a multiple of REDUCE_BLOCK when as few edges cross there (no reduction
+ * block shared by two hosts).
  */
 import { ConfigError } from '../../errors.js';
 import type { Topology } from '../../graph/types.js';
@@ -14,6 +17,8 @@ import type { DeviceRange } from '../../engine/protocol.js';
 const MAX_ROUNDS = 64;
 /** A cut moves at most n / (WINDOW * hosts) devices away from the equal split. */
 const WINDOW = 8;
+/** ... and only for at least this fraction fewer crossing edges than the equal split. */
+const MIN_GAIN = 0.25;
 
 /** Number of schedule edges (over the period's rounds) that cross each cut c (between devices c - 1 and c). */
 export function crossingCounts(topology: Topology): Float64Array {
@@ -45,16 +50,20 @@ export function hostRanges(n: number, hosts: number, topology: Topology | null):
   const cross = topology ? crossingCounts(topology) : null;
   const window = Math.floor(n / (WINDOW * hosts));
   const cuts: number[] = [0];
+  const crossed = (c: number): number => (cross ? cross[c]! : 0);
   for (let k = 1; k < hosts; k++) {
-    const ideal = Math.round((n * k) / hosts);
-    const lo = Math.max(cuts[k - 1]! + 1, ideal - window);
-    const hi = Math.min(n - (hosts - k), ideal + window);
-    let best = Math.max(lo, Math.min(hi, ideal));
-    const score = (c: number): [number, number, number] => [cross ? cross[c]! : 0, c % REDUCE_BLOCK === 0 ? 0 : 1, Math.abs(c - ideal)];
-    for (let c = lo; c <= hi; c++) {
-      const a = score(c);
-      const b = score(best);
-      if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))) best = c;
+    const lo = cuts[k - 1]! + 1;
+    const hi = n - (hosts - k);
+    const ideal = Math.max(lo, Math.min(hi, Math.round((n * k) / hosts)));
+    let best = ideal;
+    for (let c = Math.max(lo, ideal - window); c <= Math.min(hi, ideal + window); c++) {
+      if (crossed(c) < crossed(best) || (crossed(c) === crossed(best) && Math.abs(c - ideal) < Math.abs(best - ideal))) best = c;
+    }
+    if (crossed(best) > (1 - MIN_GAIN) * crossed(ideal)) best = ideal;
+    const nudge = Math.floor(n / (100 * hosts));
+    const chosen = best;
+    for (let c = Math.max(lo, chosen - nudge); c <= Math.min(hi, chosen + nudge); c++) {
+      if (c % REDUCE_BLOCK === 0 && crossed(c) <= crossed(chosen) && (best % REDUCE_BLOCK !== 0 || Math.abs(c - chosen) < Math.abs(best - chosen))) best = c;
     }
     cuts.push(best);
   }

@@ -1,0 +1,203 @@
+/**
+ * Runs over NATS against one process: round time, bytes on the bus and the overhead of K host
+ * processes (1 worker each) against one process with K workers, on loopback.
+ *
+ *   node --import tsx bench/nats.ts [--json] [--devices 1000,10000] [--hosts 1,2,3]
+ *
+ * Model and run: logistic regression 784 x 10 (d = 7,850) on synthetic blobs (8 samples per device,
+ * batches of 32 wrap), Sparse-Push with memory ef and top-1% messages, exponential:1, one local
+ * step; no evaluation inside the timed rounds. Each point: 2 warm-up rounds, then one period of
+ * the schedule (ceil(log2 n) rounds: every offset 2^k once, so the bytes on the bus are a
+ * period's average) in batches of 2 rounds timed one by one; the row gives the median ms per
+ * round over the batches. Local points run in a child process each (their
+ * own peak RSS); NATS points start nats-server (token, max_payload 1 MiB, monitoring on) and K
+ * `sparsepush host --once --workers 1` processes, with this process as the coordinator. Bytes on
+ * the bus are the server's in_bytes / out_bytes (its /varz page) over the timed rounds: every
+ * message is received once and delivered once per subscriber (so through one server every byte
+ * crosses twice). Memory per process: VmHWM of each host (its peak resident set) at the end of
+ * the point.
+ *
+ * The ratio the scale-out aims at: rounds/s of 2 hosts x 1 worker over rounds/s of 1 process x
+ * 2 workers, at 10,000 devices (goal >= 0.8). One run, on a machine shared with other work: the
+ * load average is recorded with each row.
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { resolveConfig } from '../src/config/schema.js';
+import type { RunConfig } from '../src/config/types.js';
+import { Simulation } from '../src/engine/simulation.js';
+import { NatsRun } from '../src/transport/nats/distributed.js';
+import { serverTraffic, spawnCli, startNatsServer, type ChildRun, type NatsServer } from '../test/support/nats.js';
+import { machine, median } from './support.js';
+
+interface Row {
+  devices: number;
+  /** local: one process with `workers` workers; nats: `hosts` host processes of 1 worker each. */
+  kind: 'local' | 'nats';
+  hosts: number;
+  workers: number;
+  rounds: number;
+  /** Median over the batches. */
+  msPerRound: number;
+  roundsPerS: number;
+  /** Bytes the server received / delivered per round (nats rows). */
+  busInBytesPerRound: number | null;
+  busOutBytesPerRound: number | null;
+  busMsgsPerRound: number | null;
+  /**
+   * CPU time per round (ms) of every process taking part: the local process, or the hosts, the
+   * coordinator and nats-server together. Less sensitive to the machine's load than wall time.
+   */
+  cpuMsPerRound: number;
+  /** Peak resident set of each process that holds devices (MiB): the local process, or each host. */
+  peakRssMiB: number[];
+  setupS: number;
+  load1: number;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+export function benchConfig(n: number): RunConfig {
+  return resolveConfig({
+    name: `nats-bench-${n}`, seed: 1, devices: n, rounds: 1_000_000, evalEvery: 1_000_000, model: 'logistic', topology: 'exponential:1',
+    compressor: 'topk:0.01', data: { train: `synthetic:${8 * n},784,10`, test: 'synthetic:512,784,10', smallShards: 'wrap' },
+    algorithm: { name: 'sparse-push', memory: 'ef', lr: 0.01, momentum: 0.9, batchSize: 32, localSteps: 1 },
+  });
+}
+
+const PER_BATCH = 2;
+/** Timed batches: one period of exponential:1 on n devices. */
+const batchesOf = (n: number): number => Math.ceil(Math.ceil(Math.log2(n)) / PER_BATCH);
+
+/** Times batchesOf(n) batches of rounds after 2 warm-up rounds; ms per round of each batch. */
+async function timeRounds(steps: (k: number) => Promise<void>, n: number, between?: () => Promise<void>): Promise<number[]> {
+  await steps(2);
+  await between?.();
+  const out: number[] = [];
+  for (let b = 0; b < batchesOf(n); b++) {
+    const t0 = performance.now();
+    await steps(PER_BATCH);
+    out.push((performance.now() - t0) / PER_BATCH);
+  }
+  return out;
+}
+
+/** CPU time (ms) a live process has used so far, from /proc (utime + stime, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const ownCpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** Peak resident set (MiB) of a live process, from /proc. */
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function localPoint(n: number, workers: number): Promise<Row> {
+  const load1 = loadavg()[0]!;
+  const t0 = performance.now();
+  const sim = await Simulation.create(benchConfig(n), { workers });
+  const setupS = (performance.now() - t0) / 1000;
+  try {
+    let cpu0 = 0;
+    const times = await timeRounds((k) => sim.steps(k), n, async () => { cpu0 = ownCpuMs(); });
+    const cpuMsPerRound = (ownCpuMs() - cpu0) / (times.length * PER_BATCH);
+    const ms = median(times);
+    return {
+      devices: n, kind: 'local', hosts: 1, workers, rounds: times.length * PER_BATCH, msPerRound: ms, roundsPerS: 1000 / ms, cpuMsPerRound,
+      busInBytesPerRound: null, busOutBytesPerRound: null, busMsgsPerRound: null, peakRssMiB: [process.resourceUsage().maxRSS / 1024], setupS, load1,
+    };
+  } finally {
+    await sim.close();
+  }
+}
+
+async function natsPoint(server: NatsServer, n: number, hosts: number): Promise<Row> {
+  const load1 = loadavg()[0]!;
+  const children: ChildRun[] = Array.from({ length: hosts }, () => spawnCli(['host', '--nats', server.url, '--token', server.token, '--once', '--workers', '1']));
+  try {
+    const t0 = performance.now();
+    const run = await NatsRun.create(benchConfig(n), { url: server.url, token: server.token, hosts, prefix: 'sparsepush', waitS: 600, silenceS: 120, log: () => {} });
+    const setupS = (performance.now() - t0) / 1000;
+    let before = { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
+    const cpuAll = (): number => ownCpuMs() + cpuMsOf(server.pid) + children.reduce((a, c) => a + cpuMsOf(c.pid), 0);
+    let cpu0 = 0;
+    try {
+      const times = await timeRounds((k) => run.steps(k), n, async () => { before = await serverTraffic(server); cpu0 = cpuAll(); });
+      const cpuMs = cpuAll() - cpu0;
+      const after = await serverTraffic(server);
+      const rounds = times.length * PER_BATCH;
+      const ms = median(times);
+      return {
+        devices: n, kind: 'nats', hosts, workers: 1, rounds, msPerRound: ms, roundsPerS: 1000 / ms, cpuMsPerRound: cpuMs / rounds,
+        busInBytesPerRound: (after.inBytes - before.inBytes) / rounds, busOutBytesPerRound: (after.outBytes - before.outBytes) / rounds,
+        busMsgsPerRound: (after.inMsgs - before.inMsgs) / rounds, peakRssMiB: children.map((c) => peakRssMiB(c.pid)), setupS, load1,
+      };
+    } finally {
+      await run.close(true);
+    }
+  } finally {
+    for (const c of children) await c.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const single = arg('local');
+  if (single) {
+    const [n, w] = single.split(',').map(Number);
+    console.log(JSON.stringify(await localPoint(n!, w!)));
+    return;
+  }
+  const devices = (arg('devices') ?? '1000,10000').split(',').map(Number);
+  const hostCounts = (arg('hosts') ?? '1,2,3').split(',').map(Number);
+  const rows: Row[] = [];
+  const log = (r: Row): void => {
+    rows.push(r);
+    if (!json) {
+      const bus = r.busInBytesPerRound === null ? '' : `  bus in ${(r.busInBytesPerRound / 1e6).toFixed(2)} MB/round, out ${(r.busOutBytesPerRound! / 1e6).toFixed(2)} MB/round, ${r.busMsgsPerRound!.toFixed(0)} msgs/round`;
+      console.log(`n=${String(r.devices).padStart(5)} ${r.kind === 'local' ? `local, ${r.workers} workers` : `${r.hosts} hosts x 1 worker`}: ${r.msPerRound.toFixed(1)} ms/round (median of ${r.rounds / PER_BATCH}), cpu ${r.cpuMsPerRound.toFixed(0)} ms/round${bus}  peak RSS ${r.peakRssMiB.map((m) => m.toFixed(0)).join('/')} MiB  setup ${r.setupS.toFixed(1)} s  load ${r.load1.toFixed(1)}`);
+    }
+  };
+  const server = await startNatsServer({ monitor: true });
+  try {
+    // Each NATS point right after the local point it is compared with (the load moves).
+    for (const n of devices) {
+      for (const k of hostCounts) {
+        const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--local', `${n},${k}`], { encoding: 'utf8', maxBuffer: 1 << 24 });
+        if (child.status !== 0) throw new Error(`local point n=${n} workers=${k} failed: ${child.stderr}`);
+        log(JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Row);
+        log(await natsPoint(server, n, k));
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  const find = (n: number, kind: Row['kind'], k: number): Row | undefined => rows.find((r) => r.devices === n && r.kind === kind && (kind === 'local' ? r.workers === k : r.hosts === k));
+  const ratios = devices.flatMap((n) => hostCounts.map((k) => {
+    const nats = find(n, 'nats', k);
+    const local = find(n, 'local', k);
+    return nats && local ? {
+      devices: n, hosts: k, natsOverLocal: nats.roundsPerS / local.roundsPerS, overhead: nats.msPerRound / local.msPerRound - 1,
+      cpuOverhead: nats.cpuMsPerRound / local.cpuMsPerRound - 1,
+    } : null;
+  })).filter((r) => r !== null);
+  const goal = ratios.find((r) => r.devices === 10000 && r.hosts === 2) ?? null;
+  if (json) {
+    console.log(JSON.stringify({
+      bench: 'nats', machine: machine(), model: 'logistic 784x10', algorithm: 'sparse-push (memory ef)', compressor: 'topk:0.01', topology: 'exponential:1',
+      batchSize: 32, localSteps: 1, rows, ratios, goal: goal ? { devices: 10000, hosts: 2, ratio: goal.natsOverLocal, target: 0.8 } : null,
+    }, null, 2));
+  } else {
+    for (const r of ratios) console.log(`n=${r.devices}: ${r.hosts} hosts x 1 worker / 1 process x ${r.hosts} workers = ${r.natsOverLocal.toFixed(2)}x rounds/s (wall overhead ${(100 * r.overhead).toFixed(0)}%, CPU overhead ${(100 * r.cpuOverhead).toFixed(0)}%)`);
+  }
+}
+
+await main();
