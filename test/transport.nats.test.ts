@@ -6,7 +6,7 @@
 // with the uninterrupted run's paramsHash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, spawnCli, startHost, startNatsServer, waitForOutput, type NatsServer } from './support/nats.js';
@@ -155,6 +155,31 @@ test('NATS options without their partners are usage errors (exit 2, nothing crea
     }
     for (const d of ['a', 'b', 'c']) assert.equal(existsSync(join(dir, d)), false);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a server that authorizes users by NKey: the seed file connects, another user\'s seed and a malformed file are refused', async () => {
+  const { nkeys } = await import('@nats-io/transport-node');
+  const user = nkeys.createUser();
+  const stranger = nkeys.createUser();
+  const server = await startNatsServer({ nkeyUser: user.getPublicKey() });
+  const dir = mkdtempSync(join(tmpdir(), 'sp-nats-'));
+  try {
+    const { Bus } = await import('../src/transport/nats/bus.js');
+    const { TransportError } = await import('../src/errors.js');
+    const file = (name: string, text: string): string => { const f = join(dir, name); writeFileSync(f, `${text}\n`); return f; };
+    const good = file('user.nk', new TextDecoder().decode(user.getSeed()));
+    const bus = await Bus.connect({ url: server.url, nkeyFile: good, name: 'test' });
+    assert.ok(bus.maxPayload > 0);
+    await bus.close();
+    await assert.rejects(Bus.connect({ url: server.url, nkeyFile: file('other.nk', new TextDecoder().decode(stranger.getSeed())), name: 'test' }),
+      (err: unknown) => err instanceof TransportError && /refused the connection: authorization violation \(the NKey of .*other\.nk is not authorized\)/.test(err.message));
+    await assert.rejects(Bus.connect({ url: server.url, nkeyFile: file('bad.nk', 'not a seed'), name: 'test' }),
+      (err: unknown) => err instanceof TransportError && /bad\.nk: not an NKey user seed/.test(err.message));
+    await assert.rejects(Bus.connect({ url: server.url, name: 'test' }), (err: unknown) => err instanceof TransportError && /authorization violation/.test(err.message));
+  } finally {
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -14,6 +14,7 @@ Options:
   --nats URL            the NATS server, e.g. nats://10.0.0.5:4222 (several: comma-separated)
   --token T             the server's authorization token (or set SPARSEPUSH_NATS_TOKEN: a token
                         on the command line is visible to other users of the machine)
+  --nkey FILE           an NKey user seed file instead (servers that authorize users by NKey)
   --workers N           worker threads (default: the run's workers setting, then the core count)
   --once                serve one run, then exit (status 0 when that run finished)
   --name NAME           how the coordinator names this host (default: hostname:pid)
@@ -29,7 +30,7 @@ Examples:
 `;
 
 const HOST_OPTIONS = {
-  nats: { type: 'string' }, token: { type: 'string' }, workers: { type: 'string' }, once: { type: 'boolean' },
+  nats: { type: 'string' }, token: { type: 'string' }, nkey: { type: 'string' }, workers: { type: 'string' }, once: { type: 'boolean' },
   name: { type: 'string' }, 'subject-prefix': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -42,7 +43,7 @@ function parseWorkersOption(value: string | undefined): number {
 }
 
 export async function hostCommand(argv: string[], io: CliIO): Promise<number> {
-  let opts: { url: string; token?: string; workers: number; once: boolean; name?: string; prefix: string };
+  let opts: { url: string; token?: string; nkeyFile?: string; workers: number; once: boolean; name?: string; prefix: string };
   try {
     const { values } = parseCommandArgs('host', argv, HOST_OPTIONS, false);
     if (values.help) { io.stdout(HOST_HELP); return 0; }
@@ -52,6 +53,7 @@ export async function hostCommand(argv: string[], io: CliIO): Promise<number> {
     opts = {
       url, workers: parseWorkersOption(str(values.workers)), once: values.once === true, prefix: str(values['subject-prefix']) ?? 'sparsepush',
       ...(token !== undefined && token !== '' ? { token } : {}), ...(str(values.name) ? { name: str(values.name)! } : {}),
+      ...(str(values.nkey) ? { nkeyFile: str(values.nkey)! } : {}),
     };
   } catch (err) {
     io.stderr(`sparsepush host: ${(err as Error).message}\n`);

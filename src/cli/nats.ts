@@ -19,12 +19,13 @@ export const RUN_NATS_HELP = `Over several processes or machines (NATS; start ho
   --nats URL          the NATS server (several: comma-separated); this process coordinates
   --hosts K           host processes to spread the devices over (contiguous ranges)
   --token T           the server's authorization token (or SPARSEPUSH_NATS_TOKEN)
+  --nkey FILE         an NKey user seed file instead (servers that authorize users by NKey)
   --wait S            seconds to wait for the hosts to join (default 60)
   --host-timeout S    a host silent this long counts as dead and stops the run (default 10)
   --subject-prefix P  NATS subject prefix (default sparsepush; the hosts must use the same)`;
 
 export const RUN_NATS_OPTIONS = {
-  nats: { type: 'string' }, hosts: { type: 'string' }, token: { type: 'string' }, wait: { type: 'string' },
+  nats: { type: 'string' }, hosts: { type: 'string' }, token: { type: 'string' }, nkey: { type: 'string' }, wait: { type: 'string' },
   'host-timeout': { type: 'string' }, 'subject-prefix': { type: 'string' },
 } as const;
 
@@ -50,7 +51,7 @@ export function natsEngine(values: Values, log: (line: string) => void): ((confi
   const token = str(values['token']) ?? process.env['SPARSEPUSH_NATS_TOKEN'];
   const opts = {
     url, hosts: positive(values, 'hosts', 1, true), waitS: positive(values, 'wait', 60, false), silenceS: positive(values, 'host-timeout', 10, false),
-    prefix: str(values['subject-prefix']) ?? 'sparsepush', log, ...(token ? { token } : {}),
+    prefix: str(values['subject-prefix']) ?? 'sparsepush', log, ...(token ? { token } : {}), ...(str(values['nkey']) ? { nkeyFile: str(values['nkey'])! } : {}),
   };
   return async (config) => (await import('../transport/nats/index.js')).overNats(opts)(config);
 }

@@ -51,14 +51,16 @@ async function accepts(port: number): Promise<boolean> {
 }
 
 /** Starts nats-server with token auth; resolves once its port accepts connections. */
-export async function startNatsServer(opts: { maxPayload?: number; monitor?: boolean } = {}): Promise<NatsServer> {
+export async function startNatsServer(opts: { maxPayload?: number; monitor?: boolean; nkeyUser?: string } = {}): Promise<NatsServer> {
   if (!existsSync(NATS_SERVER)) throw new Error(`${NATS_SERVER} not found: install it with 'apt-get install -y nats-server' (CI does this in .ci/run)`);
   const dir = mkdtempSync(join(tmpdir(), 'sparsepush-nats-'));
   const port = await freePort();
   const token = randomBytes(12).toString('hex');
   const conf = join(dir, 'server.conf');
   const monitorPort = opts.monitor ? await freePort() : null;
-  writeFileSync(conf, `listen: 127.0.0.1:${port}\nauthorization { token: "${token}" }\nmax_payload: ${opts.maxPayload ?? 1048576}\n${monitorPort ? `http: 127.0.0.1:${monitorPort}\n` : ''}`);
+  // Token authorization, or (nkeyUser: a user's public NKey) NKey authorization.
+  const auth = opts.nkeyUser ? `authorization { users: [ { nkey: "${opts.nkeyUser}" } ] }` : `authorization { token: "${token}" }`;
+  writeFileSync(conf, `listen: 127.0.0.1:${port}\n${auth}\nmax_payload: ${opts.maxPayload ?? 1048576}\n${monitorPort ? `http: 127.0.0.1:${monitorPort}\n` : ''}`);
   const child: ChildProcess = spawn(NATS_SERVER, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (b: Buffer) => { log += b.toString(); });

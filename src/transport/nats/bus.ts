@@ -3,7 +3,8 @@
  * subjects.ts). A connection that cannot be made fails at once with what went wrong (no server at
  * the address, a refused token); one that is lost during a run ends the run.
  */
-import { connect, NoRespondersError, RequestError, TimeoutError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { connect, nkeyAuthenticator, NoRespondersError, RequestError, TimeoutError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { TransportError } from '../../errors.js';
 import { encodeFrames, type Envelope } from './envelope.js';
 
@@ -15,6 +16,8 @@ export interface BusOptions {
   readonly url: string;
   /** The server's authorization token. */
   readonly token?: string;
+  /** A file holding an NKey user seed (SU...), for servers that authorize users by NKey. */
+  readonly nkeyFile?: string;
   /** Client name (shown by the server's monitoring). */
   readonly name: string;
 }
@@ -29,12 +32,19 @@ export class Bus {
   /** Connects, or throws a TransportError that says why not (unreachable, token refused, not a NATS server). */
   static async connect(opts: BusOptions): Promise<Bus> {
     let nc: NatsConnection;
+    let seed: Uint8Array | undefined;
+    if (opts.nkeyFile !== undefined) {
+      try { seed = new TextEncoder().encode(readFileSync(opts.nkeyFile, 'utf8').trim()); } catch (err) {
+        throw new TransportError(`--nkey ${opts.nkeyFile}: cannot read the seed file (${(err as Error).message})`);
+      }
+      if (!/^SU[A-Z2-7]{56}$/.test(new TextDecoder().decode(seed))) throw new TransportError(`--nkey ${opts.nkeyFile}: not an NKey user seed (one line, SU followed by 56 base32 characters)`);
+    }
     const servers = opts.url.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     if (servers.length === 0) throw new TransportError('--nats needs a server address, e.g. nats://127.0.0.1:4222');
     try {
       nc = await connect({
         servers, name: opts.name, timeout: 5000, reconnect: false, pingInterval: 5000, maxPingOut: 3, noEcho: true,
-        ...(opts.token !== undefined ? { token: opts.token } : {}),
+        ...(opts.token !== undefined ? { token: opts.token } : {}), ...(seed ? { authenticator: nkeyAuthenticator(seed) } : {}),
       });
     } catch (err) {
       throw connectError(err, opts);
@@ -111,7 +121,8 @@ function connectError(err: unknown, opts: BusOptions): TransportError {
   const cause = (e as Error & { cause?: unknown }).cause;
   const detail = cause instanceof Error ? cause.message : e.message;
   if (e.name === 'AuthorizationError' || /authorization/i.test(e.message)) {
-    return new TransportError(`the NATS server at ${opts.url} refused the connection: authorization violation (${opts.token === undefined ? 'it needs a token: pass --token' : 'wrong --token'})`);
+    const how = opts.nkeyFile !== undefined ? `the NKey of ${opts.nkeyFile} is not authorized` : opts.token === undefined ? 'it needs a token: pass --token' : 'wrong --token';
+    return new TransportError(`the NATS server at ${opts.url} refused the connection: authorization violation (${how})`);
   }
   if (e.name === 'ConnectionError' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|timeout/i.test(detail)) {
     return new TransportError(`cannot reach the NATS server at ${opts.url}: ${detail} (is nats-server running and listening there?)`);

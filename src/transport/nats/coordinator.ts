@@ -24,6 +24,8 @@ const ANNOUNCE_EVERY_MS = 1000;
 export interface CoordinatorOptions {
   readonly url: string;
   readonly token?: string;
+  /** NKey user seed file (instead of a token). */
+  readonly nkeyFile?: string;
   readonly hosts: number;
   readonly prefix: string;
   /** Seconds to wait for the hosts to join. */
@@ -72,7 +74,7 @@ export class Coordinator {
 
   /** Connects (failing at once when the server cannot be reached or refuses the token). */
   static async open(opts: CoordinatorOptions): Promise<Coordinator> {
-    const bus = await Bus.connect({ url: opts.url, token: opts.token, name: 'sparsepush coordinator' });
+    const bus = await Bus.connect({ url: opts.url, token: opts.token, nkeyFile: opts.nkeyFile, name: 'sparsepush coordinator' });
     const c = new Coordinator(bus, opts, new Subjects(opts.prefix));
     c.subscriptions.push(bus.subscribe(c.run.coord, (data) => c.onReply(data)));
     c.subscriptions.push(bus.subscribe(c.run.done, (data) => c.onDone(data)));

@@ -31,6 +31,8 @@ const PING_EVERY_MS = 1000;
 export interface HostOptions {
   readonly url: string;
   readonly token?: string;
+  /** NKey user seed file (instead of a token). */
+  readonly nkeyFile?: string;
   /** Pool size (0: the run's config.workers, then the core count). */
   readonly workers: number;
   /** Serve one run, then exit (status 0 when the run finished). */
@@ -50,7 +52,7 @@ const decodeJson = (b: Uint8Array): unknown => JSON.parse(new TextDecoder().deco
 /** Serves runs until --once ends it, the signal fires, or the connection is lost; returns the exit status. */
 export async function serveHost(opts: HostOptions): Promise<number> {
   const name = opts.name ?? `${hostname()}:${process.pid}`;
-  const bus = await Bus.connect({ url: opts.url, token: opts.token, name: `sparsepush host ${name}` });
+  const bus = await Bus.connect({ url: opts.url, token: opts.token, nkeyFile: opts.nkeyFile, name: `sparsepush host ${name}` });
   const subjects = new Subjects(opts.prefix);
   let lost: Error | null = null;
   void bus.closed().then((err) => { lost = err instanceof Error ? err : new TransportError(`lost the connection to the NATS server at ${opts.url}`); });

@@ -18,6 +18,8 @@ export interface OverNatsOptions {
   /** nats://host:port (several, comma-separated: a cluster's servers). */
   readonly url: string;
   readonly token?: string;
+  /** NKey user seed file (instead of a token). */
+  readonly nkeyFile?: string;
   /** Host processes (`sparsepush host`) to spread the devices over. */
   readonly hosts: number;
   /** Seconds to wait for them (default 60). */
@@ -34,7 +36,7 @@ export interface OverNatsOptions {
 export function overNats(opts: OverNatsOptions): (config: RunConfig) => Promise<RunEngine> {
   const full: CoordinatorOptions = {
     url: opts.url, hosts: opts.hosts, waitS: opts.waitS ?? 60, silenceS: opts.silenceS ?? 10, prefix: opts.prefix ?? DEFAULT_PREFIX,
-    log: opts.log ?? (() => {}), ...(opts.token !== undefined ? { token: opts.token } : {}),
+    log: opts.log ?? (() => {}), ...(opts.token !== undefined ? { token: opts.token } : {}), ...(opts.nkeyFile !== undefined ? { nkeyFile: opts.nkeyFile } : {}),
   };
   return async (config) => {
     const { NatsRun } = await import('./distributed.js');
