@@ -1,10 +1,12 @@
 /**
- * Beyond one process: softmax regression 784 x 10 on MNIST with 60,000 devices (one sample each),
+ * Beyond one process: softmax regression 784 x 10 with 60,000 devices (synthetic blobs of MNIST's
+ * shape and size: 60,000 training samples, one per device, batches wrap),
  * Sparse-Push with memory ef and top-1% messages on exponential:1. One process refuses it before
  * allocating (its arena would pass the 4 GiB wasm32 limit); 4 host processes on this machine run
  * it. Not a test: it needs ~10 GB of memory and minutes.
  *
  *   node --import tsx bench/nats-scale.ts [--json] [--devices 60000] [--hosts 4] [--rounds 10] [--evaluate]
+ *   node --import tsx bench/nats-scale.ts --from docs/results/nats/scale.json   (the text report of a stored --json run)
  *
  * Prints the single process's refusal, then per round the wall time (each round its own task),
  * each host's device range, arena size and peak resident set (VmHWM), the coordinator's peak
@@ -26,7 +28,7 @@ function arg(name: string): string | undefined {
 }
 
 const SETS = (n: number): string[] => [
-  `devices=${n}`, 'model=logistic', 'data.train=mnist', 'data.test=mnist:test', 'data.smallShards=wrap', 'topology=exponential:1',
+  `devices=${n}`, 'model=logistic', `data.train=synthetic:${n},784,10`, 'data.test=synthetic:10000,784,10', 'data.smallShards=wrap', 'topology=exponential:1',
   'algorithm.name=sparse-push', 'algorithm.memory=ef', 'compressor=topk:0.01', 'algorithm.batchSize=8', 'algorithm.lr=0.05', 'rounds=10',
 ];
 
@@ -44,7 +46,31 @@ function config(n: number): RunConfig {
 
 const status = (pid: number, key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
+interface Result {
+  machine: unknown; devices: number; hosts: number; oneProcess: { exitCode: number | string; seconds: number; message: string }; setupS: number;
+  roundMs: number[]; medianRoundMs: number; busInBytesPerRound: number; busOutBytesPerRound: number;
+  perHost: { name: string; from: number; to: number; peakRssMiB: number }[]; coordinatorPeakRssMiB: number;
+  metrics: { accuracy: number; loss: number; bitsSent: number; consensusDistance: number; paramsHash: string } | null;
+}
+
+function report(r: Result): string[] {
+  return [
+    `machine: ${JSON.stringify(r.machine)}`,
+    `one process (${r.devices} devices): exit ${r.oneProcess.exitCode} after ${r.oneProcess.seconds.toFixed(1)} s: ${r.oneProcess.message}`,
+    `${r.hosts} hosts x 1 worker: set up in ${r.setupS.toFixed(1)} s; rounds ${r.roundMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s; median ${(r.medianRoundMs / 1000).toFixed(2)} s`,
+    `bus ${(r.busInBytesPerRound / 1e6).toFixed(2)} MB in / ${(r.busOutBytesPerRound / 1e6).toFixed(2)} MB out per round`,
+    ...r.perHost.map((h) => `host ${h.name}: devices ${h.from}..${h.to - 1}, peak RSS ${h.peakRssMiB.toFixed(0)} MiB`),
+    `coordinator peak RSS ${r.coordinatorPeakRssMiB.toFixed(0)} MiB`,
+    ...(r.metrics ? [`after ${r.roundMs.length} rounds: accuracy ${(100 * r.metrics.accuracy).toFixed(2)}%, bits sent ${r.metrics.bitsSent.toExponential(3)}, paramsHash ${r.metrics.paramsHash}`] : []),
+  ];
+}
+
 async function main(): Promise<void> {
+  const from = arg('from');
+  if (from) {
+    for (const line of report(JSON.parse(readFileSync(from, 'utf8')) as Result)) console.log(line);
+    return;
+  }
   const json = process.argv.includes('--json');
   const n = Number(arg('devices') ?? 60000);
   const hostCount = Number(arg('hosts') ?? 4);
@@ -74,27 +100,25 @@ async function main(): Promise<void> {
       say(`round ${r + 1}: ${(roundMs.at(-1)! / 1000).toFixed(2)} s (load ${loadavg()[0]!.toFixed(1)})`);
     }
     const after = await serverTraffic(server);
-    const perHost = run.hosts.map((h, k) => ({
-      ...h, pid: hosts[k]!.pid, peakRssMiB: status(hosts[k]!.pid, 'VmHWM'), rssMiB: status(hosts[k]!.pid, 'VmRSS'),
-    }));
+    // Hosts are named hostname:pid (in the order they joined, not the order they were started).
+    const perHost = run.hosts.map((h) => {
+      const pid = Number(h.name.split(':').pop());
+      return { ...h, pid, peakRssMiB: status(pid, 'VmHWM'), rssMiB: status(pid, 'VmRSS') };
+    });
     let metrics = null;
     if (process.argv.includes('--evaluate')) {
       const m = await run.evaluate(0);
       metrics = { accuracy: m.accuracy, loss: m.loss, bitsSent: m.bitsSent, consensusDistance: m.consensusDistance, paramsHash: hashParams(run.zavg()) };
       say(`after ${rounds} rounds: accuracy ${(100 * m.accuracy).toFixed(2)}%, bits sent ${m.bitsSent.toExponential(3)}`);
     }
-    const result = {
+    const result: Result & Record<string, unknown> = {
       bench: 'nats-scale', machine: machine(), devices: n, hosts: hostCount, workersPerHost: 1, config: SETS(n), oneProcess, setupS,
       roundMs, medianRoundMs: median(roundMs), busInBytesPerRound: (after.inBytes - before.inBytes) / rounds, busOutBytesPerRound: (after.outBytes - before.outBytes) / rounds,
       perHost, coordinatorPeakRssMiB: process.resourceUsage().maxRSS / 1024, metrics,
     };
     await run.close(true);
     if (json) console.log(JSON.stringify(result, null, 2));
-    else {
-      say(`median round ${(result.medianRoundMs / 1000).toFixed(2)} s; bus ${(result.busInBytesPerRound / 1e6).toFixed(1)} MB in / ${(result.busOutBytesPerRound / 1e6).toFixed(1)} MB out per round`);
-      for (const h of perHost) say(`host ${h.name}: devices ${h.from}..${h.to - 1}, peak RSS ${h.peakRssMiB.toFixed(0)} MiB`);
-      say(`coordinator peak RSS ${result.coordinatorPeakRssMiB.toFixed(0)} MiB`);
-    }
+    else for (const line of report(result)) say(line);
   } finally {
     for (const h of hosts) await h.stop();
     await server.stop();

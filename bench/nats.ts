@@ -3,6 +3,7 @@
  * processes (1 worker each) against one process with K workers, on loopback.
  *
  *   node --import tsx bench/nats.ts [--json] [--devices 1000,10000] [--hosts 1,2,3]
+ *   node --import tsx bench/nats.ts --from docs/results/nats/bench.json   (the text report of a stored --json run)
  *
  * Model and run: logistic regression 784 x 10 (d = 7,850) on synthetic blobs (8 samples per device,
  * batches of 32 wrap), Sparse-Push with memory ef and top-1% messages, exponential:1, one local
@@ -148,6 +149,28 @@ async function natsPoint(server: NatsServer, n: number, hosts: number): Promise<
   }
 }
 
+interface Ratio { devices: number; hosts: number; natsOverLocal: number; overhead: number; cpuOverhead: number }
+
+/** Each NATS row against the local row with as many workers as it has hosts. */
+function ratiosOf(rows: readonly Row[]): Ratio[] {
+  return rows.filter((r) => r.kind === 'nats').flatMap((nats) => {
+    const local = rows.find((r) => r.kind === 'local' && r.devices === nats.devices && r.workers === nats.hosts);
+    return local ? [{
+      devices: nats.devices, hosts: nats.hosts, natsOverLocal: nats.roundsPerS / local.roundsPerS, overhead: nats.msPerRound / local.msPerRound - 1,
+      cpuOverhead: nats.cpuMsPerRound / local.cpuMsPerRound - 1,
+    }] : [];
+  });
+}
+
+function rowLine(r: Row): string {
+  const bus = r.busInBytesPerRound === null ? '' : `  bus in ${(r.busInBytesPerRound / 1e6).toFixed(2)} MB/round, out ${(r.busOutBytesPerRound! / 1e6).toFixed(2)} MB/round, ${r.busMsgsPerRound!.toFixed(0)} msgs/round`;
+  return `n=${String(r.devices).padStart(5)} ${r.kind === 'local' ? `local, ${r.workers} workers` : `${r.hosts} hosts x 1 worker`}: ${r.msPerRound.toFixed(1)} ms/round (median of ${r.rounds / PER_BATCH}), cpu ${r.cpuMsPerRound.toFixed(0)} ms/round${bus}  peak RSS ${r.peakRssMiB.map((m) => m.toFixed(0)).join('/')} MiB  setup ${r.setupS.toFixed(1)} s  load ${r.load1.toFixed(1)}`;
+}
+
+function ratioLine(r: Ratio): string {
+  return `n=${r.devices}: ${r.hosts} hosts x 1 worker / 1 process x ${r.hosts} workers = ${r.natsOverLocal.toFixed(2)}x rounds/s (wall overhead ${(100 * r.overhead).toFixed(0)}%, CPU overhead ${(100 * r.cpuOverhead).toFixed(0)}%)`;
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const single = arg('local');
@@ -158,13 +181,18 @@ async function main(): Promise<void> {
   }
   const devices = (arg('devices') ?? '1000,10000').split(',').map(Number);
   const hostCounts = (arg('hosts') ?? '1,2,3').split(',').map(Number);
+  const from = arg('from');
+  if (from) {
+    const stored = JSON.parse(readFileSync(from, 'utf8')) as { machine: unknown; rows: Row[] };
+    console.log(`machine: ${JSON.stringify(stored.machine)}`);
+    for (const r of stored.rows) console.log(rowLine(r));
+    for (const r of ratiosOf(stored.rows)) console.log(ratioLine(r));
+    return;
+  }
   const rows: Row[] = [];
   const log = (r: Row): void => {
     rows.push(r);
-    if (!json) {
-      const bus = r.busInBytesPerRound === null ? '' : `  bus in ${(r.busInBytesPerRound / 1e6).toFixed(2)} MB/round, out ${(r.busOutBytesPerRound! / 1e6).toFixed(2)} MB/round, ${r.busMsgsPerRound!.toFixed(0)} msgs/round`;
-      console.log(`n=${String(r.devices).padStart(5)} ${r.kind === 'local' ? `local, ${r.workers} workers` : `${r.hosts} hosts x 1 worker`}: ${r.msPerRound.toFixed(1)} ms/round (median of ${r.rounds / PER_BATCH}), cpu ${r.cpuMsPerRound.toFixed(0)} ms/round${bus}  peak RSS ${r.peakRssMiB.map((m) => m.toFixed(0)).join('/')} MiB  setup ${r.setupS.toFixed(1)} s  load ${r.load1.toFixed(1)}`);
-    }
+    if (!json) console.log(rowLine(r));
   };
   const server = await startNatsServer({ monitor: true });
   try {
@@ -180,15 +208,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
-  const find = (n: number, kind: Row['kind'], k: number): Row | undefined => rows.find((r) => r.devices === n && r.kind === kind && (kind === 'local' ? r.workers === k : r.hosts === k));
-  const ratios = devices.flatMap((n) => hostCounts.map((k) => {
-    const nats = find(n, 'nats', k);
-    const local = find(n, 'local', k);
-    return nats && local ? {
-      devices: n, hosts: k, natsOverLocal: nats.roundsPerS / local.roundsPerS, overhead: nats.msPerRound / local.msPerRound - 1,
-      cpuOverhead: nats.cpuMsPerRound / local.cpuMsPerRound - 1,
-    } : null;
-  })).filter((r) => r !== null);
+  const ratios = ratiosOf(rows);
   const goal = ratios.find((r) => r.devices === 10000 && r.hosts === 2) ?? null;
   if (json) {
     console.log(JSON.stringify({
@@ -196,7 +216,7 @@ async function main(): Promise<void> {
       batchSize: 32, localSteps: 1, rows, ratios, goal: goal ? { devices: 10000, hosts: 2, ratio: goal.natsOverLocal, target: 0.8 } : null,
     }, null, 2));
   } else {
-    for (const r of ratios) console.log(`n=${r.devices}: ${r.hosts} hosts x 1 worker / 1 process x ${r.hosts} workers = ${r.natsOverLocal.toFixed(2)}x rounds/s (wall overhead ${(100 * r.overhead).toFixed(0)}%, CPU overhead ${(100 * r.cpuOverhead).toFixed(0)}%)`);
+    for (const r of ratios) console.log(ratioLine(r));
   }
 }
 

@@ -105,7 +105,12 @@ export function spawnCli(args: readonly string[], env: Record<string, string> = 
   return {
     child, pid: child.pid!, output: () => out, exited,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        try { process.kill(child.pid!, signal); } catch (err) {
+          // It exited by itself after the check (its exit event is still on its way).
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
+      }
       await exited;
     },
   };
