@@ -96,13 +96,15 @@ export interface PhaseResult {
   readonly errorStage?: number;
 }
 
+/** An error as plain data: its SparsepushError code (E_INTERNAL for anything else) and the key, file and spec it names. */
 export function serializeError(err: unknown): SerializedError {
-  if (err instanceof SparsepushError) {
-    const e = err as SparsepushError & { key?: string; file?: string; spec?: string };
-    return { name: e.name, code: e.code, message: e.message, key: e.key, file: e.file, spec: e.spec, stack: e.stack };
-  }
   const e = err instanceof Error ? err : new Error(String(err));
-  return { name: e.name, code: 'E_INTERNAL', message: e.message, stack: e.stack };
+  const typed = e as Error & { key?: unknown; file?: unknown; spec?: unknown };
+  return {
+    name: e.name, code: err instanceof SparsepushError ? err.code : 'E_INTERNAL', message: e.message,
+    ...(typeof typed.key === 'string' ? { key: typed.key } : {}), ...(typeof typed.file === 'string' ? { file: typed.file } : {}),
+    ...(typeof typed.spec === 'string' ? { spec: typed.spec } : {}), ...(e.stack !== undefined ? { stack: e.stack } : {}),
+  };
 }
 
 /** Rebuilds the typed error a worker reported (messages already carry key / device / round). */

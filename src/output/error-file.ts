@@ -3,31 +3,21 @@
  * has them) and people (`message`), with the round it stopped at. The one writer of the file.
  */
 import { join } from 'node:path';
-import { OutputError, SparsepushError } from '../errors.js';
+import { OutputError } from '../errors.js';
+import { serializeError, type SerializedError } from '../engine/protocol.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 export const ERROR_FILE = 'error.json';
 
-export interface ErrorRecord {
-  readonly name: string;
-  /** SparsepushError code (E_CONFIG, E_RUN, ...), or E_INTERNAL for anything else. */
-  readonly code: string;
-  readonly message: string;
-  readonly key?: string;
-  readonly file?: string;
-  readonly spec?: string;
+/** error.json's content: the error as the workers report it (without its stack) and the round. */
+export type ErrorRecord = Omit<SerializedError, 'stack'> & {
   /** Rounds completed when the run stopped (null when it stopped before round 0 or outside the engine). */
   readonly round: number | null;
-}
+};
 
 export function errorRecord(err: unknown, round: number | null = null): ErrorRecord {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const typed = e as Error & { key?: unknown; file?: unknown; spec?: unknown };
-  return {
-    name: e.name, code: err instanceof SparsepushError ? err.code : 'E_INTERNAL', message: e.message,
-    ...(typeof typed.key === 'string' ? { key: typed.key } : {}), ...(typeof typed.file === 'string' ? { file: typed.file } : {}),
-    ...(typeof typed.spec === 'string' ? { spec: typed.spec } : {}), round,
-  };
+  const { stack: _stack, ...fields } = serializeError(err);
+  return { ...fields, round };
 }
 
 /**

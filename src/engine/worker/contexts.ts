@@ -19,8 +19,27 @@ import type { WorkerRuntime } from './runtime.js';
 
 const now = (): number => performance.now();
 
+/** The fields device and server contexts share (NodeContext), read from the worker once per task. */
+abstract class NodeCtx {
+  readonly round: number;
+  readonly d: number;
+  readonly n: number;
+  readonly config: RunConfig;
+  readonly setup: AlgorithmSetup;
+  readonly kernels: KernelExports;
+
+  constructor(protected readonly rt: WorkerRuntime, protected readonly view: RoundView) {
+    this.round = view.round;
+    this.d = rt.meta.d;
+    this.n = rt.meta.n;
+    this.config = rt.config;
+    this.setup = rt.setup;
+    this.kernels = rt.kernels;
+  }
+}
+
 /** DeviceContext over the arena; one object per task, re-pointed at each device (reset). */
-export class DeviceCtx implements DeviceContext {
+export class DeviceCtx extends NodeCtx implements DeviceContext {
   device = 0;
   /** Set by the mix hook when x_i's last write counted no NaN/Inf (xCheckedFinite). */
   xChecked = false;
@@ -42,21 +61,6 @@ export class DeviceCtx implements DeviceContext {
   streams: readonly WireCompressor[] = [];
   selfWeight = 1;
   outPeers: readonly number[] = [];
-  readonly round: number;
-  readonly d: number;
-  readonly n: number;
-  readonly config: RunConfig;
-  readonly setup: AlgorithmSetup;
-  readonly kernels: KernelExports;
-
-  constructor(private readonly rt: WorkerRuntime, private readonly view: RoundView) {
-    this.round = view.round;
-    this.d = rt.meta.d;
-    this.n = rt.meta.n;
-    this.config = rt.config;
-    this.setup = rt.setup;
-    this.kernels = rt.kernels;
-  }
 
   reset(i: number): void {
     this.device = i;
@@ -185,23 +189,12 @@ export class DeviceCtx implements DeviceContext {
 }
 
 /** ServerContext over the arena (server algorithms; the server is node n). */
-export class ServerCtx implements ServerContext {
-  readonly round: number;
-  readonly d: number;
-  readonly n: number;
-  readonly config: RunConfig;
-  readonly setup: AlgorithmSetup;
-  readonly kernels: KernelExports;
+export class ServerCtx extends NodeCtx implements ServerContext {
   readonly x: Vec;
   readonly compressor: WireCompressor;
 
-  constructor(private readonly rt: WorkerRuntime, private readonly view: RoundView) {
-    this.round = view.round;
-    this.d = rt.meta.d;
-    this.n = rt.meta.n;
-    this.config = rt.config;
-    this.setup = rt.setup;
-    this.kernels = rt.kernels;
+  constructor(rt: WorkerRuntime, view: RoundView) {
+    super(rt, view);
     this.x = rt.views.deviceVec('srv.x', 0);
     this.compressor = rt.downlink();
   }
