@@ -10,10 +10,9 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The skip reason when Chromium is not installed, else false. */
-export const chromiumMissing = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install it with 'apt-get install -y chromium' (CI does this in .ci/run)`;
-
+/** Debian's Chromium, headless; the browser tests need it (a missing one fails them, saying how to install it). */
 export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with 'apt-get install -y chromium' (CI does this in .ci/run)`);
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
 }

@@ -15,7 +15,7 @@ import { createTopology } from '../src/graph/registry.js';
 import { Purpose, rngKey } from '../src/kernels/rng.js';
 import { createNativeLogistic } from '../src/models/logistic.js';
 import { runWorkload, type WorkloadResult } from './browser/bundle-workload.js';
-import { chromiumMissing, collectLog, launchChromium, ROOT, startStaticServer } from './support/browser.js';
+import { collectLog, launchChromium, ROOT, startStaticServer } from './support/browser.js';
 
 /** Where two long strings first differ, for a readable failure. */
 function firstDifference(a: string, b: string): string {
@@ -24,7 +24,7 @@ function firstDifference(a: string, b: string): string {
   return `lengths ${a.length} / ${b.length}, first difference at hex offset ${i} (byte ${i >> 1})`;
 }
 
-test('an esbuild bundle of sparsepush/browser gives Node\'s bytes in Chromium', { skip: chromiumMissing, timeout: 90_000 }, async () => {
+test('an esbuild bundle of sparsepush/browser gives Node\'s bytes in Chromium', { timeout: 90_000 }, async () => {
   const expected = await runWorkload({ createCompressor, createNativeLogistic, createTopology, partition, rngKey, Purpose });
 
   const out = mkdtempSync(join(tmpdir(), 'sparsepush-bundle-'));

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSharedMemory, loadKernels } from '../src/kernels/index.js';
 import { KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
-import { chromiumMissing, collectLog, launchChromium, ROOT, startStaticServer } from './support/browser.js';
+import { collectLog, launchChromium, ROOT, startStaticServer } from './support/browser.js';
 
 const BUILD_FILES = ['build/kernels.simd.wasm', 'build/kernels.wasm'];
 
@@ -82,7 +82,7 @@ async function nodeResults(): Promise<Map<string, Omit<RunResult, 'runner'>>> {
   return out;
 }
 
-test('kernels give the same results in Chromium (page and comlink worker, shared memory) as in Node', { skip: chromiumMissing, timeout: 60_000 }, async () => {
+test('kernels give the same results in Chromium (page and comlink worker, shared memory) as in Node', { timeout: 60_000 }, async () => {
   for (const f of BUILD_FILES) assert.ok(existsSync(resolve(ROOT, f)), `${f} missing: run 'npm run build:wasm'`);
   const expected = await nodeResults();
   const served = await startStaticServer(MOUNTS);

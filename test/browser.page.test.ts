@@ -19,7 +19,7 @@ import { resolveConfig } from '../src/config/schema.js';
 import { ConfigError } from '../src/errors.js';
 import type { Metrics, RunSummary } from '../src/metrics/records.js';
 import { MAX_KEPT_POINTS, niceScale, pathCommands, plotX, plotY, SeriesPoints } from '../web/src/chart-model.js';
-import { chromiumMissing, collectLog, launchChromium, startServeProcess } from './support/browser.js';
+import { collectLog, launchChromium, startServeProcess } from './support/browser.js';
 
 const SCREENSHOT = join('docs', 'page-screenshot.png');
 const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-page-'));
@@ -82,7 +82,7 @@ const withoutWallTime = (m: Metrics): Omit<Metrics, 'wallTimeS'> => {
   return rest;
 };
 
-test('the page runs a config from the URL live and ends with the CLI\'s paramsHash; a bad config names the key; Stop works at once during a fast run', { skip: chromiumMissing, timeout: 240_000 }, async () => {
+test('the page runs a config from the URL live and ends with the CLI\'s paramsHash; a bad config names the key; Stop works at once during a fast run', { timeout: 240_000 }, async () => {
   const served = await startServeProcess(['--dir', await site()]);
   const browser = await launchChromium();
   try {
@@ -103,12 +103,13 @@ test('the page runs a config from the URL live and ends with the CLI\'s paramsHa
       assert.equal(r.points, r.lines, `the accuracy chart has a point per line received: ${trace}`);
       if (k > 0) assert.ok(r.bitsSent > redraws[k - 1]!.bitsSent, `bits grow: ${redraws[k - 1]!.bitsSent} -> ${r.bitsSent} at drawing ${k}`);
     });
-    assert.ok(redraws[redraws.length - 1]!.accuracy > redraws[0]!.accuracy + 0.5, `accuracy rises: ${redraws[0]!.accuracy} -> ${redraws[redraws.length - 1]!.accuracy}`);
 
     // The same run through the CLI: the same metrics (but wall time) and the same paramsHash.
     // (as the exported files hold them: JSON, so the NaN batch loss of round 0 is null)
     const summary = JSON.parse(await page.evaluate(() => JSON.stringify(window.sparsepushSummary))) as RunSummary;
     const lines = JSON.parse(await page.evaluate(() => JSON.stringify(window.sparsepushMetrics))) as Metrics[];
+    // The run is deterministic, which lines the first drawing already held is not: the rise is read off the lines.
+    assert.ok(lines[lines.length - 1]!.accuracy > lines[0]!.accuracy + 0.5, `accuracy rises: ${lines[0]!.accuracy} -> ${lines[lines.length - 1]!.accuracy}`);
     const cli = await runCli(RUN, 'isolated');
     assert.equal(summary.paramsHash, cli.summary.paramsHash);
     assert.deepEqual(lines.map(withoutWallTime), cli.metrics.map(withoutWallTime));
@@ -182,7 +183,7 @@ test('the page runs a config from the URL live and ends with the CLI\'s paramsHa
   }
 });
 
-test('a page that is not cross-origin isolated says so and runs on one worker, with the same result', { skip: chromiumMissing, timeout: 240_000 }, async () => {
+test('a page that is not cross-origin isolated says so and runs on one worker, with the same result', { timeout: 240_000 }, async () => {
   const served = await startServeProcess(['--dir', await site(), '--no-isolation']);
   const browser = await launchChromium();
   try {

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildReport } from '../src/report/index.js';
 import { fakeRun } from './report.fixtures.js';
-import { chromiumMissing, launchChromium } from './support/browser.js';
+import { launchChromium } from './support/browser.js';
 
 const SCREENSHOT = join('docs', 'report-screenshot.png');
 
-test('the report renders in Chromium: SVG plots with visible marks, no network', { skip: chromiumMissing, timeout: 60_000 }, async () => {
+test('the report renders in Chromium: SVG plots with visible marks, no network', { timeout: 60_000 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-browser-'));
   const realRuns = process.env.SPARSEPUSH_SCREENSHOT_RUNS?.split(',').filter(Boolean);
   const dirs = realRuns ?? [

@@ -4,7 +4,7 @@
 import type { Page } from 'playwright-core';
 import { createStaticServer, listen, type Mount, type StaticServerOptions } from '../../src/cli/serve.js';
 
-export { CHROMIUM, CHROMIUM_ARGS, ROOT, chromiumMissing, launchChromium, startServeProcess } from '../../scripts/chromium.mjs';
+export { CHROMIUM, CHROMIUM_ARGS, ROOT, launchChromium, startServeProcess } from '../../scripts/chromium.mjs';
 
 /** Console messages and page errors, for assertion messages. */
 export function collectLog(page: Page): () => string {
