@@ -18,9 +18,11 @@
 // k), or n is small, a full radix select runs over x instead (digits of 11/10/10 bits; the
 // current bucket is compacted into scratch as soon as it fits).
 // Every way the output is: every index with mag > kth, plus the first `ties` with mag == kth.
+// topk-stream.ts runs the same paths on an x copied in range by range (the candidate filter reads
+// each range as it lands), through the internals exported here (index.ts exports only kernels).
 //
 // The topk candidate filter takes a 64-bit hit mask per 64 floats and writes its first four hits
-// without branching (filterCandidates). The other scans (topk output from x, the band,
+// (two when under one per block is expected) without branching (filterCandidates). The other scans (topk output from x, the band,
 // threshold_abs) go in chunks of 4096 elements: a SIMD compare gives an 8-lane mask, a 256-entry
 // shuffle table left-packs the u16 offsets of the hits, and the chunk's offsets are then widened
 // to indices. Sparse chunks skip all-miss 16-blocks with one branch; after a dense chunk (> 0.5%
@@ -45,7 +47,7 @@ const MAX_SAMPLE_CHUNKS: u32 = 2048;
 /** Filter chunk (elements; offsets fit u16) and the hit density (1 / DENSE_RATIO) for branchless packing. */
 const CHUNK: u32 = 4096;
 const DENSE_RATIO: u32 = 200;
-const OVERFLOW: u32 = 0xffffffff;
+export const OVERFLOW: u32 = 0xffffffff;
 
 /**
  * Left-packing shuffles for 8 u16 lanes: row m (16 bytes) moves the lanes whose bit is set in m
@@ -650,6 +652,7 @@ let bracketHi: u32 = 0;
 let sampleScale: f64 = 0;
 let sampleAtLo: u32 = 0;
 let sampleAtHi: u32 = 0;
+let sampleSize: u32 = 0;
 
 /** The 21-bit bucket (low edge) of the rank-th largest of the s sample mags in buf; sampleAt = sample count >= it. */
 let sampleAt: u32 = 0;
@@ -658,6 +661,27 @@ function sampleBucket(buf: usize, s: u32, d1: u32, r1: u32, above1: u32, hist: u
   findDigit(hist, BUCKETS2, r1);
   sampleAt = above1 + foundAbove + load<u32>(hist + (<usize>foundDigit << 2));
   return (d1 << 20) | (foundDigit << 10);
+}
+
+/** Count of 32-float chunks sampleBracket reads for (n, k); 0 when it samples nothing (then: full select). */
+export function sampleChunks(n: u32, k: u32): u32 {
+  if (n < FAST_MIN_N) return 0;
+  const chunks = n >>> 5;
+  let want = <u32>Math.ceil(SAMPLE_HITS * <f64>n / (32.0 * <f64>k));
+  if (want < MIN_SAMPLE_CHUNKS) want = MIN_SAMPLE_CHUNKS;
+  if (want > MAX_SAMPLE_CHUNKS) want = MAX_SAMPLE_CHUNKS;
+  if (want > (chunks >>> 3)) want = chunks >>> 3;
+  return want < 16 ? 0 : want;
+}
+
+/**
+ * The j-th sampled chunk (floats 32c .. 32c + 31), stride = (n >>> 5) / sampleChunks: chunk j
+ * comes from stratum [j * stride, (j + 1) * stride) at a fixed pseudo-random offset (two adjacent
+ * cache lines: the second is nearly free). Ascending in j.
+ */
+// @ts-ignore: decorator
+@inline export function sampleChunk(j: u32, stride: u32): u32 {
+  return j * stride + <u32>((<u64>rng_u32(0x5eed, j) * <u64>stride) >>> 32);
 }
 
 /**
@@ -669,18 +693,11 @@ function sampleBucket(buf: usize, s: u32, d1: u32, r1: u32, above1: u32, hist: u
  */
 function sampleBracket(x: usize, n: u32, k: u32, buf: usize, hist: usize): u32 {
   bracketHi = 0;
-  const chunks = n >>> 5;
-  let want = <u32>Math.ceil(SAMPLE_HITS * <f64>n / (32.0 * <f64>k));
-  if (want < MIN_SAMPLE_CHUNKS) want = MIN_SAMPLE_CHUNKS;
-  if (want > MAX_SAMPLE_CHUNKS) want = MAX_SAMPLE_CHUNKS;
-  if (want > (chunks >>> 3)) want = chunks >>> 3;
-  if (want < 16) return 0;
-  const stride = chunks / want;
-  // Chunk j comes from stratum [j * stride, (j + 1) * stride) at a fixed pseudo-random offset
-  // (two adjacent cache lines: the second is nearly free).
+  const want = sampleChunks(n, k);
+  if (want == 0) return 0;
+  const stride = (n >>> 5) / want;
   for (let j: u32 = 0; j < want; j++) {
-    const jitter = <u32>((<u64>rng_u32(0x5eed, j) * <u64>stride) >>> 32);
-    const src = x + ((<usize>(j * stride + jitter)) << 7);
+    const src = x + ((<usize>sampleChunk(j, stride)) << 7);
     const dst = buf + (<usize>j << 7);
     if (ASC_FEATURE_SIMD) {
       for (let b: usize = 0; b < 128; b += 32) {
@@ -692,6 +709,7 @@ function sampleBracket(x: usize, n: u32, k: u32, buf: usize, hist: usize): u32 {
     }
   }
   const s = want << 5;
+  sampleSize = s;
   sampleScale = <f64>n / <f64>s;
   const expected = <f64>s * <f64>k / <f64>n;
   const margin = 4.0 * Math.sqrt(expected) + 4.0;
@@ -807,22 +825,28 @@ function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u32, off
 }
 
 /**
- * Candidates mag >= t (t >= 1, low 10 bits 0; NaN included) of x into candIdx (indices, ascending)
- * and candBits (the raw f32 bits, sign included). Returns the count, or OVERFLOW when they might
+ * Candidates mag >= t (t >= 1, low 10 bits 0; NaN included) of x into candIdx (base + their indices,
+ * ascending) and candBits (the raw f32 bits, sign included). Returns the count, or OVERFLOW when they might
  * not fit in cap (then nothing is promised about the buffers).
  * SIMD: a 64-bit hit mask per 64 floats (16 compares, 3 narrows, 4 bitmasks), then its first four
- * hits are written without branching (a block has at most four hits ~98% of the time at the
- * densities this path runs at) and a loop takes any further ones: no per-block hit-or-miss
- * branch, whose mispredictions cost more than the scan.
+ * hits (two when `few`: under one hit per block expected) are written without branching (a block
+ * has at most that many ~95% of the time at the densities this path runs at) and a loop takes any
+ * further ones: no per-block hit-or-miss branch, whose mispredictions cost more than the scan.
  */
-function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candBits: usize, cap: u32): u32 {
+export function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candBits: usize, cap: u32, base: u32, few: bool): u32 {
+  return few ? filterWith(x, n, t, candIdx, candBits, cap, base, 2) : filterWith(x, n, t, candIdx, candBits, cap, base, 4);
+}
+
+/** filterCandidates writing the first `writes` (2 or 4) hits of a block without branching. */
+// @ts-ignore: decorator
+@inline function filterWith(x: usize, n: u32, t: u32, candIdx: usize, candBits: usize, cap: u32, base: u32, writes: u32): u32 {
   let c: u32 = 0;
   let i: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     const tv = f32x4.splat(reinterpret<f32>(t));
     const end64 = n & ~63;
     const top: u64 = <u64>1 << 63;
-    // A block writes max(4, hits) <= 64 slots from c.
+    // A block writes max(writes, hits) <= 64 slots from c.
     const last = cap >= 64 ? cap - 64 : 0;
     for (; i < end64; i += 64) {
       if (c > last) return OVERFLOW;
@@ -832,28 +856,31 @@ function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candBits: us
       let m: u64 = ~((<u64>hi << 32) | <u64>lo);
       const hits = <u32>popcnt(m);
       const pi = candIdx + (<usize>c << 2), pb = candBits + (<usize>c << 2);
+      const bi = base + i;
       // Slots past the hits get junk that the next block overwrites (ctz of the empty mask reads as 63).
       let j = <u32>ctz(m | top);
-      store<u32>(pi, i + j);
+      store<u32>(pi, bi + j);
       store<u32>(pb, load<u32>(p + (<usize>j << 2)));
       m &= m - 1;
       j = <u32>ctz(m | top);
-      store<u32>(pi, i + j, 4);
+      store<u32>(pi, bi + j, 4);
       store<u32>(pb, load<u32>(p + (<usize>j << 2)), 4);
-      m &= m - 1;
-      j = <u32>ctz(m | top);
-      store<u32>(pi, i + j, 8);
-      store<u32>(pb, load<u32>(p + (<usize>j << 2)), 8);
-      m &= m - 1;
-      j = <u32>ctz(m | top);
-      store<u32>(pi, i + j, 12);
-      store<u32>(pb, load<u32>(p + (<usize>j << 2)), 12);
-      if (hits > 4) {
+      if (writes == 4) {
         m &= m - 1;
-        let s: usize = 16;
+        j = <u32>ctz(m | top);
+        store<u32>(pi, bi + j, 8);
+        store<u32>(pb, load<u32>(p + (<usize>j << 2)), 8);
+        m &= m - 1;
+        j = <u32>ctz(m | top);
+        store<u32>(pi, bi + j, 12);
+        store<u32>(pb, load<u32>(p + (<usize>j << 2)), 12);
+      }
+      if (hits > writes) {
+        m &= m - 1;
+        let s = <usize>writes << 2;
         while (m) {
           j = <u32>ctz(m);
-          store<u32>(pi + s, i + j);
+          store<u32>(pi + s, bi + j);
           store<u32>(pb + s, load<u32>(p + (<usize>j << 2)));
           s += 4;
           m &= m - 1;
@@ -866,7 +893,7 @@ function filterCandidates(x: usize, n: u32, t: u32, candIdx: usize, candBits: us
     const b = load<u32>(x + (<usize>i << 2));
     if ((b & MAG_MASK) >= t) {
       if (c >= cap) return OVERFLOW;
-      store<u32>(candIdx + (<usize>c << 2), i);
+      store<u32>(candIdx + (<usize>c << 2), base + i);
       store<u32>(candBits + (<usize>c << 2), b);
       c++;
     }
@@ -946,7 +973,7 @@ export function topk_abs_values(x: usize, n: u32, k: u32, outIdx: usize, outVals
 }
 
 /** topk_abs, and with `values` the selected x[idx[j]] (their bits) to outVals. */
-function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, values: bool, scratch: usize): u32 {
+export function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, values: bool, scratch: usize): u32 {
   if (k < 1 || k > n) return 0;
   const cap = topkCap(n);
   const hist = scratch;
@@ -957,14 +984,9 @@ function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, values: b
     const hi = bracketHi;
     if (lo > 0 && hi == 0) {
       // Small k: gather the ~k candidates mag >= lo (one pass over x) and answer from them.
-      if (k <= cap - (cap >>> 2) && <f64>sampleAtLo * sampleScale * 1.25 <= <f64>cap) {
-        const c = filterCandidates(x, n, lo, candIdx, candBits, cap);
-        if (c != OVERFLOW && c >= k) {
-          // The top k of x are all candidates (c >= k and every candidate has mag >= lo). The
-          // area past the c candidates' bits (cap + 16 - c slots) takes the compacted bucket.
-          selectCandidates(candBits, c, k, lo, hist, candBits + (<usize>c << 2), cap + 12 - c);
-          return emitCandidates(candBits, candIdx, c, kthMag, kthTies, outIdx, outVals, values, k);
-        }
+      if (candidatesFit(n, k)) {
+        const c = filterCandidates(x, n, lo, candIdx, candBits, cap, 0, fewCandidates());
+        if (c != OVERFLOW && c >= k) return answerFromCandidates(n, k, lo, c, outIdx, outVals, values, scratch);
       }
     } else if (lo > 0) {
       // Large k: count mag >= hi and keep the band [lo, hi) (one pass), select in the band, then
@@ -979,8 +1001,65 @@ function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, values: b
       }
     }
   }
-  selectKth(x, n, k, hist, candBits, cap);
-  return gathered(x, emitAll(x, n, kthMag, kthTies, outIdx, k, hist), outIdx, outVals, values);
+  return fullTopk(x, n, k, outIdx, outVals, values, scratch);
+}
+
+/** After sampleBracket gave lo > 0 and no hi: the expected candidates (and k) fit the candidate area. */
+function candidatesFit(n: u32, k: u32): bool {
+  const cap = topkCap(n);
+  return k <= cap - (cap >>> 2) && <f64>sampleAtLo * sampleScale * 1.25 <= <f64>cap;
+}
+
+/**
+ * After sampleBracket: fewer than one candidate per 64 floats expected, so the filter's blocks
+ * rarely hold more than two (filterCandidates writes two without branching, not four).
+ */
+export function fewCandidates(): bool {
+  return <u64>sampleAtLo * 64 < <u64>sampleSize;
+}
+
+/**
+ * The small-k sample of x for (n, k): the candidate threshold lo when the candidate filter is to
+ * run (mag >= lo, into the candidate area of scratch), else 0. Reads only the sampled chunks.
+ */
+export function candidateThreshold(x: usize, n: u32, k: u32, scratch: usize): u32 {
+  if (k < 1 || k > n || n < FAST_MIN_N) return 0;
+  const candBits = scratch + HIST_BYTES + (<usize>topkCap(n) << 2);
+  const lo = sampleBracket(x, n, k, candBits, scratch);
+  return lo > 0 && bracketHi == 0 && candidatesFit(n, k) ? lo : 0;
+}
+
+/**
+ * Appends the candidates mag >= lo of x[start, end) to the c already in scratch's candidate area
+ * (indices, ascending, from start); returns the new count, or OVERFLOW when they might not fit
+ * (the same limit as one filter over all of x, so both take the same path).
+ */
+export function appendCandidates(x: usize, n: u32, start: u32, end: u32, lo: u32, few: bool, c: u32, scratch: usize): u32 {
+  const cap = topkCap(n);
+  if (c > cap - 64) return OVERFLOW;
+  const candIdx = scratch + HIST_BYTES + (<usize>c << 2);
+  const candBits = scratch + HIST_BYTES + (<usize>(cap + c) << 2);
+  const h = filterCandidates(x + (<usize>start << 2), end - start, lo, candIdx, candBits, cap - c, start, few);
+  return h == OVERFLOW ? OVERFLOW : c + h;
+}
+
+/**
+ * The answer from the c candidates mag >= lo in scratch (c >= k): the top k of x are all among
+ * them. The area past the c candidates' bits (cap + 16 - c slots) takes the compacted bucket.
+ */
+export function answerFromCandidates(n: u32, k: u32, lo: u32, c: u32, outIdx: usize, outVals: usize, values: bool, scratch: usize): u32 {
+  const cap = topkCap(n);
+  const candIdx = scratch + HIST_BYTES;
+  const candBits = candIdx + (<usize>cap << 2);
+  selectCandidates(candBits, c, k, lo, scratch, candBits + (<usize>c << 2), cap + 12 - c);
+  return emitCandidates(candBits, candIdx, c, kthMag, kthTies, outIdx, outVals, values, k);
+}
+
+/** The full radix select over x, then one pass writing the answer. */
+export function fullTopk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, values: bool, scratch: usize): u32 {
+  const cap = topkCap(n);
+  selectKth(x, n, k, scratch, scratch + HIST_BYTES + (<usize>cap << 2), cap);
+  return gathered(x, emitAll(x, n, kthMag, kthTies, outIdx, k, scratch), outIdx, outVals, values);
 }
 
 /** With `values`: outVals[j] = the bits of x[idx[j]] for the c indices. Returns c. */

@@ -9,7 +9,8 @@
  *   numpy   np.argpartition(np.abs(x), n - k)[n - k:] in a python3 child (the k indices, unordered)
  *   kernel  the SIMD topk_abs kernel alone, on its own shared memory (the k indices, ascending)
  *   vector  createCompressor('topk:RATIO').compress(v) with v = compressor.vector(n)
- *   array   the same compress(x) on an ordinary Float32Array (copied into the kernel memory once)
+ *   array   the same compress(x) on an ordinary Float32Array (copied into the kernel memory range
+ *           by range, each range filtered for top-k candidates right after its copy)
  *   vector+encode  compress(v), then encode(msg): the wire bytes too
  * The compress paths return the Message: ascending indices, their values and the bit count of its
  * wire bytes (encode writes those). Before timing, the indices of all five are checked to be the

@@ -12,6 +12,7 @@ import { rngKey, rngUniform } from '../src/kernels/rng.js';
 /** Every function of src/kernels/abi.ts: a Record, so leaving one out of the list does not compile. */
 const ABI: Record<Exclude<keyof KernelExports, 'memory'>, true> = {
   topk_scratch_bytes: true, topk_abs: true, topk_abs_values: true, threshold_abs: true, threshold_count: true, randk_scratch_bytes: true, randk: true,
+  topk_stream_plan: true, topk_stream_begin: true, topk_stream_filter: true, topk_stream_finish: true,
   rng_key: true, rng_u32: true, rng_fill_uniform: true,
   quant_int8: true, dequant_int8: true, quant_int4: true, dequant_int4: true, qsgd_quant: true, qsgd_dequant: true, sign_pack: true, sign_unpack: true,
   gather: true, scatter: true, scatter_add: true, varint_encode_deltas: true, varint_bytes_deltas: true, varint_decode_deltas: true, rice_parameter: true, delta_costs: true,

@@ -85,31 +85,43 @@ export class ComposedCompressor implements KernelCompressor {
     const key = this.resolveKey(opts);
     const ctx = this.ctx;
     ctx.begin(this.scratchBytes(d));
-    const xp = ctx.place(x);
+    const xHeld = ctx.holds(x);
     const op = ctx.placeOut(out);
-    if (ctx.holds(x) && ctx.holds(out) && overlaps(xp, 4 * d, op, room)) {
+    if (xHeld && ctx.holds(out) && overlaps(x.byteOffset, 4 * d, op, room)) {
       throw new InputError(`${this.spec}: input and output buffers overlap`);
     }
-    const length = this.encodeAt(xp, d, x, op, key).length;
+    const length = this.encodeAt(x, op, key).length;
     if (!ctx.holds(out)) out.set(ctx.u8(op, length));
     return length;
   }
 
-  /** Checks the d values at xp and selects (raw f32 values into valuesAt when given). */
-  private selectAt(xp: number, d: number, x: Float32Array, key: number, valuesAt: number | undefined): Selection {
+  /**
+   * Checks x's values and selects (raw f32 values into valuesAt when given): in place when x is on
+   * the kernel memory, else on a copy, which the sparsifier makes while it selects when it can.
+   */
+  private selectFrom(x: Float32Array, key: number, valuesAt: number | undefined): Selection {
     const ctx = this.ctx;
     const sparsifier = this.sparsifier;
-    if (!sparsifier.keepsNonfinite) this.checkFinite(xp, d, x);
-    const sel = sparsifier.select(ctx, xp, d, key, valuesAt);
+    const d = x.length;
+    let xp: number;
+    let sel: Selection;
+    if (sparsifier.keepsNonfinite && sparsifier.selectCopying && !ctx.holds(x)) {
+      ({ xp, sel } = sparsifier.selectCopying(ctx, x, key, valuesAt));
+    } else {
+      xp = ctx.place(x);
+      if (!sparsifier.keepsNonfinite) this.checkFinite(xp, d, x);
+      sel = sparsifier.select(ctx, xp, d, key, valuesAt);
+    }
     if (sparsifier.keepsNonfinite && ctx.kx.count_nonfinite(sel.k, sel.vals) !== 0) this.checkFinite(xp, d, x);
     return sel;
   }
 
-  /** Checks the d values at xp, selects, quantizes and writes the whole message at op. */
-  private encodeAt(xp: number, d: number, x: Float32Array, op: number, key: number): { sel: Selection; length: number } {
+  /** Checks x's values, selects, quantizes and writes the whole message at op. */
+  private encodeAt(x: Float32Array, op: number, key: number): { sel: Selection; length: number } {
     const ctx = this.ctx;
+    const d = x.length;
     // Raw f32 values go straight to the message's value section.
-    const sel = this.selectAt(xp, d, x, key, this.format.id === ValueFormatId.f32 ? op + HEADER_BYTES : undefined);
+    const sel = this.selectFrom(x, key, this.format.id === ValueFormatId.f32 ? op + HEADER_BYTES : undefined);
     const vbytes = this.format.bytes(sel.k);
     this.format.encode(ctx, sel.vals, sel.k, op + HEADER_BYTES, key);
     const [indexFormat, ibytes] = writeIndices(ctx, sel, d, op + HEADER_BYTES + vbytes);
@@ -262,8 +274,8 @@ export class ComposedCompressor implements KernelCompressor {
 
   /**
    * compressInto's pipeline wrapped in a Message: x is copied in once unless it is a vector of this
-   * memory, and the only allocations are the returned Message's arrays (and its wire bytes when they
-   * are made here). Its values are what parse() decodes from its bytes (a receiver sees exactly them).
+   * memory (topk: range by range, each range filtered while in cache), and the only allocations are
+   * the returned Message's arrays (and its wire bytes when they are made here). Its values are what parse() decodes from its bytes (a receiver sees exactly them).
    * Sparse raw-f32 messages (topk, threshold) get only their length here: encode() writes their
    * bytes from the indices and values, which determine them.
    */
@@ -274,15 +286,14 @@ export class ComposedCompressor implements KernelCompressor {
     const key = this.resolveKey(opts);
     const ctx = this.ctx;
     ctx.begin(this.scratchBytes(d));
-    const xp = ctx.place(x);
     if (this.format.id === ValueFormatId.f32 && this.sparsifier.id !== SparsifierId.dense && this.sparsifier.id !== SparsifierId.randk) {
-      const sel = this.selectAt(xp, d, x, key, undefined);
+      const sel = this.selectFrom(x, key, undefined);
       const k = sel.k;
       const bits = 8 * (HEADER_BYTES + this.format.bytes(k) + planIndices(ctx, sel, d)[1]);
       return { d, indices: this.indicesOf(sel), values: ctx.f32(sel.vals, k).slice(), bits };
     }
     const op = ctx.alloc(this.maxEncodedBytes(d));
-    const { sel, length } = this.encodeAt(xp, d, x, op, key);
+    const { sel, length } = this.encodeAt(x, op, key);
     const k = sel.k;
     const indices = this.indicesOf(sel);
     let vals = sel.vals;

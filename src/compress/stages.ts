@@ -48,6 +48,12 @@ export interface Sparsifier {
   select(ctx: KernelContext, x: number, d: number, key: number, valuesAt?: number): Selection;
   /** Scratch select() allocates for dimension d (including its outputs). */
   scratchBytes(kx: KernelExports, d: number): number;
+  /**
+   * Optional, for an x not on the kernel memory and only with keepsNonfinite: copies x into scratch
+   * (4d bytes, besides what scratchBytes counts) and selects exactly as select() would there, the
+   * copy and the selection sharing one pass where they can. Returns the copy's pointer too.
+   */
+  selectCopying?(ctx: KernelContext, x: Float32Array, key: number, valuesAt?: number): { xp: number; sel: Selection };
 }
 
 export interface ValueFormat {

@@ -22,6 +22,21 @@ export interface KernelExports {
   topk_abs(x: number, n: number, k: number, outIdx: number, scratch: number): number;
   /** topk_abs, also writing the k selected values (x[idx[j]], bit for bit) to outVals; same scratch. */
   topk_abs_values(x: number, n: number, k: number, outIdx: number, outVals: number, scratch: number): number;
+  // topk-stream.ts: topk_abs_values on an x copied into kernel memory piece by piece (reference:
+  // topkSampleChunks, and topkAbs for the answer). One stream at a time per instance; the same
+  // x, n, k and scratch (topk_scratch_bytes(n)) throughout.
+  /** Starts a stream: writes the m chunk numbers c, ascending, whose floats x[32c, 32c + 32) the sample
+   *  reads, as u32 at the start of scratch (m <= 2048); returns m (0: no sample). */
+  topk_stream_plan(n: number, k: number, scratch: number): number;
+  /** Samples the planned chunks (only they need to be in place at x); returns 1 when the candidate
+   *  filter runs (then pass x to topk_stream_filter range by range), else 0. */
+  topk_stream_begin(x: number, n: number, k: number, scratch: number): number;
+  /** Filters x[start, end), just copied in; ranges must follow each other from 0 (else the stream
+   *  falls back to the full select at finish, with the same answer). A no-op when the filter does not run. */
+  topk_stream_filter(x: number, n: number, start: number, end: number, scratch: number): void;
+  /** All of x in place: writes exactly what topk_abs_values writes (k indices ascending, their values); returns k
+   *  (0 when k is outside [1, n]). */
+  topk_stream_finish(x: number, n: number, k: number, outIdx: number, outVals: number, scratch: number): number;
   /** Indices of |x[i]| >= lambda, ascending, written to outIdx (room for n); returns the count. */
   threshold_abs(x: number, n: number, lambda: number, outIdx: number): number;
   /** Count of |x[i]| >= lambda. */

@@ -4,7 +4,7 @@
  * "Magnitude" is the f32 bit pattern with the sign cleared, compared as u32: for non-NaN values
  * exactly the order of |x| (-0 == +0, subnormals ordered), with NaN above +Inf.
  */
-import { RandomStream } from '../rng.js';
+import { RandomStream, rngU32 } from '../rng.js';
 import { InputError } from '../../errors.js';
 
 const MAG_MASK = 0x7fffffff;
@@ -39,6 +39,22 @@ export function topkAbs(x: Float32Array, k: number): Uint32Array {
     }
   }
   return out;
+}
+
+/**
+ * The 32-float chunks (x[32c, 32c + 32), c ascending) the top-k sample reads for (n, k): want =
+ * ceil(32 n / (32 k)) clamped to [512, 2048] and to n / 256 chunks, none when n < 32768 or want < 16;
+ * chunk j = j * stride + floor(rng_u32(0x5eed, j) * stride / 2^32), stride = floor((n >>> 5) / want).
+ */
+export function topkSampleChunks(n: number, k: number): Uint32Array {
+  if (!Number.isInteger(n) || n < 0 || n >= 2 ** 32) throw new InputError(`topkSampleChunks: n must be an integer in [0, 2^32), got ${n}`);
+  if (!Number.isInteger(k) || k < 1 || k > n) return new Uint32Array(0);
+  if (n < 1 << 15) return new Uint32Array(0);
+  const chunks = n >>> 5;
+  const want = Math.min(Math.max(Math.ceil((32 * n) / (32 * k)), 512), 2048, chunks >>> 3);
+  if (want < 16) return new Uint32Array(0);
+  const stride = Math.floor(chunks / want);
+  return Uint32Array.from({ length: want }, (_, j) => j * stride + Math.floor((rngU32(0x5eed, j) * stride) / 2 ** 32));
 }
 
 /** Indices with |x[i]| >= lambda (lambda rounded to f32, as the kernel receives it), ascending. */
