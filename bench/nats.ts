@@ -30,9 +30,10 @@ import type { RunConfig } from '../src/config/types.js';
 import { Simulation } from '../src/engine/simulation.js';
 import { NatsRun } from '../src/transport/nats/distributed.js';
 import { serverTraffic, spawnCli, startNatsServer, type ChildRun, type NatsServer } from '../test/support/nats.js';
+import { isMain, markdownTable } from './repro/common.js';
 import { machine, median } from './support.js';
 
-interface Row {
+export interface Row {
   devices: number;
   /** local: one process with `workers` workers; nats: `hosts` host processes of 1 worker each. */
   kind: 'local' | 'nats';
@@ -149,10 +150,10 @@ async function natsPoint(server: NatsServer, n: number, hosts: number): Promise<
   }
 }
 
-interface Ratio { devices: number; hosts: number; natsOverLocal: number; overhead: number; cpuOverhead: number }
+export interface Ratio { devices: number; hosts: number; natsOverLocal: number; overhead: number; cpuOverhead: number }
 
 /** Each NATS row against the local row with as many workers as it has hosts. */
-function ratiosOf(rows: readonly Row[]): Ratio[] {
+export function ratiosOf(rows: readonly Row[]): Ratio[] {
   return rows.filter((r) => r.kind === 'nats').flatMap((nats) => {
     const local = rows.find((r) => r.kind === 'local' && r.devices === nats.devices && r.workers === nats.hosts);
     return local ? [{
@@ -171,6 +172,31 @@ function ratioLine(r: Ratio): string {
   return `n=${r.devices}: ${r.hosts} hosts x 1 worker / 1 process x ${r.hosts} workers = ${r.natsOverLocal.toFixed(2)}x rounds/s (wall overhead ${(100 * r.overhead).toFixed(0)}%, CPU overhead ${(100 * r.cpuOverhead).toFixed(0)}%)`;
 }
 
+/** What --json writes (docs/results/nats/bench.json). */
+export interface NatsBench { machine: unknown; rows: Row[]; ratios: Ratio[]; goal: { devices: number; hosts: number; ratio: number; target: number } | null }
+
+const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+const signedPct = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(0)}%`;
+const busBytes = (b: number): string => (b < 1000 ? `${b.toFixed(0)} B` : `${(b / 1e6).toFixed(2)} MB`);
+
+/** The rows of a stored run as a Markdown table (docs/results/nats/README.md). */
+export function natsRowsTable(stored: Pick<NatsBench, 'rows'>): string {
+  return markdownTable(['devices', 'run', 'ms / round (wall)', 'CPU ms / round', 'bus in / out per round', 'peak RSS per process (MiB)'], stored.rows.map((r) => [
+    int(r.devices),
+    r.kind === 'local' ? `1 process, ${r.workers} worker${r.workers === 1 ? '' : 's'}` : `${r.hosts} host${r.hosts === 1 ? '' : 's'} × 1 worker`,
+    int(r.msPerRound), int(r.cpuMsPerRound),
+    r.busInBytesPerRound === null ? '' : `${busBytes(r.busInBytesPerRound)} / ${busBytes(r.busOutBytesPerRound!)}`,
+    r.peakRssMiB.map(int).join(', '),
+  ]));
+}
+
+/** K hosts against one process with K workers, recomputed from the stored rows, as a Markdown table. */
+export function natsRatiosTable(stored: Pick<NatsBench, 'rows'>): string {
+  return markdownTable(['devices', 'K', 'rounds/s ratio', 'wall-time overhead', 'CPU-time overhead'], ratiosOf(stored.rows).map((r) => [
+    int(r.devices), String(r.hosts), r.natsOverLocal.toFixed(2), signedPct(r.overhead), signedPct(r.cpuOverhead),
+  ]));
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const single = arg('local');
@@ -183,10 +209,11 @@ async function main(): Promise<void> {
   const hostCounts = (arg('hosts') ?? '1,2,3').split(',').map(Number);
   const from = arg('from');
   if (from) {
-    const stored = JSON.parse(readFileSync(from, 'utf8')) as { machine: unknown; rows: Row[] };
+    const stored = JSON.parse(readFileSync(from, 'utf8')) as NatsBench;
     console.log(`machine: ${JSON.stringify(stored.machine)}`);
     for (const r of stored.rows) console.log(rowLine(r));
     for (const r of ratiosOf(stored.rows)) console.log(ratioLine(r));
+    console.log(`\n${natsRowsTable(stored)}\n\n${natsRatiosTable(stored)}`);
     return;
   }
   const rows: Row[] = [];
@@ -220,4 +247,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMain(import.meta.url)) await main();

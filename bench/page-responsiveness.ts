@@ -12,7 +12,9 @@
  * receives the event) and until the state is `stopped` (capped at --stop-timeout s).
  *
  *   node --import tsx bench/page-responsiveness.ts [--json] [--seconds 5] [--after 20] [--hogs 0] [--stop-timeout 120]
- *   node --import tsx bench/page-responsiveness.ts --from FILE     # prints a saved --json run
+ *   node --import tsx bench/page-responsiveness.ts --from FILE[=PAGE] [FILE[=PAGE] ...]
+ *        prints saved --json runs, then their row of the table in docs/results/page/README.md
+ *        (PAGE: what the page column says, which page was measured)
  *
  * --hogs N starts N busy-looping Node processes for the measurement (a loaded CI machine) and stops
  * them by pid. Wall-clock figures move with the machine's load: the 1-minute load average is reported.
@@ -20,9 +22,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { buildPage } from '../scripts/build-browser.mjs';
 import { launchChromium, startServeProcess } from '../scripts/chromium.mjs';
+import { isMain, markdownTable } from './repro/common.js';
 import { machine, median } from './support.js';
 
 function arg(name: string, fallback: number): number {
@@ -53,7 +56,7 @@ function watchLongTasks(): void {
   }).observe({ type: 'longtask', buffered: false });
 }
 
-interface Report {
+export interface Report {
   config: typeof config; chromium: string; machine: { cpu: string; cores: number; node: string }; load1: number; hogs: number; seconds: number; linesPerS: number;
   busyFraction: number; busy: { script: number; style: number; layout: number }; longestTaskMs: number;
   inputLatencyMs: { median: number; max: number; samples: number }; clickMs: number | null; stopMs: number | null; stopTimeoutS: number;
@@ -69,11 +72,34 @@ function print(r: Report): void {
   console.log(`Stop: the click lands after ${ms(r.clickMs)}, the state is stopped after ${ms(r.stopMs)}`);
 }
 
-const from = process.argv.indexOf('--from');
-if (from >= 0) {
-  print(JSON.parse(readFileSync(process.argv[from + 1]!, 'utf8')) as Report);
-} else {
-  await measure();
+/** Saved runs as a Markdown table, one row each: its file, the page measured, and the figures. */
+export function responsivenessTable(runs: ReadonlyArray<{ file: string; page: string; report: Report }>): string {
+  const pc = (v: number): string => `${(v * 100).toFixed(0)}%`;
+  const stop = (v: number | null, r: Report): string => (v === null ? `not within ${r.stopTimeoutS} s` : `${v.toFixed(0)} ms`);
+  return markdownTable(
+    ['run', 'page', 'CPU hogs', 'load', 'lines/s', 'main thread busy (script)', 'longest task', 'input latency median / max', 'Stop: click lands / stopped'],
+    runs.map(({ file, page, report: r }) => [
+      `\`${file}\``, page, String(r.hogs), r.load1.toFixed(2), r.linesPerS.toFixed(0), `${pc(r.busyFraction)} (${pc(r.busy.script)})`,
+      // The longtask observer reports only tasks over 50 ms.
+      r.longestTaskMs > 0 ? `${r.longestTaskMs.toFixed(0)} ms` : 'none over 50 ms',
+      `${r.inputLatencyMs.median.toFixed(0)} / ${r.inputLatencyMs.max.toFixed(0)} ms`, `${stop(r.clickMs, r)} / ${stop(r.stopMs, r)}`,
+    ]),
+  );
+}
+
+if (isMain(import.meta.url)) {
+  const from = process.argv.indexOf('--from');
+  if (from >= 0) {
+    const runs = process.argv.slice(from + 1).filter((a) => !a.startsWith('--')).map((a) => {
+      const [file, page = ''] = a.split(/=(.*)/s) as [string, string?];
+      return { file: basename(file), page, report: JSON.parse(readFileSync(file, 'utf8')) as Report };
+    });
+    if (runs.length === 0) throw new Error('--from needs a file (a saved --json run)');
+    for (const r of runs) print(r.report);
+    console.log(`\n${responsivenessTable(runs)}`);
+  } else {
+    await measure();
+  }
 }
 
 async function measure(): Promise<void> {

@@ -2,7 +2,8 @@
  * docs/RESULTS.md (and docs/results/tune/exploration/README.md) from the committed data in
  * docs/results: every table is recomputed by the studies' own analyze() from the runs' summaries
  * and kept evaluations (results-data.ts), and every number of the hand-written text is a
- * {{fact}} computed from the same runs (facts.ts).
+ * {{fact}} computed from the same runs (facts.ts). The benchmark pages (docs/results/nats, page,
+ * model-file, api: README.md from source.md and the JSON beside it) likewise (bench-pages.ts).
  *
  *   node --import tsx bench/repro/build-results.ts            rewrite the generated files
  *   node --import tsx bench/repro/build-results.ts --check    fail (exit 1) on any difference  (npm run results:check)
@@ -31,6 +32,7 @@ import {
   analysisMarkdown, commandsScript, displayPath, isMain, markdownTable, parseStudyArgs, ROOT, runMain, type RunResult, type StudyDefinition, type StudyOptions,
 } from './common.js';
 import { formatDuration } from '../../src/output/format.js';
+import { renderPages } from './bench-pages.js';
 import { DAGC_STUDY } from './dagc.js';
 import { EXPLORATION, explorationTables } from './exploration.js';
 import { Facts, lintNumbers } from './facts.js';
@@ -216,7 +218,9 @@ export function renderAll(): { files: Map<string, string>; literalNumbers: strin
     x.push(`**${facts.render(t.title, `${displayPath(EXPLORATION_MD)} table title`, 'tune/exploration')}**`, '', markdownTable(t.headers, t.rows), '');
   }
   files.set(EXPLORATION_MD, x.join('\n').replace(/\n{3,}/g, '\n\n'));
-  return { files, literalNumbers: facts.literalNumbers };
+  const pages = renderPages();
+  for (const [file, text] of pages.files) files.set(file, text);
+  return { files, literalNumbers: [...facts.literalNumbers, ...pages.literalNumbers] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,6 +407,16 @@ function arg(name: string): string | null {
   return resolve(v);
 }
 
+/** One message per generated file whose committed copy differs, naming its first differing line. */
+export function outOfDate(files: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  for (const [file, text] of files) {
+    const committed = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (committed !== text) out.push(`${displayPath(file)} differs from what the committed data gives, first at ${firstDifference(committed, text)}`);
+  }
+  return out;
+}
+
 /** First lines where two texts differ, for the --check message. */
 function firstDifference(a: string, b: string): string {
   const x = a.split('\n');
@@ -438,17 +452,10 @@ async function main(): Promise<void> {
     readFileSync(page, 'utf8').split('\n').forEach((line, i) => { for (const p of lintNumbers(line)) problems.push(`${displayPath(page)}:${i + 1}: ${p}`); });
   }
   if (process.argv.includes('--check')) {
-    let stale = 0;
-    for (const [file, text] of files) {
-      const committed = existsSync(file) ? readFileSync(file, 'utf8') : '';
-      if (committed !== text) {
-        stale++;
-        console.error(`${displayPath(file)} differs from what the committed data gives, first at ${firstDifference(committed, text)}`);
-      }
-    }
-    for (const p of problems) console.error(p);
-    if (stale > 0 || problems.length > 0) {
-      throw new Error(`results:check failed: ${stale} generated file(s) out of date${problems.length > 0 ? `, ${problems.length} number(s) in the text not computed from the data` : ''}; run \`node --import tsx bench/repro/build-results.ts\` and commit`);
+    const staleFiles = outOfDate(files);
+    for (const p of [...staleFiles, ...problems]) console.error(p);
+    if (staleFiles.length > 0 || problems.length > 0) {
+      throw new Error(`results:check failed: ${staleFiles.length} generated file(s) out of date${problems.length > 0 ? `, ${problems.length} number(s) in the text not computed from the data` : ''}; run \`node --import tsx bench/repro/build-results.ts\` and commit`);
     }
     console.log(`results:check: ${[...files.keys()].map(displayPath).join(', ')} match the committed data`);
     return;
