@@ -4,8 +4,8 @@ import type { KernelContext } from './exec.js';
 import { type Selection, type Sparsifier, SparsifierId } from './stages.js';
 
 /**
- * Elements per range when an ordinary array is copied in and filtered range by range (256 KiB:
- * the filter reads a range while it is still in cache; measurements in docs/results/api/README.md).
+ * Elements per range when an ordinary array is copied in and filtered range by range: 256 KiB, so
+ * the filter reads each range while it is still in the core's cache (docs/results/api/README.md).
  */
 const COPY_RANGE = 65536;
 
