@@ -30,6 +30,7 @@ import { Bench } from 'tinybench';
 import { createCompressor } from '../src/compress/index.js';
 import { createSharedMemory, loadKernels } from '../src/kernels/index.js';
 import { KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
+import { isMain, markdownTable } from './repro/common.js';
 import { fillNormal, machine, median } from './support.js';
 
 interface Options { n: number; ratio: number; rounds: number; perRound: number; json: boolean; from: string | null }
@@ -117,26 +118,55 @@ function sameIndices(a: Uint32Array, b: Uint32Array, what: string): void {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) throw new Error(`${what}: index ${i} is ${a[i]}, numpy has ${b[i]}`);
 }
 
-interface Report {
+/** What --json writes (docs/results/api/numpy-topk.json). */
+export interface Report {
   machine: ReturnType<typeof machine> & { loadAverageAfter: number[] };
   n: number; k: number; numpy: { numpy: string; python: string }; rounds: number; perRound: number;
   results: Array<{ method: string; samples: number; medianMs: number; numpyOverThis: number }>;
 }
 
+/** What each method times. */
+const TIMED: Readonly<Record<string, string>> = {
+  numpy: '`np.argpartition(np.abs(x), n - k)[n - k:]` (indices, unordered)',
+  kernel: 'the SIMD `topk_abs` kernel alone (indices, ascending)',
+  vector: '`compressor.compress(v)`, v = `compressor.vector(n)`: the whole Message (ascending indices, values, bit count)',
+  array: 'the same on an ordinary `Float32Array` (copied into the kernel memory range by range)',
+  'vector+encode': '`compressor.encode(compressor.compress(v))`: the wire bytes too',
+};
+
+/** The API paths' goals: compress at least this many times faster than numpy. */
+const TARGETS: ReadonlyArray<{ method: string; on: string; times: number }> = [{ method: 'vector', on: 'a vector', times: 15 }, { method: 'array', on: 'an array', times: 8 }];
+
+function method(r: Report, name: string): Report['results'][number] {
+  const x = r.results.find((y) => y.method === name);
+  if (!x) throw new Error(`the results hold no method '${name}'`);
+  return x;
+}
+
+/** A run's medians and ratios as a Markdown table (docs/results/api/README.md). */
+export function numpyTopkTable(r: Report): string {
+  const kernel = method(r, 'kernel');
+  return markdownTable(['method', 'what is timed', 'median ms', 'numpy / this', 'kernel / this'], r.results.map((x) => {
+    const timed = TIMED[x.method];
+    if (timed === undefined) throw new Error(`unknown method '${x.method}' in the results`);
+    return [x.method === 'numpy' ? `numpy ${r.numpy.numpy}` : x.method, timed, x.medianMs.toFixed(2), `${x.numpyOverThis.toFixed(1)}x`, `${((100 * kernel.medianMs) / x.medianMs).toFixed(0)}%`];
+  }));
+}
+
+/** Whether a run met each target, as Markdown list items. */
+export function numpyTopkTargets(r: Report): string {
+  const numpyMs = method(r, 'numpy').medianMs;
+  return TARGETS.map(({ method: name, on, times }) => {
+    const x = method(r, name);
+    return `- compress on ${on} >= ${times}x numpy: ${x.numpyOverThis >= times ? 'met' : 'MISSED'} (${x.numpyOverThis.toFixed(1)}x: with numpy at ${numpyMs.toFixed(2)} ms it had to take at most ${(numpyMs / times).toFixed(2)} ms and took ${x.medianMs.toFixed(2)} ms)`;
+  }).join('\n');
+}
+
 function printTable(r: Report): void {
   const m = r.machine;
   console.log(`\n${m.cpu}, ${m.cores} cores, Node ${m.node}, numpy ${r.numpy.numpy}; load average ${m.loadAverage.join(' ')} -> ${m.loadAverageAfter.join(' ')}`);
-  console.log(`exact top-${r.k} of ${r.n} f32 by |x|: median of ${r.rounds} x ${r.perRound} interleaved samples each`);
-  console.log(`${'method'.padEnd(14)}${'median ms'.padStart(11)}${'numpy / this'.padStart(14)}${'kernel / this'.padStart(15)}`);
-  const kernel = r.results.find((x) => x.method === 'kernel')!;
-  for (const x of r.results) {
-    console.log(`${x.method.padEnd(14)}${x.medianMs.toFixed(2).padStart(11)}${`${x.numpyOverThis.toFixed(1)}x`.padStart(14)}${`${((100 * kernel.medianMs) / x.medianMs).toFixed(0)}%`.padStart(15)}`);
-  }
-  const targets: Array<[string, number]> = [['vector', 15], ['array', 8]];
-  for (const [name, want] of targets) {
-    const x = r.results.find((y) => y.method === name)!;
-    console.log(`  compress(${name}) ${x.numpyOverThis.toFixed(1)}x numpy (target >= ${want}x)  ${x.numpyOverThis >= want ? 'ok' : 'MISSED'}`);
-  }
+  console.log(`exact top-${r.k} of ${r.n} f32 by |x|: median of ${r.rounds} x ${r.perRound} interleaved samples each\n`);
+  console.log(`${numpyTopkTable(r)}\n\n${numpyTopkTargets(r)}`);
 }
 
 async function main(): Promise<void> {
@@ -207,4 +237,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMain(import.meta.url)) await main();

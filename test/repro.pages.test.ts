@@ -50,7 +50,7 @@ function lineOf(file: string, text: string): number {
 }
 
 test('pages: the committed README.md of every page is what its source.md and data give, with no number written by hand', () => {
-  assert.deepEqual(PAGES.map((p) => p.dir).sort(), ['model-file', 'nats', 'page']);
+  assert.deepEqual(PAGES.map((p) => p.dir).sort(), ['api', 'model-file', 'nats', 'page']);
   for (const p of PAGES) assert.deepEqual(check(p, copyOf(p)), [], p.dir);
 });
 
@@ -60,6 +60,7 @@ const CASES: Array<{ dir: string; shown: string; file: string; json: (x: Record<
   { dir: 'nats', shown: 'ran it: set-up 40.6 s', file: 'scale.json', json: (x) => { x['setupS'] = 41.6; } },
   { dir: 'page', shown: '| `responsiveness-after.json` | this change | 0 | 8.86 | 521 |', file: 'responsiveness-after.json', json: (x) => { x['load1'] = 8.87; } },
   { dir: 'model-file', shown: '| test accuracy | 0.9025 |', file: 'check.json', json: (x) => { x['accuracy'] = 0.9026; } },
+  { dir: 'api', shown: '`np.argpartition(np.abs(x), n - k)[n - k:]` (indices, unordered) | 28.33 | 1.0x | 5', file: 'numpy-topk.json', json: (x) => { (x['results'] as Array<Record<string, number>>)[1]!['medianMs'] = 1.2; } },
 ];
 
 test('pages: one number changed in README.md, or in the JSON it comes from, fails the check naming the file and line', () => {
@@ -125,6 +126,7 @@ test('pages: figures read from the JSON by path, aggregate and format', () => {
   assert.equal(f('max num a.rows[*].ms b.load'), '12,346');
   assert.equal(f('min num:1 a.rows[*].ms b.load'), '14.4');
   assert.equal(f('median num a.rows[1:].ms'), '7,423');
+  assert.equal(f('diff num:1 a.rows[0].ms a.rows[2].ms'), '−10,845.6');
   assert.equal(f('same s:1 a.rows[0].ms b.rows[*].ms'), '1.5');
   assert.equal(f('count a.rows[n=1]'), '2');
   assert.equal(f('hash:8 a.hash'), '9f0dcef3');
@@ -149,6 +151,7 @@ test('pages: a figure that does not select exactly what it says is an error nami
     ['num:x a.rows[0].ms', /bad precision/],
     ['excerpt a.msg | nowhere | hosts', /holds no 'nowhere'/],
     ['range spans a.hosts[*]', /no AGG/],
+    ['diff num a.rows[*].ms', /diff takes two values, a.rows\[\*\].ms gives 3/],
   ];
   for (const [expr, message] of bad) assert.throws(() => evaluate(expr, DATA), message, expr);
 });

@@ -15,7 +15,8 @@
  *   [N] is an element, [N:] the elements from N on, [*] every element, [key=value] the elements
  *   whose key is value (as text); several values may result.
  * AGG (default one): one (exactly one value), same (every value formats alike), range ("lo–hi", or
- *   one value when both ends format alike), min, max, median, count (the number of values; no FORMAT).
+ *   one value when both ends format alike), min, max, median, diff (of two values: the first minus
+ *   the second), count (the number of values; no FORMAT).
  * FORMAT: num:D (D decimals, default 0, thousands separated), pct:D (a fraction in %), s:D
  *   (milliseconds in seconds), mb:D (bytes in MB), text, hash:N (the first N characters),
  *   spans (elements {from, to} as "from–(to − 1)", comma-separated).
@@ -23,6 +24,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { natsRatiosTable, natsRowsTable, type NatsBench } from '../nats.js';
+import { numpyTopkTable, numpyTopkTargets, type Report as NumpyTopkReport } from '../numpy-topk.js';
 import { responsivenessTable, type Report as ResponsivenessReport } from '../page-responsiveness.js';
 import { median } from '../support.js';
 import { displayPath } from './common.js';
@@ -80,6 +82,14 @@ export const PAGES: readonly BenchPage[] = [
     data: { check: 'check.json', run: 'run/summary.json' },
     tables: { check: (d) => modelFileTable(d.json['check'] as ModelCheck, d.json['run'] as CheckedRun) },
   },
+  {
+    dir: 'api',
+    data: { api: 'numpy-topk.json' },
+    tables: {
+      methods: (d) => numpyTopkTable(d.json['api'] as NumpyTopkReport),
+      targets: (d) => numpyTopkTargets(d.json['api'] as NumpyTopkReport),
+    },
+  },
 ];
 
 class PageError extends Error {}
@@ -131,7 +141,7 @@ function grouped(x: number, d: number): string {
 const NUMERIC: Readonly<Record<string, { scale: number; decimals: number }>> = {
   num: { scale: 1, decimals: 0 }, pct: { scale: 100, decimals: 0 }, s: { scale: 1e-3, decimals: 1 }, mb: { scale: 1e-6, decimals: 2 },
 };
-const AGGREGATES = new Set(['one', 'same', 'range', 'min', 'max', 'median', 'count']);
+const AGGREGATES = new Set(['one', 'same', 'range', 'min', 'max', 'median', 'diff', 'count']);
 
 function numberOf(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new PageError(`${what}: ${JSON.stringify(v)} is not a finite number`);
@@ -195,6 +205,11 @@ export function evaluate(expr: string, data: PageData): string {
     }
     case 'min': return show(Math.min(...numbers()));
     case 'max': return show(Math.max(...numbers()));
+    case 'diff': {
+      const xs = numbers();
+      if (xs.length !== 2) throw new PageError(`diff takes two values, ${paths.join(' ')} gives ${xs.length}`);
+      return show(xs[0]! - xs[1]!);
+    }
     default: return show(median(numbers()));
   }
 }
