@@ -9,9 +9,8 @@
 //     misjudged (too few candidates, too many to fit, a range skipped) or the filter did not run,
 //     topk_abs_values's own paths over x.
 // The state between the calls lives in module globals: one instance runs one stream at a time.
-import {
-  OVERFLOW, answerFromCandidates, appendCandidates, candidateThreshold, fewCandidates, fullTopk, sampleChunk, sampleChunks, topk,
-} from './select';
+import { OVERFLOW, sampleChunk, sampleChunks } from './select/sample';
+import { answerFromCandidates, appendCandidates, candidateThreshold, fewCandidates, fullTopk, topk } from './select/topk';
 
 /** Candidate threshold of the running stream; 0: no candidate filter (finish runs topk_abs_values). */
 let streamLo: u32 = 0;

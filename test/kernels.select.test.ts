@@ -1,4 +1,4 @@
-// Selection kernels (assembly/select.ts) vs the reference (src/kernels/reference/select.ts), both
+// Selection kernels (assembly/select/) vs the reference (src/kernels/reference/select.ts), both
 // builds: exact top-k (fast sampled path and full radix select), threshold, random-k; every call
 // fenced by canary bytes around its input, output and scratch regions.
 import { test } from 'node:test';

@@ -13,7 +13,7 @@
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
 
-  // select.ts: selection by magnitude; indices always come out ascending.
+  // select/ (topk.ts, threshold.ts, randk.ts): selection by magnitude; indices always come out ascending.
   /** Bytes of scratch topk_abs needs for length n. */
   topk_scratch_bytes(n: number): number;
   /** Exact top-k by |x| (ties: lower index wins; -0 == +0). Writes k u32 indices ascending; returns k. Requires 1 <= k <= n.

@@ -1,5 +1,5 @@
 /**
- * Oracle for assembly/select.ts: same semantics, plain TypeScript over typed arrays.
+ * Oracle for assembly/select/: same semantics, plain TypeScript over typed arrays.
  *
  * "Magnitude" is the f32 bit pattern with the sign cleared, compared as u32: for non-NaN values
  * exactly the order of |x| (-0 == +0, subnormals ordered), with NaN above +Inf.
