@@ -23,47 +23,50 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { resolveConfig } from '../src/config/index.js';
 import { loadTrainTest } from '../src/data/index.js';
 import { runExperiment, type RunSummary } from '../src/engine/run.js';
 import { readMetrics } from '../src/metrics/jsonl.js';
+import { benchArgs } from './args.js';
 
-const { values: opt } = parseArgs({
+/** The compared methods; the compressors take their parameter from --ratio and --lambda. */
+const VARIANT_NAMES = ['ef-topk', 'dagc-r', 'ef-threshold', 'dagc-a'] as const;
+
+const { values: opt, fail } = benchArgs({
+  script: 'bench/dagc-fmnist.ts',
+  purpose: 'DAGC reproduction, Logistic@FMNIST: DAGC-R / DAGC-A against uniform top-k / threshold on 10 skewed workers.',
   options: {
-    rounds: { type: 'string', default: '5000' },
-    seeds: { type: 'string', default: '1,2,3' },
-    sr: { type: 'string', default: '10,100,1000' },
-    evalEvery: { type: 'string', default: '25' },
-    target: { type: 'string', default: '0.7' },
-    out: { type: 'string', default: 'runs/dagc-fmnist' },
-    variants: { type: 'string', default: 'ef-topk,dagc-r,ef-threshold,dagc-a' },
-    ratio: { type: 'string', default: '0.001' },
-    lambda: { type: 'string', default: '0.05' },
-    json: { type: 'boolean', default: false },
+    rounds: { type: 'number', integer: true, min: 1, default: 5000, description: 'rounds per run' },
+    seeds: { type: 'numbers', integer: true, min: 0, default: [1, 2, 3], description: 'seeds' },
+    sr: { type: 'numbers', min: 1, default: [10, 100, 1000], description: 'skew ratios (data.volume=volume:SR)' },
+    evalEvery: { type: 'number', integer: true, min: 1, default: 25, description: 'rounds between evaluations' },
+    target: { type: 'number', min: 0, max: 1, default: 0.7, description: 'target accuracy for rounds-to-target' },
+    out: { type: 'string', placeholder: 'DIR', default: 'runs/dagc-fmnist', description: 'run directories (a finished run of the same config is reused)' },
+    variants: { type: 'string', placeholder: 'LIST', default: VARIANT_NAMES.join(','), description: 'methods to run, comma-separated' },
+    ratio: { type: 'number', above: 0, below: 1, default: 0.001, description: 'top-k ratio' },
+    lambda: { type: 'number', above: 0, default: 0.05, description: 'threshold' },
+    json: { type: 'boolean', description: 'the rows as JSON on stdout' },
   },
 });
 
-const ratio = Number(opt.ratio);
-const lambda = Number(opt.lambda);
-const VARIANTS: Record<string, { algorithm: string; compressor: string; label: string }> = {
+const { ratio, lambda } = opt;
+const VARIANTS: Record<(typeof VARIANT_NAMES)[number], { algorithm: string; compressor: string; label: string }> = {
   'ef-topk': { algorithm: 'ef-sgd', compressor: `topk:${ratio}`, label: `uniform top-k ${ratio}` },
   'dagc-r': { algorithm: 'dagc-r', compressor: `topk:${ratio}`, label: `DAGC-R ${ratio}` },
   'ef-threshold': { algorithm: 'ef-sgd', compressor: `threshold:${lambda}`, label: `uniform threshold ${lambda}` },
   'dagc-a': { algorithm: 'dagc-a', compressor: `threshold:${lambda}`, label: `DAGC-A ${lambda}` },
 };
+const isVariant = (v: string): v is (typeof VARIANT_NAMES)[number] => (VARIANT_NAMES as readonly string[]).includes(v);
 
 interface Row {
   sr: number; variant: string; seed: number; finalAcc: number; bestAcc: number; toTarget: number | null;
   uplinkBits: number; downlinkBits: number; wallS: number;
 }
 
-const rounds = Number(opt.rounds);
-const evalEvery = Number(opt.evalEvery);
-const target = Number(opt.target);
-const seeds = opt.seeds.split(',').map(Number);
-const srs = opt.sr.split(',').map(Number);
-const variants = opt.variants.split(',');
+const { rounds, evalEvery, target, seeds, sr: srs } = opt;
+const variants = opt.variants.split(',').filter(isVariant);
+const unknownVariants = opt.variants.split(',').filter((v) => !isVariant(v));
+if (unknownVariants.length > 0) fail(`--variants: unknown variant ${unknownVariants.map((v) => `'${v}'`).join(', ')} (variants: ${VARIANT_NAMES.join(', ')})`);
 
 const data = await loadTrainTest('fashion-mnist', 'fashion-mnist:test', { seed: 1, limit: 0 });
 const rows: Row[] = [];
@@ -71,7 +74,6 @@ for (const sr of srs) {
   for (const seed of seeds) {
     for (const v of variants) {
       const spec = VARIANTS[v];
-      if (!spec) throw new Error(`unknown variant ${v}`);
       const config = resolveConfig({
         name: `SR${sr}-${v}-${spec.compressor.replace(':', '')}-s${seed}`, seed, devices: 10, rounds, evalEvery, model: 'logistic',
         data: { train: 'fashion-mnist', test: 'fashion-mnist:test', partition: 'dirichlet:0.5', volume: `volume:${sr}`, smallShards: 'wrap' },
@@ -116,7 +118,7 @@ if (opt.json) {
       const acc = rs.map((r) => 100 * r.finalAcc);
       const hits = rs.map((r) => r.toTarget ?? '-').join(', ');
       const kept = mean(rs.map((r) => r.uplinkBits)) / (rounds * 10 * 8 * (24 + 4 * 7850));
-      console.log(`| ${sr} | ${VARIANTS[v]!.label} | ${mean(acc).toFixed(2)} ± ${sd(acc).toFixed(2)} | ${hits} | ${(up / 1e6).toFixed(3)} | ${rel} | ${(100 * kept).toFixed(3)}% | ${(mean(rs.map((r) => r.downlinkBits)) / 1e6).toFixed(0)} |`);
+      console.log(`| ${sr} | ${VARIANTS[v].label} | ${mean(acc).toFixed(2)} ± ${sd(acc).toFixed(2)} | ${hits} | ${(up / 1e6).toFixed(3)} | ${rel} | ${(100 * kept).toFixed(3)}% | ${(mean(rs.map((r) => r.downlinkBits)) / 1e6).toFixed(0)} |`);
     }
   }
 }

@@ -25,6 +25,7 @@ import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import type { Dataset, Partition } from '../src/data/types.js';
 import { Simulation } from '../src/engine/simulation.js';
+import { benchArgs } from './args.js';
 
 interface Row {
   devices: number;
@@ -59,11 +60,6 @@ const FEATURES = 784;
 const CLASSES = 10;
 
 const ROUNDS_PER_BATCH = 10;
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 /** Cheap synthetic blobs (xorshift noise around per-class means): throughput does not care about realism. */
 function makeData(count: number, seed: number): Dataset {
@@ -164,15 +160,25 @@ async function measure(n: number, workers: number, seconds: number): Promise<Row
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const json = process.argv.includes('--json');
-  const devices = (arg('devices') ?? (quick ? '16,256' : '16,256,4096,10000')).split(',').map(Number);
-  const workerCounts = (arg('workers') ?? '1,2').split(',').map(Number);
-  const seconds = Number(arg('seconds') ?? (quick ? 1 : 3));
-  const single = arg('single');
-  if (single) {
-    const [n, w] = single.split(',').map(Number);
-    console.log(JSON.stringify(await measure(n!, w!, seconds)));
+  const { values: opts } = benchArgs({
+    script: 'bench/engine.ts',
+    purpose: 'Engine throughput: SGP on exponential:1, logistic 784x10, per (devices, workers) point in a child process.',
+    options: {
+      quick: { type: 'boolean', description: 'fewer device counts and 1 s per point' },
+      json: { type: 'boolean', description: 'one JSON document on stdout' },
+      devices: { type: 'numbers', integer: true, min: 1, description: 'device counts', defaultText: '16,256,4096,10000; 16,256 with --quick' },
+      workers: { type: 'numbers', integer: true, min: 1, default: [1, 2], description: 'worker thread counts' },
+      seconds: { type: 'number', above: 0, description: 'timed seconds per point (at least one batch of 10 rounds)', defaultText: '3; 1 with --quick' },
+      single: { type: 'numbers', integer: true, min: 1, length: 2, placeholder: 'N,W', description: 'internal: measure one point (N devices, W workers) and print its row as JSON' },
+    },
+  });
+  const devices = opts.devices ?? (opts.quick ? [16, 256] : [16, 256, 4096, 10000]);
+  const workerCounts = opts.workers;
+  const seconds = opts.seconds ?? (opts.quick ? 1 : 3);
+  const json = opts.json;
+  if (opts.single) {
+    const [n, w] = opts.single as [number, number];
+    console.log(JSON.stringify(await measure(n, w, seconds)));
     return;
   }
   const rows: Row[] = [];

@@ -23,6 +23,7 @@ import { createSharedMemory, loadKernels, type KernelExports } from '../src/kern
 import { KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
 import * as ref from '../src/kernels/reference/index.js';
 import { Purpose, rngKey } from '../src/kernels/rng.js';
+import { benchArgs } from './args.js';
 import { fillNormal, machine as describeMachine } from './support.js';
 
 type Impl = 'ts' | 'wasm-scalar' | 'wasm-simd' | 'api-vector' | 'api-array';
@@ -38,32 +39,23 @@ const API_CASES: ReadonlyArray<{ spec: string; kernel: string }> = [
   { spec: 'topk:0.01+int8', kernel: 'topk_abs:1%' },
 ];
 
-function parseArgs(argv: string[]): Options {
-  const opts: Options = { sizes: [1e5, 1e6, 1e7], quick: false, json: false, only: [], ts: true, api: true };
-  let sizesGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--quick') opts.quick = true;
-    else if (a === '--json') opts.json = true;
-    else if (a === '--no-ts') opts.ts = false;
-    else if (a === '--no-api') opts.api = false;
-    else if (a.startsWith('--sizes')) {
-      opts.sizes = value().split(',').map((s) => {
-        const n = Number(s);
-        if (!Number.isInteger(n) || n < 16 || n > 1e8) throw new Error(`--sizes: bad size '${s}' (integers 16 .. 1e8)`);
-        return n;
-      });
-      sizesGiven = true;
-    } else if (a.startsWith('--only')) opts.only = value().split(',');
-    else throw new Error(`unknown flag ${a} (flags: --sizes LIST, --quick, --json, --only LIST, --no-ts, --no-api)`);
-  }
-  if (opts.quick && !sizesGiven) opts.sizes = [1e5, 1e6];
-  return opts;
+function parseOptions(): Options {
+  const { values: opts } = benchArgs({
+    script: 'bench/kernels.ts',
+    purpose: 'Every array kernel as TypeScript reference, scalar WASM and SIMD WASM, then compressor.compress() beside its kernel.',
+    options: {
+      sizes: { type: 'numbers', integer: true, min: 16, max: 1e8, description: 'vector lengths', defaultText: '1e5,1e6,1e7; 1e5,1e6 with --quick' },
+      quick: { type: 'boolean', description: 'fewer iterations (and smaller default sizes)' },
+      json: { type: 'boolean', description: 'one JSON document on stdout, progress on stderr' },
+      only: { type: 'string', placeholder: 'LIST', description: 'kernels whose names contain one of these (comma-separated)', defaultText: 'all' },
+      'no-ts': { type: 'boolean', description: 'skip the TypeScript reference implementations' },
+      'no-api': { type: 'boolean', description: 'skip the compress() API rows' },
+    },
+  });
+  return {
+    sizes: opts.sizes ?? (opts.quick ? [1e5, 1e6] : [1e5, 1e6, 1e7]), quick: opts.quick, json: opts.json,
+    only: opts.only?.split(',') ?? [], ts: !opts['no-ts'], api: !opts['no-api'],
+  };
 }
 
 const BUCKET = 512; // the compressors' default bucket
@@ -193,7 +185,7 @@ async function measure(fns: Array<{ name: string; fn: () => void }>, time: numbe
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions();
   const maxN = Math.max(...opts.sizes);
   const probe = await loadKernels({ simd: true });
   const maxK = Math.max(1, Math.round(maxN * SPARSE_FRACTION));

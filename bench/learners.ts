@@ -10,10 +10,12 @@
  * Single-threaded; numbers on a shared machine vary by 2x with load, so min and median are given.
  */
 import { Bench } from 'tinybench';
-import { selectBackend, tf, type BackendChoice } from '../src/models/backend.js';
+import { BACKEND_CHOICES, selectBackend, tf, type BackendChoice } from '../src/models/backend.js';
 import { createLearner, nativeLearners, registerNativeLogistic } from '../src/models/registry.js';
 import { TfjsLearner } from '../src/models/tfjs/learner.js';
 import type { Batch, Learner } from '../src/models/types.js';
+import { benchArgs } from './args.js';
+import { median } from './support.js';
 
 interface Row {
   model: string;
@@ -35,11 +37,6 @@ interface Row {
 
 const BATCH = 32;
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 /** Cheap deterministic inputs (xorshift): speed does not depend on the values. */
 function syntheticBatch(features: number, classes: number, count: number): Batch {
   let s = 0x2545f491;
@@ -53,12 +50,6 @@ function wasmHeapMiB(): number | null {
   if (tf.getBackend() !== 'wasm') return null;
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
   return heap ? heap.byteLength / 2 ** 20 : null;
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function measure(l: Learner, shape: readonly number[], iterations: number, timeMs: number): Promise<Row> {
@@ -108,23 +99,39 @@ async function measure(l: Learner, shape: readonly number[], iterations: number,
   };
 }
 
+/** The models timed, with their input shape and how long each is timed (full run, --quick). */
+const MODELS: ReadonlyArray<{ spec: string; shape: number[]; iterations: [number, number]; timeMs: [number, number] }> = [
+  { spec: 'logistic', shape: [28, 28, 1], iterations: [200, 50], timeMs: [1000, 200] },
+  { spec: 'mlp:128,64', shape: [28, 28, 1], iterations: [50, 10], timeMs: [2000, 300] },
+  { spec: 'lenet', shape: [28, 28, 1], iterations: [30, 10], timeMs: [2000, 300] },
+  { spec: 'resnet20', shape: [32, 32, 3], iterations: [6, 2], timeMs: [0, 0] },
+  { spec: 'vgg11:16', shape: [32, 32, 3], iterations: [6, 2], timeMs: [0, 0] },
+];
+
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const json = process.argv.includes('--json');
-  const choice = (arg('backend') ?? 'auto') as BackendChoice;
+  const { values: opts, fail } = benchArgs({
+    script: 'bench/learners.ts',
+    purpose: 'Milliseconds per local step (one gradient call, batch 32) of each model on the tfjs backend, and the flat-parameter bridge.',
+    options: {
+      quick: { type: 'boolean', description: 'fewer iterations' },
+      json: { type: 'boolean', description: 'one JSON document on stdout' },
+      backend: { type: 'string', choices: BACKEND_CHOICES, default: 'auto', description: 'tfjs backend' },
+      models: { type: 'string', placeholder: 'LIST', description: `models to time, comma-separated (of ${MODELS.map((m) => m.spec).join(' ')})`, defaultText: 'all' },
+    },
+  });
+  const { quick, json } = opts;
+  const choice = opts.backend as BackendChoice;
+  // Model specs hold commas themselves (mlp:128,64): a new spec starts at a comma before a letter.
+  const only = opts.models?.split(/,(?=[a-z])/);
+  const unknown = only?.filter((spec) => !MODELS.some((m) => m.spec === spec)) ?? [];
+  if (unknown.length > 0) fail(`--models: unknown model ${unknown.map((u) => `'${u}'`).join(', ')} (models: ${MODELS.map((m) => m.spec).join(' ')})`);
   const backend = await selectBackend(choice);
 
   await registerNativeLogistic();
 
-  const all: Array<{ spec: string; shape: number[]; iterations: number; timeMs: number }> = [
-    { spec: 'logistic', shape: [28, 28, 1], iterations: quick ? 50 : 200, timeMs: quick ? 200 : 1000 },
-    { spec: 'mlp:128,64', shape: [28, 28, 1], iterations: quick ? 10 : 50, timeMs: quick ? 300 : 2000 },
-    { spec: 'lenet', shape: [28, 28, 1], iterations: quick ? 10 : 30, timeMs: quick ? 300 : 2000 },
-    { spec: 'resnet20', shape: [32, 32, 3], iterations: quick ? 2 : 6, timeMs: 0 },
-    { spec: 'vgg11:16', shape: [32, 32, 3], iterations: quick ? 2 : 6, timeMs: 0 },
-  ];
-  const only = arg('models');
-  const wanted = only ? all.filter((m) => only.split(/,(?=[a-z])/).includes(m.spec)) : all;
+  const wanted = MODELS.filter((m) => !only || only.includes(m.spec)).map((m) => ({
+    spec: m.spec, shape: m.shape, iterations: m.iterations[quick ? 1 : 0], timeMs: m.timeMs[quick ? 1 : 0],
+  }));
   const rows: Row[] = [];
   for (const m of wanted) {
     if (m.spec === 'logistic' && !nativeLearners.has('logistic')) continue;

@@ -20,12 +20,8 @@ import type { RunConfig } from '../src/config/types.js';
 import { hashParams } from '../src/engine/run.js';
 import { NatsRun } from '../src/transport/nats/distributed.js';
 import { serverTraffic, spawnCli, startNatsServer, type ChildRun } from '../test/support/nats.js';
+import { benchArgs } from './args.js';
 import { machine, median } from './support.js';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const SETS = (n: number): string[] => [
   `devices=${n}`, 'model=logistic', `data.train=synthetic:${n},784,10`, 'data.test=synthetic:10000,784,10', 'data.smallShards=wrap', 'topology=exponential:1',
@@ -66,15 +62,23 @@ function report(r: Result): string[] {
 }
 
 async function main(): Promise<void> {
-  const from = arg('from');
-  if (from) {
-    for (const line of report(JSON.parse(readFileSync(from, 'utf8')) as Result)) console.log(line);
+  const { values: opts } = benchArgs({
+    script: 'bench/nats-scale.ts',
+    purpose: 'A softmax-regression run one process refuses (its arena passes 4 GiB), then the same run on host processes over NATS.',
+    options: {
+      json: { type: 'boolean', description: 'one JSON document on stdout (docs/results/nats/scale.json)' },
+      devices: { type: 'number', integer: true, min: 2, default: 60000, description: 'devices (one synthetic sample each)' },
+      hosts: { type: 'number', integer: true, min: 1, default: 4, description: 'host processes, 1 worker each' },
+      rounds: { type: 'number', integer: true, min: 1, default: 10, description: 'rounds, each timed on its own' },
+      evaluate: { type: 'boolean', description: 'evaluate every device after the last round (slow)' },
+      from: { type: 'string', placeholder: 'FILE', description: 'print the text report of a stored --json run instead of measuring' },
+    },
+  });
+  if (opts.from !== undefined) {
+    for (const line of report(JSON.parse(readFileSync(opts.from, 'utf8')) as Result)) console.log(line);
     return;
   }
-  const json = process.argv.includes('--json');
-  const n = Number(arg('devices') ?? 60000);
-  const hostCount = Number(arg('hosts') ?? 4);
-  const rounds = Number(arg('rounds') ?? 10);
+  const { json, devices: n, hosts: hostCount, rounds } = opts;
   const say = (line: string): void => { if (!json) console.log(line); };
 
   // One process: refused before its arena is allocated.
@@ -106,7 +110,7 @@ async function main(): Promise<void> {
       return { ...h, pid, peakRssMiB: status(pid, 'VmHWM'), rssMiB: status(pid, 'VmRSS') };
     });
     let metrics = null;
-    if (process.argv.includes('--evaluate')) {
+    if (opts.evaluate) {
       const m = await run.evaluate(0);
       metrics = { accuracy: m.accuracy, loss: m.loss, bitsSent: m.bitsSent, consensusDistance: m.consensusDistance, paramsHash: hashParams(run.zavg()) };
       say(`after ${rounds} rounds: accuracy ${(100 * m.accuracy).toFixed(2)}%, bits sent ${m.bitsSent.toExponential(3)}`);

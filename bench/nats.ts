@@ -30,6 +30,7 @@ import type { RunConfig } from '../src/config/types.js';
 import { Simulation } from '../src/engine/simulation.js';
 import { NatsRun } from '../src/transport/nats/distributed.js';
 import { serverTraffic, spawnCli, startNatsServer, type ChildRun, type NatsServer } from '../test/support/nats.js';
+import { benchArgs } from './args.js';
 import { isMain, markdownTable } from './repro/common.js';
 import { machine, median } from './support.js';
 
@@ -56,11 +57,6 @@ export interface Row {
   peakRssMiB: number[];
   setupS: number;
   load1: number;
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 export function benchConfig(n: number): RunConfig {
@@ -198,18 +194,27 @@ export function natsRatiosTable(stored: Pick<NatsBench, 'rows'>): string {
 }
 
 async function main(): Promise<void> {
-  const json = process.argv.includes('--json');
-  const single = arg('local');
-  if (single) {
-    const [n, w] = single.split(',').map(Number);
-    console.log(JSON.stringify(await localPoint(n!, w!)));
+  const { values: opts } = benchArgs({
+    script: 'bench/nats.ts',
+    purpose: 'Runs over NATS against one process: round time, bytes on the bus, K host processes vs one process with K workers.',
+    options: {
+      json: { type: 'boolean', description: 'one JSON document on stdout (docs/results/nats/bench.json)' },
+      devices: { type: 'numbers', integer: true, min: 2, default: [1000, 10000], description: 'device counts' },
+      hosts: { type: 'numbers', integer: true, min: 1, default: [1, 2, 3], description: 'host counts K (each against one process with K workers)' },
+      from: { type: 'string', placeholder: 'FILE', description: 'print the text report and tables of a stored --json run instead of measuring' },
+      local: { type: 'numbers', integer: true, min: 1, length: 2, placeholder: 'N,W', description: 'internal: measure one local point (N devices, W workers) and print its row as JSON' },
+    },
+  });
+  const json = opts.json;
+  if (opts.local) {
+    const [n, w] = opts.local as [number, number];
+    console.log(JSON.stringify(await localPoint(n, w)));
     return;
   }
-  const devices = (arg('devices') ?? '1000,10000').split(',').map(Number);
-  const hostCounts = (arg('hosts') ?? '1,2,3').split(',').map(Number);
-  const from = arg('from');
-  if (from) {
-    const stored = JSON.parse(readFileSync(from, 'utf8')) as NatsBench;
+  const devices = opts.devices;
+  const hostCounts = opts.hosts;
+  if (opts.from !== undefined) {
+    const stored = JSON.parse(readFileSync(opts.from, 'utf8')) as NatsBench;
     console.log(`machine: ${JSON.stringify(stored.machine)}`);
     for (const r of stored.rows) console.log(rowLine(r));
     for (const r of ratiosOf(stored.rows)) console.log(ratioLine(r));

@@ -30,33 +30,9 @@ import { Bench } from 'tinybench';
 import { createCompressor } from '../src/compress/index.js';
 import { createSharedMemory, loadKernels } from '../src/kernels/index.js';
 import { KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
+import { benchArgs } from './args.js';
 import { isMain, markdownTable } from './repro/common.js';
 import { fillNormal, machine, median } from './support.js';
-
-interface Options { n: number; ratio: number; rounds: number; perRound: number; json: boolean; from: string | null }
-
-function parseArgs(argv: string[]): Options {
-  const opts: Options = { n: 1e7, ratio: 0.01, rounds: 12, perRound: 5, json: false, from: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): number => {
-      const v = Number(a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
-      if (!Number.isFinite(v)) throw new Error(`${a} needs a number`);
-      return v;
-    };
-    if (a === '--json') opts.json = true;
-    else if (a === '--from') opts.from = argv[++i] ?? '';
-    else if (a.startsWith('--n')) opts.n = value();
-    else if (a.startsWith('--ratio')) opts.ratio = value();
-    else if (a.startsWith('--rounds')) opts.rounds = value();
-    else if (a.startsWith('--per-round')) opts.perRound = value();
-    else throw new Error(`unknown flag ${a} (flags: --n N, --ratio F, --rounds R, --per-round M, --json, --from FILE)`);
-  }
-  if (!Number.isInteger(opts.n) || opts.n < 1000 || opts.n > 1e8) throw new Error(`--n ${opts.n}: an integer in 1000..1e8`);
-  if (!(opts.ratio > 0 && opts.ratio < 1)) throw new Error(`--ratio ${opts.ratio}: in (0, 1)`);
-  if (!Number.isInteger(opts.rounds) || opts.rounds < 1 || !Number.isInteger(opts.perRound) || opts.perRound < 1) throw new Error('--rounds and --per-round: positive integers');
-  return opts;
-}
 
 /** The numpy side: loads x, writes its sorted top-k indices, then times `m` calls per stdin line. */
 const NUMPY_SCRIPT = `
@@ -170,8 +146,19 @@ function printTable(r: Report): void {
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  if (opts.from !== null) {
+  const { values: opts } = benchArgs({
+    script: 'bench/numpy-topk.ts',
+    purpose: 'Exact top-k by magnitude through the public API (kernel, vector, array, +encode) beside numpy, interleaved in one run.',
+    options: {
+      n: { type: 'number', integer: true, min: 1000, max: 1e8, default: 1e7, description: 'vector length' },
+      ratio: { type: 'number', above: 0, below: 1, default: 0.01, description: 'k = round(ratio n)' },
+      rounds: { type: 'number', integer: true, min: 1, default: 12, description: 'interleaved rounds' },
+      'per-round': { type: 'number', integer: true, min: 1, default: 5, description: 'calls of each method per round' },
+      json: { type: 'boolean', description: 'one JSON document on stdout (docs/results/api/numpy-topk.json)' },
+      from: { type: 'string', placeholder: 'FILE', description: 'print the table of a saved --json result instead of measuring' },
+    },
+  });
+  if (opts.from !== undefined) {
     printTable(JSON.parse(readFileSync(opts.from, 'utf8')) as Report);
     return;
   }
@@ -218,7 +205,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < opts.rounds; r++) {
       for (let j = 0; j < methods.length; j++) {
         const m = methods[(r + j) % methods.length]!;
-        samples.get(m.name)!.push(...(await m.run(opts.perRound)));
+        samples.get(m.name)!.push(...(await m.run(opts['per-round'])));
       }
     }
     const after = machine();
@@ -228,7 +215,7 @@ async function main(): Promise<void> {
       const medianMs = median(s);
       return { method: m.name, samples: s.length, medianMs, numpyOverThis: numpyMs / medianMs };
     });
-    const report: Report = { machine: { ...before, loadAverageAfter: after.loadAverage }, n, k, numpy: versions, rounds: opts.rounds, perRound: opts.perRound, results };
+    const report: Report = { machine: { ...before, loadAverageAfter: after.loadAverage }, n, k, numpy: versions, rounds: opts.rounds, perRound: opts['per-round'], results };
     if (opts.json) console.log(JSON.stringify(report, null, 2));
     else printTable(report);
   } finally {

@@ -25,18 +25,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildPage } from '../scripts/build-browser.mjs';
 import { launchChromium, startServeProcess } from '../scripts/chromium.mjs';
+import { benchArgs } from './args.js';
 import { isMain, markdownTable } from './repro/common.js';
 import { machine, median } from './support.js';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const seconds = arg('seconds', 5);
-const after = arg('after', 20);
-const hogCount = arg('hogs', 0);
-const stopTimeoutS = arg('stop-timeout', 120);
 
 const config = {
   name: 'bench-responsiveness', devices: 16, rounds: 1_000_000, evalEvery: 5, workers: 2, model: 'logistic',
@@ -87,22 +78,37 @@ export function responsivenessTable(runs: ReadonlyArray<{ file: string; page: st
   );
 }
 
+interface Options { json: boolean; seconds: number; after: number; hogs: number; 'stop-timeout': number }
+
 if (isMain(import.meta.url)) {
-  const from = process.argv.indexOf('--from');
-  if (from >= 0) {
-    const runs = process.argv.slice(from + 1).filter((a) => !a.startsWith('--')).map((a) => {
+  const { values: opts, positionals, fail } = benchArgs({
+    script: 'bench/page-responsiveness.ts',
+    purpose: 'How responsive the page stays (main thread, input latency, Stop) while a fast run floods it with metrics lines.',
+    options: {
+      json: { type: 'boolean', description: 'one JSON document on stdout' },
+      seconds: { type: 'number', above: 0, default: 5, description: 'seconds of measurement' },
+      after: { type: 'number', integer: true, min: 0, default: 20, description: 'metrics lines to wait for before measuring' },
+      hogs: { type: 'number', integer: true, min: 0, default: 0, description: 'busy-looping Node processes during the measurement' },
+      'stop-timeout': { type: 'number', above: 0, default: 120, description: 'seconds to wait for Stop to take effect' },
+      from: { type: 'boolean', description: 'print saved --json runs (the FILE[=PAGE] arguments) and their table instead of measuring' },
+    },
+    positionals: { name: 'FILE[=PAGE]', description: 'with --from: a saved --json run; PAGE is what the table\'s page column says' },
+  });
+  if (opts.from) {
+    if (positionals.length === 0) fail('--from needs a file (a saved --json run)');
+    const runs = positionals.map((a) => {
       const [file, page = ''] = a.split(/=(.*)/s) as [string, string?];
       return { file: basename(file), page, report: JSON.parse(readFileSync(file, 'utf8')) as Report };
     });
-    if (runs.length === 0) throw new Error('--from needs a file (a saved --json run)');
     for (const r of runs) print(r.report);
     console.log(`\n${responsivenessTable(runs)}`);
   } else {
-    await measure();
+    if (positionals.length > 0) fail(`unexpected argument '${positionals[0]}' (files are read only with --from)`);
+    await measure(opts);
   }
 }
 
-async function measure(): Promise<void> {
+async function measure({ json, seconds, after, hogs: hogCount, 'stop-timeout': stopTimeoutS }: Options): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-bench-responsive-'));
   await buildPage({ outDir: join(tmp, 'site'), source: true });
   const served = await startServeProcess(['--dir', join(tmp, 'site')]);
@@ -164,7 +170,7 @@ async function measure(): Promise<void> {
       inputLatencyMs: { median: median(inputMs), max: Math.max(...inputMs), samples: inputMs.length },
       clickMs, stopMs, stopTimeoutS,
     };
-    if (process.argv.includes('--json')) console.log(JSON.stringify(report, null, 2));
+    if (json) console.log(JSON.stringify(report, null, 2));
     else print(report);
   } finally {
     for (const h of hogs) if (h.pid !== undefined) process.kill(h.pid, 'SIGKILL');

@@ -21,19 +21,24 @@ import { join } from 'node:path';
 import { buildPage } from '../scripts/build-browser.mjs';
 import type { RunSummary } from '../src/metrics/records.js';
 import { launchChromium, ROOT, startServeProcess } from '../scripts/chromium.mjs';
+import { benchArgs } from './args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-function text(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-}
+const { values: opts } = benchArgs({
+  script: 'bench/page.ts',
+  purpose: 'Wall time of one config in the page (headless Chromium) against the CLI in Node; the paramsHash must agree.',
+  options: {
+    json: { type: 'boolean', description: 'one JSON document on stdout' },
+    rounds: { type: 'number', integer: true, min: 1, default: 300, description: 'rounds' },
+    devices: { type: 'number', integer: true, min: 2, default: 16, description: 'devices' },
+    workers: { type: 'number', integer: true, min: 1, default: 2, description: 'workers in both (Web Workers, worker threads)' },
+    model: { type: 'string', placeholder: 'SPEC', default: 'logistic', description: 'model spec (mlp or lenet: tfjs on the wasm backend)' },
+    limit: { type: 'number', integer: true, min: 0, default: 0, description: 'cap on the training samples (0: all)' },
+  },
+});
 
 const config = {
-  name: 'bench-page', devices: arg('devices', 16), rounds: arg('rounds', 300), evalEvery: 10, workers: arg('workers', 2),
-  model: text('model', 'logistic'), data: { train: 'mnist', test: null, limit: arg('limit', 0) }, topology: 'exponential:1',
+  name: 'bench-page', devices: opts.devices, rounds: opts.rounds, evalEvery: 10, workers: opts.workers,
+  model: opts.model, data: { train: 'mnist', test: null, limit: opts.limit }, topology: 'exponential:1',
   algorithm: { name: 'sparse-push', lr: 0.1 }, compressor: 'topk:0.01+int8',
 };
 
@@ -77,7 +82,7 @@ const report = {
   config, chromium: browserVersion, node: process.version, page, nodeRun: node,
   ratio: page.wallTimeS / node.wallTimeS, sameParamsHash: page.paramsHash === node.paramsHash,
 };
-if (process.argv.includes('--json')) {
+if (opts.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
   const row = (name: string, s: Side): string => `${name.padEnd(6)} ${s.wallTimeS.toFixed(2).padStart(7)} s  ${s.roundsPerS.toFixed(1).padStart(7)} rounds/s  ${s.workers} workers  accuracy ${(s.accuracy * 100).toFixed(2)}%  load ${s.load1.toFixed(2)}`;
