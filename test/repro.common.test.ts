@@ -23,9 +23,11 @@ test('parseStudyArgs: defaults, modes, seeds, flags and errors', () => {
   assert.equal(quick.workers, 2);
   assert.equal(quick.modeDir, '/tmp/x/quick');
   assert.ok(quick.flags.has('lenet'));
-  assert.throws(() => parseStudyArgs('demo', spec, ['--seeds', '0']), /--seeds must be a positive integer/);
-  assert.throws(() => parseStudyArgs('demo', spec, ['--seeds']), /--seeds needs a value/);
-  assert.throws(() => parseStudyArgs('demo', spec, ['--bogus']), /unknown argument "--bogus"/);
+  assert.throws(() => parseStudyArgs('demo', spec, ['--seeds', '0']), /--seeds: '0' is not >= 1/);
+  assert.throws(() => parseStudyArgs('demo', spec, ['--seeds', '1.5']), /--seeds: '1.5' is not an integer/);
+  assert.throws(() => parseStudyArgs('demo', spec, ['--seeds']), /--seeds <value>' argument missing/);
+  assert.throws(() => parseStudyArgs('demo', spec, ['--bogus']), /Unknown option '--bogus'/);
+  assert.throws(() => parseStudyArgs('demo', spec, ['--quick', 'stray']), /stray/);
 });
 
 test('chooseCli: dist only when it is at least as new as every source file', () => {

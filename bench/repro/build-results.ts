@@ -32,6 +32,7 @@ import {
   analysisMarkdown, commandsScript, displayPath, isMain, markdownTable, parseStudyArgs, ROOT, runMain, type RunResult, type StudyDefinition, type StudyOptions,
 } from './common.js';
 import { formatDuration } from '../../src/output/format.js';
+import { benchArgs } from '../args.js';
 import { renderPages } from './bench-pages.js';
 import { DAGC_STUDY } from './dagc.js';
 import { EXPLORATION, explorationTables } from './exploration.js';
@@ -399,14 +400,6 @@ function extract(root: string): void {
 
 // ---------------------------------------------------------------------------------------------
 
-function arg(name: string): string | null {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return null;
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a directory`);
-  return resolve(v);
-}
-
 /** One message per generated file whose committed copy differs, naming its first differing line. */
 export function outOfDate(files: ReadonlyMap<string, string>): string[] {
   const out: string[] = [];
@@ -428,21 +421,29 @@ function firstDifference(a: string, b: string): string {
 }
 
 async function main(): Promise<void> {
-  const withValue = new Set(['--import', '--repeat', '--extract', '--import-exploration', '--refill']);
-  for (let i = 2; i < process.argv.length; i++) {
-    const a = process.argv[i]!;
-    if (a !== '--check' && !withValue.has(a)) throw new Error(`unknown argument ${a} (see the header of bench/repro/build-results.ts)`);
-    if (withValue.has(a)) i++;
-  }
-  const extractTo = arg('extract');
+  const dir = { type: 'string', placeholder: 'DIR' } as const;
+  const { values } = benchArgs({
+    script: 'bench/repro/build-results.ts',
+    purpose: 'docs/RESULTS.md and the generated pages of docs/results from the committed data (see the header of the script).',
+    options: {
+      check: { type: 'boolean', description: 'write nothing; exit 1 when a generated file differs or the text holds a hand-written measurement (npm run results:check)' },
+      import: { ...dir, description: 'copy studies made with bench/repro/<study>.ts from DIR/<study>/<mode>/ into docs/results first' },
+      repeat: { ...dir, description: 'record a second run of the quick studies (DIR/<study>/quick) to show whether every paramsHash repeated' },
+      extract: { ...dir, description: 'only write the committed runs as run directories DIR/<study>/<mode>/<id>/' },
+      'import-exploration': { ...dir, description: 'import run directories made outside any study (DIR/<id>/) into tune/exploration' },
+      refill: { ...dir, description: 'evaluations for committed runs that kept none, from re-runs of their commands.sh lines in DIR' },
+    },
+  });
+  const path = (v: string | undefined): string | null => (v === undefined ? null : resolve(v));
+  const extractTo = path(values.extract);
   if (extractTo) { extract(extractTo); return; }
-  const importFrom = arg('import');
-  const repeatFrom = arg('repeat');
+  const importFrom = path(values.import);
+  const repeatFrom = path(values.repeat);
   if (importFrom) importStudies(importFrom, repeatFrom);
   else if (repeatFrom) for (const def of STUDIES) importRepeat(def, join(repeatFrom, def.id, 'quick'), collectionDir(def.id, 'quick'));
-  const explorationFrom = arg('import-exploration');
+  const explorationFrom = path(values['import-exploration']);
   if (explorationFrom) importExploration(explorationFrom);
-  const refillFrom = arg('refill');
+  const refillFrom = path(values.refill);
   if (refillFrom) refillMetrics(refillFrom);
   if (importFrom || explorationFrom || refillFrom) fillMetricsFromTwins();
   const { files, literalNumbers } = renderAll();
@@ -451,7 +452,7 @@ async function main(): Promise<void> {
   for (const page of HAND_WRITTEN) {
     readFileSync(page, 'utf8').split('\n').forEach((line, i) => { for (const p of lintNumbers(line)) problems.push(`${displayPath(page)}:${i + 1}: ${p}`); });
   }
-  if (process.argv.includes('--check')) {
+  if (values.check) {
     const staleFiles = outOfDate(files);
     for (const p of [...staleFiles, ...problems]) console.error(p);
     if (staleFiles.length > 0 || problems.length > 0) {

@@ -31,6 +31,7 @@ import { formatBits, formatDuration, formatPercent } from '../../src/output/form
 import type { MetricsRecord, RunSummaryFile } from '../../src/metrics/records.js';
 import { packageVersion } from '../../src/package.js';
 import type { Kept, StudyProvenance } from './results-data.js';
+import { BenchArgsError, benchUsage, parseBenchArgs, type BenchCommand, type OptionSpec } from '../args.js';
 
 /** Repository root (bench/repro/ -> ../..). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -62,43 +63,37 @@ export interface StudyArgSpec {
   readonly help: string;
 }
 
+/** A study's command line as a bench/args.ts declaration: the common options and the study's own flags. */
+function studyCommand(study: string, spec: StudyArgSpec): BenchCommand<Record<string, OptionSpec>> {
+  const options: Record<string, OptionSpec> = {
+    quick: { type: 'boolean', description: 'small version (< 5 minutes on 2 cores)' },
+    out: { type: 'string', placeholder: 'DIR', description: 'output root; runs go to DIR/quick or DIR/full', defaultText: `runs/repro/${study}` },
+    seeds: { type: 'number', integer: true, min: 1, description: 'seeds 1..N', defaultText: `${spec.seeds.quick} quick, ${spec.seeds.full} full` },
+    workers: { type: 'number', integer: true, min: 1, default: 1, description: 'worker threads per run (results do not depend on it)' },
+    'dry-run': { type: 'boolean', description: 'print the commands without running them' },
+  };
+  for (const [flag, description] of Object.entries(spec.flags ?? {})) options[flag] = { type: 'boolean', description };
+  return { script: `bench/repro/${study}.ts`, purpose: spec.help.trim(), options };
+}
+
+/**
+ * A study's options from its command line (or from a recorded invocation's words). --help prints
+ * the usage and exits 0; bad input throws BenchArgsError naming the option (runMain exits 2).
+ */
 export function parseStudyArgs(study: string, spec: StudyArgSpec, argv: readonly string[] = process.argv.slice(2)): StudyOptions {
-  let quick = false;
-  let dryRun = false;
-  let out: string | undefined;
-  let seeds: number | undefined;
-  let workers = 1;
-  const flags = new Set<string>();
-  const value = (i: number, name: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-    return v;
-  };
-  const positiveInt = (v: string, name: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--help' || a === '-h') {
-      const extra = Object.entries(spec.flags ?? {}).map(([f, h]) => `  --${f.padEnd(14)}${h}\n`).join('');
-      process.stdout.write(`${spec.help.trim()}\n\nOptions:\n`
-        + '  --quick         small version (< 5 minutes on 2 cores)\n'
-        + `  --out DIR       output root (default runs/repro/${study}); runs go to DIR/quick or DIR/full\n`
-        + `  --seeds N       seeds 1..N (default ${spec.seeds.quick} quick, ${spec.seeds.full} full)\n`
-        + '  --workers N     worker threads per run (default 1; results do not depend on it)\n'
-        + '  --dry-run       print the commands without running them\n'
-        + extra);
-      process.exit(0);
-    } else if (a === '--quick') quick = true;
-    else if (a === '--dry-run') dryRun = true;
-    else if (a === '--out') { out = value(i, a); i++; }
-    else if (a === '--seeds') { seeds = positiveInt(value(i, a), a); i++; }
-    else if (a === '--workers') { workers = positiveInt(value(i, a), a); i++; }
-    else if (a.startsWith('--') && spec.flags && a.slice(2) in spec.flags) flags.add(a.slice(2));
-    else throw new Error(`unknown argument ${JSON.stringify(a)} (try --help)`);
+  const command = studyCommand(study, spec);
+  const parsed = parseBenchArgs(command, argv);
+  if (parsed === null) {
+    process.stdout.write(benchUsage(command));
+    process.exit(0);
   }
+  const v = parsed.values;
+  const quick = v['quick'] === true;
+  const dryRun = v['dry-run'] === true;
+  const out = v['out'] as string | undefined;
+  const seeds = v['seeds'] as number | undefined;
+  const workers = v['workers'] as number;
+  const flags = new Set(Object.keys(spec.flags ?? {}).filter((flag) => v[flag] === true));
   const outRoot = resolve(out ?? join(ROOT, 'runs', 'repro', study));
   return {
     study, quick, out: outRoot, modeDir: join(outRoot, quick ? 'quick' : 'full'),
@@ -567,7 +562,8 @@ export function analysisMarkdown(a: Pick<Analysis, 'tables' | 'notes'>): string 
 /** Runs main, printing errors plainly (no stack for expected failures) and setting the exit code. */
 export function runMain(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    const text = err instanceof Error ? err.message : String(err);
+    process.stderr.write(err instanceof BenchArgsError ? `${text} (see --help)\n` : `${text}\n`);
+    process.exitCode = err instanceof BenchArgsError ? 2 : 1;
   });
 }

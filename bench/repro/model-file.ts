@@ -18,6 +18,7 @@
  * |numpy objective - trainLoss| > 1e-5, or trainLoss - optimum > GAP_LIMIT.
  */
 import { spawnSync } from 'node:child_process';
+import { benchArgs } from '../args.js';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,19 +53,22 @@ export function modelFileTable(c: ModelCheck, run: CheckedRun): string {
   ]);
 }
 
-function parseArgs(argv: string[]): Options {
-  const opts: Options = { out: join(ROOT, 'runs', 'repro', 'model-file'), rounds: 1000, reuse: false, record: false, from: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--reuse') opts.reuse = true;
-    else if (a === '--record') opts.record = true;
-    else if (a === '--out') opts.out = resolve(argv[++i] ?? '');
-    else if (a === '--rounds') opts.rounds = Number(argv[++i]);
-    else if (a === '--from') opts.from = resolve(argv[++i] ?? '');
-    else throw new Error(`unknown flag ${a} (flags: --out DIR, --rounds N, --reuse, --record, --from DIR)`);
-  }
-  if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error('--rounds: a positive integer');
-  return opts;
+function parseOptions(): Options {
+  const { values } = benchArgs({
+    script: 'bench/repro/model-file.ts',
+    purpose: 'A 1,000-round SGP run of softmax regression on a CSV set, its model.npz checked with numpy (scripts/check_softmax_model.py).',
+    options: {
+      out: { type: 'string', placeholder: 'DIR', description: 'working directory: the CSV files, the run, check.json, commands.sh', defaultText: 'runs/repro/model-file' },
+      rounds: { type: 'number', integer: true, min: 1, default: 1000, description: 'rounds of the run' },
+      reuse: { type: 'boolean', description: 'keep an existing DIR/run instead of training again' },
+      record: { type: 'boolean', description: 'copy the run and the check to docs/results/model-file/' },
+      from: { type: 'string', placeholder: 'DIR', description: 'only print the table of a recorded check (e.g. docs/results/model-file)' },
+    },
+  });
+  return {
+    out: resolve(values.out ?? join(ROOT, 'runs', 'repro', 'model-file')), rounds: values.rounds, reuse: values.reuse, record: values.record,
+    from: values.from === undefined ? null : resolve(values.from),
+  };
 }
 
 function writeCsv(file: string, data: Dataset): void {
@@ -94,7 +98,7 @@ function runArgs(train: string, test: string, rounds: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions();
   if (opts.from !== null) {
     const read = <T>(f: string): T => JSON.parse(readFileSync(join(opts.from!, f), 'utf8')) as T;
     console.log(modelFileTable(read<ModelCheck>('check.json'), read<CheckedRun>(join('run', 'summary.json'))));
