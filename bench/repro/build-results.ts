@@ -51,7 +51,7 @@ const MODES = ['full', 'quick'] as const;
 type Mode = typeof MODES[number];
 const RESULTS_MD = join(ROOT, 'docs', 'RESULTS.md');
 /** Pages written by hand that are not rendered: no hand-written measurements in them (lintNumbers). */
-const HAND_WRITTEN = [join(ROOT, 'README.md'), join(ROOT, 'docs', 'algorithms.md')];
+const HAND_WRITTEN = [join(ROOT, 'README.md'), join(ROOT, 'docs', 'algorithms.md'), join(ROOT, 'docs', 'model-files.md')];
 const EXPLORATION_MD = join(RESULTS_DIR, 'tune', 'exploration', 'README.md');
 
 // ---------------------------------------------------------------------------------------------
