@@ -55,6 +55,13 @@ test('--help of the command and of every subcommand exits 0 and shows examples',
   }
 });
 
+test('bench --help lists the options bench/kernels declares (its own --help), not a copy', async () => {
+  const r = await run(['bench', '--help']);
+  assert.equal(r.code, 0, r.err);
+  for (const option of ['--sizes LIST', '--quick', '--json', '--only LIST', '--no-ts', '--no-api']) assert.ok(r.out.includes(`  ${option}`), `${option} in:\n${r.out}`);
+  assert.doesNotMatch(r.out, /not in this build|--help failed/);
+});
+
 test('--version prints the package version', async () => {
   const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
   for (const flag of ['--version', '-v']) {

@@ -1,28 +1,34 @@
 /** `sparsepush bench`: runs the kernel benchmarks (bench/kernels.ts) in a child process. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliIO } from './io.js';
 import { packageRoot, runningFromDist } from '../package.js';
 
-const BENCH_HELP = `Usage: sparsepush bench [ARGS...]
+const BENCH_HELP_HEAD = `Usage: sparsepush bench [ARGS...]
 
 Runs the WASM kernel benchmarks (tinybench: top-k selection, quantization, sparse scatter/gather,
 vector ops; SIMD and scalar builds, and the TypeScript references), then the public API beside its
 kernel: compressor.compress(x) on a compressor.vector(n) (used in place) and on an ordinary
-Float32Array (copied in once). Every argument is passed to bench/kernels, which takes:
-  --sizes 1e5,1e6     vector lengths
-  --only topk,int8    kernels whose names contain one of these
-  --quick             fewer iterations
-  --no-ts             skip the TypeScript reference implementations
-  --no-api            skip the compress() API rows
-  --json              one machine-readable JSON document on stdout
+Float32Array (copied in). Every argument is passed to bench/kernels.
+`;
 
+const BENCH_EXAMPLES = `
 Examples:
   sparsepush bench
   sparsepush bench --quick --only topk
   sparsepush bench --json > bench.json
 `;
+
+/** bench/kernels' own option list (its --help from the one declaration of its options), from "Options:" on. */
+function kernelBenchOptions(): string {
+  const { file, argv } = benchCommandLine(['--help']);
+  if (!existsSync(file)) return `(the kernel benchmark ${file} is not in this build)\n`;
+  const child = spawnSync(process.execPath, argv, { encoding: 'utf8', cwd: packageRoot() });
+  const text = child.status === 0 ? child.stdout : '';
+  const at = text.indexOf('Options:');
+  return at < 0 ? `(bench/kernels --help failed: ${child.stderr.trim() || `exit ${child.status}`})\n` : text.slice(at);
+}
 
 /** The command line that runs the benchmark script, from dist (compiled) or from sources (tsx). */
 export function benchCommandLine(args: readonly string[]): { file: string; argv: string[] } {
@@ -36,7 +42,7 @@ export function benchCommandLine(args: readonly string[]): { file: string; argv:
 }
 
 export async function benchCommand(argv: string[], io: CliIO): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) { io.stdout(BENCH_HELP); return 0; }
+  if (argv.includes('--help') || argv.includes('-h')) { io.stdout(`${BENCH_HELP_HEAD}\n${kernelBenchOptions()}${BENCH_EXAMPLES}`); return 0; }
   const { file, argv: nodeArgs } = benchCommandLine(argv);
   if (!existsSync(file)) {
     io.stderr(`sparsepush bench: the kernel benchmark ${file} is not in this build\n`);
