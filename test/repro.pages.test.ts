@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { evaluate, PAGES, renderPage, renderPages, type BenchPage, type PageData } from '../bench/repro/bench-pages.js';
 import { outOfDate } from '../bench/repro/build-results.js';
+import { ratiosOf, type NatsBench } from '../bench/nats.js';
 import { RESULTS_DIR } from '../bench/repro/results-data.js';
 
 const temps: string[] = [];
@@ -54,9 +55,17 @@ test('pages: the committed README.md of every page is what its source.md and dat
   for (const p of PAGES) assert.deepEqual(check(p, copyOf(p)), [], p.dir);
 });
 
+/** A bench.json whose rows changed, with the ratios and goal it stores beside them derived again (as bench/nats.ts writes them). */
+function refreshRatios(x: Record<string, unknown>): void {
+  const bench = x as unknown as NatsBench;
+  bench.ratios = ratiosOf(bench.rows);
+  const goal = bench.goal!;
+  goal.ratio = bench.ratios.find((r) => r.devices === goal.devices && r.hosts === goal.hosts)!.natsOverLocal;
+}
+
 /** Per page: a number shown in a README line (the text, or a pattern for data that is re-measured), and a JSON field that line is made from. */
 const CASES: Array<{ dir: string; shown: string | RegExp; file: string; json: (x: Record<string, unknown>) => void }> = [
-  { dir: 'nats', shown: /\| 10,000 \| 2 hosts × 1 worker \| [\d,]+ \|/, file: 'bench.json', json: (x) => { (x['rows'] as Array<Record<string, number>>)[9]!['msPerRound']! += 100; } },
+  { dir: 'nats', shown: /\| 10,000 \| 2 hosts × 1 worker \| [\d,]+ \|/, file: 'bench.json', json: (x) => { (x['rows'] as Array<Record<string, number>>)[9]!['msPerRound']! += 100; refreshRatios(x); } },
   { dir: 'nats', shown: /ran it: set-up [\d.]+ s/, file: 'scale.json', json: (x) => { (x['setupS'] as number) += 1; } },
   { dir: 'page', shown: '| `responsiveness-after.json` | this change | 0 | 8.86 | 521 |', file: 'responsiveness-after.json', json: (x) => { x['load1'] = 8.87; } },
   { dir: 'model-file', shown: '| test accuracy | 0.9025 |', file: 'check.json', json: (x) => { x['accuracy'] = 0.9026; } },
@@ -88,6 +97,23 @@ test('pages: one number changed in README.md, or in the JSON it comes from, fail
     assert.equal(problems.length, 1, `${c.dir}/${c.file}: ${problems.join('\n')}`);
     assert.match(problems[0]!, new RegExp(`${p.dir}/README\\.md differs .* line ${line}:`));
     assert.ok(problems[0]!.includes(`committed: ${readFileSync(join(RESULTS_DIR, p.dir, 'README.md'), 'utf8').split('\n')[line - 1]}`), problems[0]);
+  }
+});
+
+test('pages: nats bench.json\'s stored ratios and goal must be what its rows give', () => {
+  const p = page('nats');
+  for (const [field, change] of [
+    ['`ratios`', (x: Record<string, unknown>) => { (x['ratios'] as Array<Record<string, number>>)[3]!['natsOverLocal']! += 0.01; }],
+    ['`goal.ratio`', (x: Record<string, unknown>) => { (x['goal'] as Record<string, number>)['ratio']! += 0.01; }],
+  ] as const) {
+    const root = copyOf(p);
+    const data = join(root, p.dir, 'bench.json');
+    const json = JSON.parse(readFileSync(data, 'utf8')) as Record<string, unknown>;
+    change(json);
+    writeFileSync(data, JSON.stringify(json, null, 2));
+    const { literalNumbers } = renderPage(p, root);
+    assert.equal(literalNumbers.length, 1, literalNumbers.join('\n'));
+    assert.ok(literalNumbers[0]!.includes(`nats/bench.json: ${field} is not`), literalNumbers[0]);
   }
 });
 
