@@ -68,6 +68,22 @@ export function varint_encode_deltas(idx: usize, k: u32, out: usize): u32 {
   return <u32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
 }
 
+/** Bytes of a delta's LEB128 varint beyond its first: one per 7 bits above the first 7. */
+// @ts-ignore: decorator
+@inline function varintExtraBytes(d: u32): u32 {
+  return <u32>(d >= 0x80) + <u32>(d >= 0x4000) + <u32>(d >= 0x200000) + <u32>(d >= 0x10000000);
+}
+
+/** varintExtraBytes of 4 deltas: min(d >>> 7j, 1) summed for j = 1..4. */
+// @ts-ignore: decorator
+@inline function varintExtraBytes4(d: v128): v128 {
+  const one = i32x4.splat(1);
+  return i32x4.add(
+    i32x4.add(i32x4.min_u(i32x4.shr_u(d, 7), one), i32x4.min_u(i32x4.shr_u(d, 14), one)),
+    i32x4.add(i32x4.min_u(i32x4.shr_u(d, 21), one), i32x4.min_u(i32x4.shr_u(d, 28), one)),
+  );
+}
+
 /** Bytes varint_encode_deltas writes for these indices (one pass, nothing written). */
 export function varint_bytes_deltas(idx: usize, k: u32): u32 {
   let total: u32 = k;
@@ -78,23 +94,16 @@ export function varint_bytes_deltas(idx: usize, k: u32): u32 {
     let pv = i32x4.splat(-1);
     for (; j + 4 <= k; j += 4) {
       const cur = v128.load(idx + (<usize>j << 2));
-      const v = deltas4(pv, cur);
+      acc = i32x4.add(acc, varintExtraBytes4(deltas4(pv, cur)));
       pv = cur;
-      // One extra byte per 7 bits above the first 7: min(v >>> 7j, 1) for j = 1..4.
-      const one = i32x4.splat(1);
-      acc = i32x4.add(acc, i32x4.min_u(i32x4.shr_u(v, 7), one));
-      acc = i32x4.add(acc, i32x4.min_u(i32x4.shr_u(v, 14), one));
-      acc = i32x4.add(acc, i32x4.min_u(i32x4.shr_u(v, 21), one));
-      acc = i32x4.add(acc, i32x4.min_u(i32x4.shr_u(v, 28), one));
     }
     total += laneSum(acc);
     if (j > 0) prev = load<u32>(idx + (<usize>(j - 1) << 2));
   }
   for (; j < k; j++) {
     const cur = load<u32>(idx + (<usize>j << 2));
-    const v = cur - prev - 1;
+    total += varintExtraBytes(cur - prev - 1);
     prev = cur;
-    total += <u32>(v >= 0x80) + <u32>(v >= 0x4000) + <u32>(v >= 0x200000) + <u32>(v >= 0x10000000);
   }
   return total;
 }
@@ -206,7 +215,6 @@ let varintSeen: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     let aLow = i32x4.splat(0), aMid = i32x4.splat(0), aHigh = i32x4.splat(0), aVar = i32x4.splat(0);
     let pv = i32x4.splat(-1);
-    const one = i32x4.splat(1);
     for (; j + 4 <= k; j += 4) {
       const cur = v128.load(idx + (<usize>j << 2));
       const d = deltas4(pv, cur);
@@ -215,13 +223,7 @@ let varintSeen: u32 = 0;
       aLow = i32x4.add(aLow, v);
       aMid = i32x4.add(aMid, i32x4.shr_u(v, b - lo));
       aHigh = i32x4.add(aHigh, i32x4.shr_u(v, b + 1 - lo));
-      if (varint) {
-        // One extra byte per 7 bits above the first 7: min(d >>> 7j, 1) for j = 1..4.
-        aVar = i32x4.add(aVar, i32x4.add(
-          i32x4.add(i32x4.min_u(i32x4.shr_u(d, 7), one), i32x4.min_u(i32x4.shr_u(d, 14), one)),
-          i32x4.add(i32x4.min_u(i32x4.shr_u(d, 21), one), i32x4.min_u(i32x4.shr_u(d, 28), one)),
-        ));
-      }
+      if (varint) aVar = i32x4.add(aVar, varintExtraBytes4(d));
     }
     sLow = <u64>laneSum(aLow);
     sMid = <u64>laneSum(aMid);
@@ -237,7 +239,7 @@ let varintSeen: u32 = 0;
     sLow += <u64>v;
     sMid += <u64>(v >>> (b - lo));
     sHigh += <u64>(v >>> (b + 1 - lo));
-    if (varint) vbytes += <u32>(d >= 0x80) + <u32>(d >= 0x4000) + <u32>(d >= 0x200000) + <u32>(d >= 0x10000000);
+    if (varint) vbytes += varintExtraBytes(d);
   }
   if (varint) varintSeen = vbytes;
   riceB0 = b;
