@@ -75,15 +75,10 @@ export function emitAll(x: usize, n: u32, kth: u32, ties: u32, out: usize, k: u3
           tiesLeft -= eq;
           tv = gev;
         } else {
-          // The ties run out inside this chunk: element by element.
-          for (; i < end && c < k; i++) {
-            const m = load<u32>(x + (<usize>i << 2)) & MAG_MASK;
-            if (m > kth || (m == kth && tiesLeft > 0)) {
-              tiesLeft -= <u32>(m == kth);
-              store<u32>(out + (<usize>c << 2), i);
-              c++;
-            }
-          }
+          // The ties run out inside this chunk (or k is reached): element by element.
+          c = emitElements(x, i, end, kth, tiesLeft, out, c, k);
+          tiesLeft = 0;
+          i = end;
           continue;
         }
       }
@@ -104,10 +99,19 @@ export function emitAll(x: usize, n: u32, kth: u32, ties: u32, out: usize, k: u3
       i = end;
     }
   }
-  for (; i < n && c < k; i++) {
+  return emitElements(x, i, n, kth, tiesLeft, out, c, k);
+}
+
+/**
+ * emitAll's exact element loop over x[start, end): appends to out[c, k) the indices with
+ * mag > kth and the first `ties` with mag == kth; returns the new count.
+ */
+// @ts-ignore: decorator
+@inline function emitElements(x: usize, start: u32, end: u32, kth: u32, ties: u32, out: usize, c: u32, k: u32): u32 {
+  for (let i = start; i < end && c < k; i++) {
     const m = load<u32>(x + (<usize>i << 2)) & MAG_MASK;
-    if (m > kth || (m == kth && tiesLeft > 0)) {
-      tiesLeft -= <u32>(m == kth);
+    if (m > kth || (m == kth && ties > 0)) {
+      ties -= <u32>(m == kth);
       store<u32>(out + (<usize>c << 2), i);
       c++;
     }
