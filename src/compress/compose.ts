@@ -306,8 +306,8 @@ export class ComposedCompressor implements KernelCompressor {
     return msg;
   }
 
-  /** A copy of the selection's indices (0..d-1 when it keeps all). */
-  private indicesOf(sel: Selection): Uint32Array {
+  /** A copy of the k indices at sel.idx (0..k-1 when idx is -1: all kept). */
+  private indicesOf(sel: Pick<Selection, 'k' | 'idx'>): Uint32Array {
     if (sel.idx >= 0) return this.ctx.u32(sel.idx, sel.k).slice();
     const indices = new Uint32Array(sel.k);
     for (let i = 0; i < sel.k; i++) indices[i] = i;
@@ -363,9 +363,7 @@ export class ComposedCompressor implements KernelCompressor {
     const ctx = this.ctx;
     ctx.begin(this.scratchBytes(d));
     const body = this.body(ctx.place(bytes), h);
-    const indices = new Uint32Array(h.k);
-    if (body.idx < 0) for (let i = 0; i < h.k; i++) indices[i] = i;
-    else indices.set(ctx.u32(body.idx, h.k));
+    const indices = this.indicesOf({ k: h.k, idx: body.idx });
     const values = ctx.f32(body.vals, h.k).slice();
     const msg: Message = { d, indices, values, bits: 8 * bytes.length };
     this.wire.set(msg, bytes.slice());
