@@ -166,18 +166,24 @@ export function riceParameter(idx: Uint32Array): number {
 
 /** Bytes riceEncodeDeltas writes for these indices (parameter byte included). */
 export function riceEncodedBytes(idx: Uint32Array): number {
-  return 1 + Math.ceil(riceCodeBits(idx, riceParameter(idx)) / 8);
+  return riceSectionBytes(idx, riceParameter(idx));
+}
+
+/** Bytes of the Rice section with parameter b: its byte, then the codes padded to a whole byte. */
+function riceSectionBytes(idx: Uint32Array, b: number): number {
+  return 1 + Math.ceil(riceCodeBits(idx, b) / 8);
 }
 
 /** [varintEncodedBytes, riceParameter, riceEncodedBytes] of these (ascending, distinct, at least one) indices. */
 export function deltaCosts(idx: Uint32Array): [number, number, number] {
-  return [varintEncodedBytes(idx), riceParameter(idx), riceEncodedBytes(idx)];
+  const b = riceParameter(idx);
+  return [varintEncodedBytes(idx), b, riceSectionBytes(idx, b)];
 }
 
 /** rice_encode_deltas without the limit: writes the whole section; returns its bytes. */
 export function riceEncodeDeltas(idx: Uint32Array, out: Uint8Array): number {
   const b = riceParameter(idx);
-  const bytes = 1 + Math.ceil(riceCodeBits(idx, b) / 8);
+  const bytes = riceSectionBytes(idx, b);
   if (out.length < bytes) throw new InputError(`riceEncodeDeltas: output of ${out.length} bytes, need ${bytes}`);
   out.fill(0, 0, bytes);
   out[0] = b;
