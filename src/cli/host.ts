@@ -2,6 +2,8 @@
 import { SparsepushError } from '../errors.js';
 import { parseCommandArgs, str, UsageError } from './args.js';
 import type { CliIO } from './io.js';
+import { natsConnection } from './nats.js';
+import type { HostOptions } from '../transport/nats/host.js';
 
 const HOST_HELP = `Usage: sparsepush host --nats URL [--token T] [--workers N] [--once] [options]
 
@@ -43,17 +45,15 @@ function parseWorkersOption(value: string | undefined): number {
 }
 
 export async function hostCommand(argv: string[], io: CliIO): Promise<number> {
-  let opts: { url: string; token?: string; nkeyFile?: string; workers: number; once: boolean; name?: string; prefix: string };
+  let opts: Omit<HostOptions, 'log' | 'signal'>;
   try {
     const { values } = parseCommandArgs('host', argv, HOST_OPTIONS, false);
     if (values.help) { io.stdout(HOST_HELP); return 0; }
     const url = str(values.nats);
     if (!url) throw new UsageError('--nats URL is required (see sparsepush host --help)');
-    const token = str(values.token) ?? process.env['SPARSEPUSH_NATS_TOKEN'];
     opts = {
-      url, workers: parseWorkersOption(str(values.workers)), once: values.once === true, prefix: str(values['subject-prefix']) ?? 'sparsepush',
-      ...(token !== undefined && token !== '' ? { token } : {}), ...(str(values.name) ? { name: str(values.name)! } : {}),
-      ...(str(values.nkey) ? { nkeyFile: str(values.nkey)! } : {}),
+      ...natsConnection(values, url), workers: parseWorkersOption(str(values.workers)), once: values.once === true, prefix: str(values['subject-prefix']) ?? 'sparsepush',
+      ...(str(values.name) ? { name: str(values.name)! } : {}),
     };
   } catch (err) {
     io.stderr(`sparsepush host: ${(err as Error).message}\n`);

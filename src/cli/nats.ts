@@ -3,6 +3,7 @@ import { createAlgorithm } from '../algorithms/registry.js';
 import type { RunConfig } from '../config/types.js';
 import { registerScaleOutSuggestion } from '../engine/limits.js';
 import type { RunEngine } from '../engine/run.js';
+import type { ConnectOptions } from '../transport/nats/bus.js';
 import { str, UsageError } from './args.js';
 
 // A run whose arena does not fit one process can spread its devices over host processes, each
@@ -39,6 +40,13 @@ function positive(values: Values, key: string, fallback: number, integer: boolea
   return v;
 }
 
+/** Where the NATS server is and how to log in, from --token (or SPARSEPUSH_NATS_TOKEN) and --nkey: `run --nats` and `host` alike. */
+export function natsConnection(values: Values, url: string): ConnectOptions {
+  const token = str(values['token']) ?? process.env['SPARSEPUSH_NATS_TOKEN'];
+  const nkeyFile = str(values['nkey']);
+  return { url, ...(token ? { token } : {}), ...(nkeyFile ? { nkeyFile } : {}) };
+}
+
 /** The engine factory of a run over NATS hosts, or undefined without --nats. Throws UsageError. */
 export function natsEngine(values: Values, log: (line: string) => void): ((config: RunConfig) => Promise<RunEngine>) | undefined {
   const url = str(values['nats']);
@@ -48,10 +56,9 @@ export function natsEngine(values: Values, log: (line: string) => void): ((confi
     return undefined;
   }
   if (values['hosts'] === undefined) throw new UsageError('--nats needs --hosts K (how many host processes to spread the devices over)');
-  const token = str(values['token']) ?? process.env['SPARSEPUSH_NATS_TOKEN'];
   const opts = {
-    url, hosts: positive(values, 'hosts', 1, true), waitS: positive(values, 'wait', 60, false), silenceS: positive(values, 'host-timeout', 10, false),
-    prefix: str(values['subject-prefix']) ?? 'sparsepush', log, ...(token ? { token } : {}), ...(str(values['nkey']) ? { nkeyFile: str(values['nkey'])! } : {}),
+    ...natsConnection(values, url), hosts: positive(values, 'hosts', 1, true), waitS: positive(values, 'wait', 60, false), silenceS: positive(values, 'host-timeout', 10, false),
+    prefix: str(values['subject-prefix']) ?? 'sparsepush', log,
   };
   return async (config) => (await import('../transport/nats/index.js')).overNats(opts)(config);
 }

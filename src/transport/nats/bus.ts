@@ -11,13 +11,17 @@ import { encodeFrames, type Envelope } from './envelope.js';
 /** Frames published between two flushes (the flush is the sender's backpressure on big transfers). */
 const FLUSH_EVERY = 16;
 
-export interface BusOptions {
+/** Where the NATS server is and how to log in (coordinator and hosts alike). */
+export interface ConnectOptions {
   /** nats://host:port (several, comma-separated: a cluster's servers). */
   readonly url: string;
   /** The server's authorization token. */
   readonly token?: string;
-  /** A file holding an NKey user seed (SU...), for servers that authorize users by NKey. */
+  /** A file holding an NKey user seed (SU...), for servers that authorize users by NKey (instead of a token). */
   readonly nkeyFile?: string;
+}
+
+export interface BusOptions extends ConnectOptions {
   /** Client name (shown by the server's monitoring). */
   readonly name: string;
 }

@@ -9,7 +9,7 @@
 import { TransportError } from '../../errors.js';
 import type { DeviceRange } from '../../engine/protocol.js';
 import { packageVersion } from '../../package.js';
-import { Bus, COORDINATOR_QUEUE } from './bus.js';
+import { Bus, COORDINATOR_QUEUE, type ConnectOptions } from './bus.js';
 import { newRunId, Subjects, type RunSubjects } from './subjects.js';
 import { COORDINATOR, Reassembler, type Envelope } from './envelope.js';
 import { hostLabel } from './batches.js';
@@ -21,11 +21,7 @@ const PING_EVERY_MS = 1000;
 /** How often the lobby is announced while hosts are missing. */
 const ANNOUNCE_EVERY_MS = 1000;
 
-export interface CoordinatorOptions {
-  readonly url: string;
-  readonly token?: string;
-  /** NKey user seed file (instead of a token). */
-  readonly nkeyFile?: string;
+export interface CoordinatorOptions extends ConnectOptions {
   readonly hosts: number;
   readonly prefix: string;
   /** Seconds to wait for the hosts to join. */

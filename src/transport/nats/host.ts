@@ -15,7 +15,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import { resolveConfig } from '../../config/schema.js';
 import { SparsepushError, TransportError } from '../../errors.js';
 import { packageVersion } from '../../package.js';
-import { Bus } from './bus.js';
+import { Bus, type ConnectOptions } from './bus.js';
 import { newRunId, Subjects, type RunSubjects } from './subjects.js';
 import { Reassembler, type Envelope } from './envelope.js';
 import { errorFields, HostRun } from './host-run.js';
@@ -28,11 +28,7 @@ const LOBBY_RETRY_MS = 2000;
 /** Ping the coordinator this often. */
 const PING_EVERY_MS = 1000;
 
-export interface HostOptions {
-  readonly url: string;
-  readonly token?: string;
-  /** NKey user seed file (instead of a token). */
-  readonly nkeyFile?: string;
+export interface HostOptions extends ConnectOptions {
   /** Pool size (0: the run's config.workers, then the core count). */
   readonly workers: number;
   /** Serve one run, then exit (status 0 when the run finished). */

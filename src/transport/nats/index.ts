@@ -2,6 +2,7 @@
 import type { RunConfig } from '../../config/types.js';
 import type { RunEngine } from '../../engine/run.js';
 import { DEFAULT_PREFIX } from './subjects.js';
+import type { ConnectOptions } from './bus.js';
 import type { CoordinatorOptions } from './coordinator.js';
 
 import type { HostOptions } from './host.js';
@@ -14,12 +15,7 @@ export async function serveHost(opts: HostOptions): Promise<number> {
   return (await import('./host.js')).serveHost(opts);
 }
 
-export interface OverNatsOptions {
-  /** nats://host:port (several, comma-separated: a cluster's servers). */
-  readonly url: string;
-  readonly token?: string;
-  /** NKey user seed file (instead of a token). */
-  readonly nkeyFile?: string;
+export interface OverNatsOptions extends ConnectOptions {
   /** Host processes (`sparsepush host`) to spread the devices over. */
   readonly hosts: number;
   /** Seconds to wait for them (default 60). */
