@@ -139,12 +139,17 @@ export function frameLength(bytes: Uint8Array, offset: number, label: string): n
   const rest = bytes.length - offset;
   if (rest < HEADER_BYTES) fail(`message at byte ${offset} truncated: ${rest} bytes left, a header is ${HEADER_BYTES}`);
   const h = bytes.subarray(offset, offset + HEADER_BYTES);
-  if (h[0] !== MAGIC) fail(`bad magic byte 0x${h[0]!.toString(16)} at byte ${offset} (not a sparsepush message)`);
-  if (!READABLE_VERSIONS.includes(h[1]!)) fail(`unsupported wire version ${h[1]} at byte ${offset}`);
-  if (h[7] !== headerCrc(h)) fail(`header checksum mismatch at byte ${offset} (corrupt header)`);
+  checkFrame(h, ` at byte ${offset}`, fail);
   const length = new DataView(h.buffer, h.byteOffset, HEADER_BYTES).getUint32(20, true);
   if (length < HEADER_BYTES || length > rest) fail(`message at byte ${offset} says ${length} bytes, ${rest} remain`);
   return length;
+}
+
+/** Magic byte, a readable version and the header checksum of the header h (`where`: its place, for errors). */
+function checkFrame(h: Uint8Array, where: string, fail: (msg: string) => never): void {
+  if (h[0] !== MAGIC) fail(`bad magic byte 0x${h[0]!.toString(16)}${where} (not a sparsepush message)`);
+  if (!READABLE_VERSIONS.includes(h[1]!)) fail(`unsupported wire version ${h[1]}${where} (this build reads ${READABLE_VERSIONS.join(' and ')})`);
+  if (h[7] !== headerCrc(h)) fail(`header checksum mismatch${where} (corrupt header)`);
 }
 
 /**
@@ -155,9 +160,7 @@ export function readHeader(bytes: Uint8Array, e: HeaderExpectation): Header {
   const fail = (msg: string): never => { throw new WireError(`${e.label}: ${msg}`); };
   const n = bytes.length;
   if (n < HEADER_BYTES) fail(`message truncated: ${n} bytes, the header alone is ${HEADER_BYTES}`);
-  if (bytes[0] !== MAGIC) fail(`bad magic byte 0x${bytes[0]!.toString(16)} (not a sparsepush message)`);
-  if (!READABLE_VERSIONS.includes(bytes[1]!)) fail(`unsupported wire version ${bytes[1]} (this build reads ${READABLE_VERSIONS.join(' and ')})`);
-  if (bytes[7] !== headerCrc(bytes)) fail('header checksum mismatch (corrupt header)');
+  checkFrame(bytes, '', fail);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
   const h: Header = {
     sparsifier: bytes[2]!, format: bytes[3]!, indexFormat: bytes[4]!, flags: bytes[5]!, levels: bytes[6]!,
