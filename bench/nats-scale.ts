@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { setKey } from '../src/config/load.js';
 import { resolveConfig } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { hashParams } from '../src/engine/run.js';
@@ -29,15 +30,7 @@ const SETS = (n: number): string[] => [
 ];
 
 function config(n: number): RunConfig {
-  const raw: Record<string, unknown> = {};
-  for (const s of SETS(n)) {
-    const [key, value] = s.split('=') as [string, string];
-    const path = key.split('.');
-    let at = raw;
-    for (const p of path.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>;
-    at[path.at(-1)!] = /^[\d.]+$/.test(value) ? Number(value) : value;
-  }
-  return resolveConfig({ name: `scale-${n}`, ...raw });
+  return resolveConfig(SETS(n).reduce(setKey, { name: `scale-${n}` }));
 }
 
 const status = (pid: number, key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
