@@ -20,7 +20,8 @@ import { resolveConfig } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { hashParams } from '../src/engine/run.js';
 import { NatsRun } from '../src/transport/nats/distributed.js';
-import { serverTraffic, spawnCli, startNatsServer, type ChildRun } from '../test/support/nats.js';
+import type { ChildRun } from '../test/support/child.js';
+import { serverTraffic, spawnCli, startNatsServer } from '../test/support/nats.js';
 import { benchArgs } from './args.js';
 import { machine, median } from './support.js';
 

@@ -9,7 +9,6 @@
 // - bad input, hostile payloads, determinism over 1, 2 and 4 workers, resume after a kill.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import {
   ALL_SPECS, Harness, assertDeterministic, assertSumsConserved, engineConfig, fill, harnessConfig, randomOffline, type HarnessOptions,
 } from './algorithms.harness.js';
 import { blobs } from './fixtures/engine-data.js';
+import { startRunChild, waitForFile } from './support/child.js';
 
 const tracking = (opts: Omit<HarnessOptions, 'algorithm'>): HarnessOptions => ({ ...opts, algorithm: 'sc-sparse-push', compensation: 'tracking' });
 
@@ -199,28 +199,19 @@ test('resume: a tracking run killed after a checkpoint and resumed ends bit-iden
   };
   config.algorithm.compensation = 'tracking';
   const dir = mkdtempSync(join(tmpdir(), 'sp-track-resume-'));
-  const childScript = join(import.meta.dirname, 'fixtures', 'run-child.ts');
-  const run = (args: string[]) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', childScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    p.stderr.on('data', (b: Buffer) => { out += b.toString(); });
-    return { p, done: new Promise<{ code: number | null; signal: string | null; out: string }>((res) => p.on('exit', (code, signal) => res({ code, signal, out }))) };
-  };
   try {
     const reference = await runExperiment(config, { outDir: join(dir, 'reference'), inline: true, data: { train: blobs(800, 10, 4, 1), test: blobs(200, 10, 4, 2) } });
     const cfgFile = join(dir, 'config.json');
     writeFileSync(cfgFile, JSON.stringify(config));
     const out = join(dir, 'killed');
-    const first = run([out, cfgFile, '--workers', '2', '--delay-ms', '40']);
+    const first = startRunChild(out, cfgFile, ['--workers', '2', '--delay-ms', '40']);
     const latest = join(out, 'checkpoints', 'LATEST');
-    const deadline = Date.now() + 60_000;
-    while (!existsSync(latest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitForFile(latest, 60_000);
     assert.ok(existsSync(latest), 'the child wrote no checkpoint in time');
-    first.p.kill('SIGKILL');
-    assert.equal((await first.done).signal, 'SIGKILL');
-    const resumed = await run([out, cfgFile, '--resume', '--workers', '1']).done;
-    assert.equal(resumed.code, 0, resumed.out);
+    await first.stop('SIGKILL');
+    assert.equal(await first.exited, 'SIGKILL');
+    const resumed = startRunChild(out, cfgFile, ['--resume', '--workers', '1']);
+    assert.equal(await resumed.exited, 0, resumed.output());
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { paramsHash: string };
     assert.equal(summary.paramsHash, reference.paramsHash);
   } finally {

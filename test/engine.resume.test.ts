@@ -3,7 +3,6 @@
 // uninterrupted run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,7 @@ import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { runExperiment } from '../src/engine/run.js';
 import { blobs } from './fixtures/engine-data.js';
-
-const CHILD = join(import.meta.dirname, 'fixtures', 'run-child.ts');
+import { startRunChild, waitForFile } from './support/child.js';
 
 const config: RunConfig = {
   ...DEFAULT_CONFIG, name: 'resume', devices: 12, rounds: 60, evalEvery: 5, model: 'logistic', topology: 'exponential:1',
@@ -20,15 +18,6 @@ const config: RunConfig = {
   algorithm: { ...DEFAULT_CONFIG.algorithm, name: 'sgp', lr: 0.05, momentum: 0.9, batchSize: 16, localSteps: 2 },
   checkpoint: { every: 4, dir: null },
 };
-
-function child(args: string[]): { done: Promise<{ code: number | null; signal: string | null; out: string }>; kill: () => void } {
-  const p = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  p.stderr.on('data', (b: Buffer) => { out += b.toString(); });
-  const done = new Promise<{ code: number | null; signal: string | null; out: string }>((res) => p.on('exit', (code, signal) => res({ code, signal, out })));
-  return { done, kill: () => p.kill('SIGKILL') };
-}
 
 function metricsWithoutWall(dir: string): unknown[] {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => { const o = JSON.parse(l); delete o.wallTimeS; return o; });
@@ -44,22 +33,19 @@ test('a run killed mid-way and resumed from its checkpoint ends bit-identical to
     writeFileSync(cfgFile, JSON.stringify(config));
     const out = join(dir, 'killed');
 
-    const first = child([out, cfgFile, '--workers', '2', '--delay-ms', '40']);
+    const first = startRunChild(out, cfgFile, ['--workers', '2', '--delay-ms', '40']);
     const latest = join(out, 'checkpoints', 'LATEST');
-    const deadline = Date.now() + 45_000;
-    while (!existsSync(latest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitForFile(latest, 45_000);
     assert.ok(existsSync(latest), 'the child wrote no checkpoint in time');
-    first.kill();
-    const killed = await first.done;
-    assert.equal(killed.signal, 'SIGKILL', `child exited by itself: ${killed.out}`);
+    await first.stop('SIGKILL');
+    assert.equal(await first.exited, 'SIGKILL', `child exited by itself: ${first.output()}`);
     assert.equal(existsSync(join(out, 'summary.json')), false, 'killed mid-run: no summary');
 
-    const second = child([out, cfgFile, '--resume', '--workers', '1']);
-    const resumed = await second.done;
-    assert.equal(resumed.code, 0, resumed.out);
+    const resumed = startRunChild(out, cfgFile, ['--resume', '--workers', '1']);
+    assert.equal(await resumed.exited, 0, resumed.output());
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { paramsHash: string; rounds: number };
     assert.equal(summary.rounds, 60);
-    assert.match(resumed.out, new RegExp(`done ${reference.paramsHash}`));
+    assert.match(resumed.output(), new RegExp(`done ${reference.paramsHash}`));
     assert.equal(summary.paramsHash, reference.paramsHash);
     assert.deepEqual(metricsWithoutWall(out), metricsWithoutWall(join(dir, 'reference')));
   } finally {

@@ -3,7 +3,7 @@
 // first run's files alone; a lock whose process is gone is stale and taken over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { OutputError } from '../src/errors.js';
 import { runExperiment } from '../src/engine/run.js';
 import { acquireLock, LOCK_FILE } from '../src/output/run-lock.js';
 import { blobs } from './fixtures/engine-data.js';
+import { startRunChild, waitForFile } from './support/child.js';
 
-const CHILD = join(import.meta.dirname, 'fixtures', 'run-child.ts');
 const dir = mkdtempSync(join(tmpdir(), 'sp-lock-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -64,12 +64,10 @@ test('a second run on a busy output or checkpoint directory is refused with the 
   writeFileSync(cfgFile, JSON.stringify(config));
   const out = join(dir, 'first');
   // The first run (another process) goes slowly until it is killed.
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, out, cfgFile, '--workers', '1', '--delay-ms', '50'], { stdio: 'ignore' });
-  const exited = new Promise<void>((res) => child.on('exit', () => res()));
+  const child = startRunChild(out, cfgFile, ['--workers', '1', '--delay-ms', '50']);
   try {
     const latest = join(config.checkpoint.dir!, 'LATEST');
-    const deadline = Date.now() + 45_000;
-    while (!existsSync(latest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitForFile(latest, 45_000);
     assert.ok(existsSync(latest), 'the first run wrote no checkpoint in time');
     const metricsBefore = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
 
@@ -86,13 +84,12 @@ test('a second run on a busy output or checkpoint directory is refused with the 
     assert.ok(readFileSync(join(out, 'metrics.jsonl'), 'utf8').startsWith(metricsBefore), 'the first run\'s metrics are untouched');
     assert.ok(existsSync(latest), 'and its checkpoint too');
   } finally {
-    child.kill('SIGKILL');
-    await exited;
+    await child.stop('SIGKILL');
   }
   // Killed: its locks are stale, and a resume takes them over and finishes.
   assert.ok(existsSync(join(out, LOCK_FILE)), 'a killed run leaves its lock');
-  const resumed = spawnSync(process.execPath, ['--import', 'tsx', CHILD, out, cfgFile, '--resume', '--workers', '1'], { encoding: 'utf8' });
-  assert.equal(resumed.status, 0, resumed.stderr);
+  const resumed = startRunChild(out, cfgFile, ['--resume', '--workers', '1']);
+  assert.equal(await resumed.exited, 0, resumed.output());
   assert.equal(existsSync(join(out, LOCK_FILE)), false);
   assert.equal(existsSync(join(config.checkpoint.dir!, LOCK_FILE)), false);
 });

@@ -1,16 +1,15 @@
 // Shared by the NATS tests and bench/: Debian's nats-server on 127.0.0.1 on a free port with a
 // generated config (token, max_payload), polled until it accepts connections and stopped by its
-// pid; `sparsepush host` processes from the sources.
+// pid; `sparsepush host` processes from the sources (test/support/child.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, spawnScript, type ChildRun } from './child.js';
 
 export const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p)) ?? '/usr/sbin/nats-server';
-export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const ENTRY = resolve(ROOT, 'src/cli/entry.ts');
 
 export interface NatsServer {
@@ -84,36 +83,9 @@ export async function startNatsServer(opts: { maxPayload?: number; monitor?: boo
   throw new Error(`nats-server did not accept connections on port ${port}: ${log}`);
 }
 
-export interface ChildRun {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  /** stdout + stderr so far. */
-  output(): string;
-  /** Resolves with the exit code (or signal name). */
-  readonly exited: Promise<number | string>;
-  /** Stops it by pid (SIGTERM, or the given signal) and waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
 /** `sparsepush <args>` from the sources as a child process. */
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ChildRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-  child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? -1)));
-  return {
-    child, pid: child.pid!, output: () => out, exited,
-    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) {
-        try { process.kill(child.pid!, signal); } catch (err) {
-          // It exited by itself after the check (its exit event is still on its way).
-          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-        }
-      }
-      await exited;
-    },
-  };
+  return spawnScript(ENTRY, args, env);
 }
 
 /** `sparsepush host --nats URL --token T --once <args>`. */
