@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Dataset } from '../data/types.js';
 import { DataError } from '../errors.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
+import { totalSize } from '../models/layout.js';
 import { parseModelSpec } from '../models/spec.js';
 import type { ParamLayout, TensorSlot } from '../models/types.js';
 import { layoutOfModel } from './layout.js';
@@ -34,9 +35,8 @@ export function layoutArrays(layout: ParamLayout, values: ModelValues): NamedArr
 }
 
 function checkLengths(layout: ParamLayout, values: ModelValues): void {
-  const count = (slots: readonly TensorSlot[]): number => slots.reduce((n, s) => n + s.size, 0);
-  if (values.params.length !== count(layout.params) || values.state.length !== count(layout.state)) {
-    throw new DataError(`model values have ${values.params.length} parameters and ${values.state.length} state values, the layout ${count(layout.params)} and ${count(layout.state)}`);
+  if (values.params.length !== totalSize(layout.params) || values.state.length !== totalSize(layout.state)) {
+    throw new DataError(`model values have ${values.params.length} parameters and ${values.state.length} state values, the layout ${totalSize(layout.params)} and ${totalSize(layout.state)}`);
   }
 }
 
@@ -81,7 +81,7 @@ export function readModelFile(path: string, layout: ParamLayout): ModelValues {
     throw new DataError('a model file is a .npz (model.npz) or a tfjs LayersModel .json (model.json)', file);
   }
   const fill = (slots: readonly TensorSlot[]): Float32Array => {
-    const flat = new Float32Array(slots.reduce((n, s) => n + s.size, 0));
+    const flat = new Float32Array(totalSize(slots));
     for (const s of slots) {
       const a = arrays.get(s.name);
       if (!a) throw new DataError(`no tensor ${s.name} [${s.shape.join(', ')}] (the model needs ${slots.length} tensors: ${slots.map((t) => t.name).join(', ')})`, file);

@@ -6,6 +6,7 @@
  * (tfjsWeightName). Weights of non-trainable layers (resnet20's fixed shortcut projections) are
  * not layout tensors: written, and ignored when read back.
  */
+import { product } from '../models/layout.js';
 import type { ModelDef } from '../models/tfjs/learner.js';
 import type { ParamLayout, TensorSlot } from '../models/types.js';
 import { DataError } from '../errors.js';
@@ -92,7 +93,7 @@ export function readLayersModel(json: string, readWeights: (path: string) => Uin
     let offset = 0;
     for (const w of group.weights) {
       if ((w.dtype ?? 'float32') !== 'float32' || w.quantization) fail(`weight ${w.name} is ${w.quantization ? 'quantized' : w.dtype}; only float32 weights are read`);
-      const count = w.shape.reduce((p, d) => p * d, 1);
+      const count = product(w.shape);
       if (offset + 4 * count > bytes.length) fail(`weights end at byte ${bytes.length}, weight ${w.name} needs ${offset + 4 * count}`);
       const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, 4 * count);
       const values = new Float32Array(count);

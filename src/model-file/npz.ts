@@ -6,6 +6,7 @@
  */
 import { DataError } from '../errors.js';
 import { parseNpy } from '../data/npy.js';
+import { product } from '../models/layout.js';
 import { readZip, writeZip } from './zip.js';
 
 export interface NamedArray {
@@ -31,7 +32,7 @@ export function encodeNpy(shape: readonly number[], values: Float32Array): Uint8
 
 export function writeNpz(arrays: readonly NamedArray[]): Uint8Array {
   return writeZip(arrays.map((a) => {
-    const size = a.shape.reduce((p, d) => p * d, 1);
+    const size = product(a.shape);
     if (size !== a.values.length) throw new DataError(`array ${a.name}: shape [${a.shape.join(', ')}] holds ${size} values, got ${a.values.length}`);
     return { name: `${a.name}.npy`, data: encodeNpy(a.shape, a.values) };
   }));
@@ -45,7 +46,7 @@ export function readNpz(bytes: Uint8Array, file: string): Map<string, NamedArray
     const name = entry.name.slice(0, -4);
     const a = parseNpy(entry.data, `${file}:${entry.name}`);
     if (a.kind !== 'f' || (a.itemSize !== 4 && a.itemSize !== 8)) throw new DataError(`array ${name} has dtype ${a.descr}, expected float32 or float64`, file);
-    const count = a.shape.reduce((p, d) => p * d, 1);
+    const count = product(a.shape);
     const values = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       values[i] = a.itemSize === 4 ? a.data.getFloat32(4 * i, a.littleEndian) : a.data.getFloat64(8 * i, a.littleEndian);
