@@ -5,6 +5,7 @@
  */
 import { formatPercent, formatTick } from '../../src/output/format.js';
 import { niceScale, pathCommands, PLOT, plotX, plotY, sameScale, SeriesPoints, toAxis, type AxisScale } from './chart-model.js';
+import { el } from './svg.js';
 
 // The HTML report's palette: a run has the same colour on the page and in its report.
 export { PALETTE } from '../../src/report/charts.js';
@@ -33,14 +34,6 @@ export interface ChartSpec {
 
 const { width: W, height: H } = PLOT;
 const M = PLOT;
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** A series on screen: its points, its path (created at its first drawable point) and end marker. */
 interface DrawnSeries {

@@ -1,18 +1,11 @@
 /** The drawing of one round's graph: devices on a circle, each message an arrow as thick as its size. */
 import { formatBytes } from '../../src/output/format.js';
 import type { RoundPicture } from './protocol.js';
+import { el } from './svg.js';
 
 const SIZE = 380;
-const SVG_NS = 'http://www.w3.org/2000/svg';
 /** Above this many devices the edges are not drawn (they would be a solid disc), only the devices. */
 export const MAX_DRAWN_DEVICES = 64;
-
-function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** Redraws `host` (an <svg>) and returns the caption text. */
 export function drawRound(host: SVGSVGElement, pic: RoundPicture): string {
