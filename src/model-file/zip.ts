@@ -4,7 +4,10 @@
  * encryption, no multi-disk archives: refused with a DataError naming the file.
  */
 import { inflateRawSync } from 'node:zlib';
+import { crc32 } from '../data/cache-format.js';
 import { DataError } from '../errors.js';
+
+export { crc32 };
 
 export interface ZipEntry {
   readonly name: string;
@@ -17,22 +20,6 @@ const END = 0x06054b50;
 /** Fixed DOS date/time (1980-01-01 00:00): archives are a pure function of their entries. */
 const DOS_TIME = 0;
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** A zip archive of the entries, stored uncompressed, in order. */
 export function writeZip(entries: readonly ZipEntry[]): Uint8Array {
