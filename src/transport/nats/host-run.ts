@@ -71,17 +71,16 @@ export class HostRun {
   private wakeResolve: () => void = () => {};
   private wakePromise: Promise<void>;
 
-  private constructor(private readonly init: HostRunInit, readonly sim: Simulation, compressors: Map<string, WireCompressor>) {
+  /** @param compressorOf device j's compressor (the one that validates its payloads) */
+  private constructor(private readonly init: HostRunInit, readonly sim: Simulation, compressorOf: readonly WireCompressor[]) {
     const { meta, arena } = sim;
     this.ctl = roundControl(arena);
     this.outboxes = new Outboxes(arena.buffer, arena.region('outbox').offset, meta.n, meta.outboxStride, meta.outboxPayload);
     const owner = ownerTable(init.hosts, meta.n);
     this.traffic = new CrossTraffic(init.index, meta.owned, owner, init.hosts.length, init.config.faults.offline > 0);
-    const setup = algorithmSetup(sim);
-    const specs = Array.from({ length: meta.n }, (_, j) => sim.algorithm.compressorSpec(setup, j));
     this.target = {
       me: init.index, hosts: init.hosts, meta, algorithm: sim.algorithm, outboxes: this.outboxes,
-      ready: arena.i32('ready'), ctl: this.ctl, compressorOf: (j) => compressors.get(specs[j]!)!,
+      ready: arena.i32('ready'), ctl: this.ctl, compressorOf: (j) => compressorOf[j]!,
     };
     this.openRound = sim.round;
     this.wakePromise = new Promise((r) => { this.wakeResolve = r; });
@@ -93,12 +92,16 @@ export class HostRun {
     try {
       if (sim.algorithm.kind !== 'decentralized') throw new TransportError(`${sim.algorithm.name} is not a decentralized algorithm`);
       const setup = algorithmSetup(sim);
-      const compressors = new Map<string, WireCompressor>();
+      // One compressor per distinct spec, shared by the devices that name it.
+      const bySpec = new Map<string, WireCompressor>();
+      const compressorOf: WireCompressor[] = [];
       for (let j = 0; j < sim.meta.n; j++) {
         const spec = sim.algorithm.compressorSpec(setup, j);
-        if (!compressors.has(spec)) compressors.set(spec, await createCompressor(spec));
+        let c = bySpec.get(spec);
+        if (!c) bySpec.set(spec, (c = await createCompressor(spec)));
+        compressorOf.push(c);
       }
-      return new HostRun(init, sim, compressors);
+      return new HostRun(init, sim, compressorOf);
     } catch (err) {
       await sim.close();
       throw err;
