@@ -3,15 +3,12 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Document, parse as parseYaml, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { isPlainObject, setPath, type RawConfig } from './paths.js';
 import type { RunConfig } from './types.js';
 import { checkNoPrototypeKeys, RunConfigSchema, resolveConfig, unwrapObject } from './schema.js';
 import type { z } from 'zod';
 
-export type RawConfig = Record<string, unknown>;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+export type { RawConfig } from './paths.js';
 
 /** Re-key a ConfigError's message so it also names the file it came from. */
 export function inFile(err: ConfigError, file: string): ConfigError {
@@ -150,14 +147,7 @@ function checkKeyPath(path: readonly string[]): void {
 /** Set `a.b=value` in a raw config (not validated beyond the key path); returns a new object. */
 export function setKey<T extends object>(config: T, assignment: string): T {
   const { path, value } = parseAssignment(assignment);
-  const out = structuredClone(config) as Record<string, unknown>;
-  let node = out;
-  for (const key of path.slice(0, -1)) {
-    if (!isPlainObject(node[key])) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[path[path.length - 1]!] = value;
-  return out as T;
+  return setPath(config, path, value);
 }
 
 /** Apply one `a.b=value` override and validate: returns the resolved config or throws ConfigError. */

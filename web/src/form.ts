@@ -4,7 +4,7 @@
  * and a config from the URL shows up both in the fields and in the JSON.
  */
 
-export type RawConfig = Record<string, unknown>;
+import { getPath, setPath, type RawConfig } from '../../src/config/paths.js';
 
 export interface Field {
   readonly path: string;
@@ -31,29 +31,6 @@ export function fields(algorithms: readonly string[]): Field[] {
     { path: 'algorithm.batchSize', label: 'batch size', kind: 'number' },
     { path: 'seed', label: 'seed', kind: 'number' },
   ];
-}
-
-export function getPath(config: RawConfig, path: string): unknown {
-  let node: unknown = config;
-  for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as RawConfig)[key];
-  }
-  return node;
-}
-
-/** A copy of `config` with `path` set (sections created as needed). */
-export function setPath(config: RawConfig, path: string, value: unknown): RawConfig {
-  const out = structuredClone(config);
-  const keys = path.split('.');
-  let node = out;
-  for (const key of keys.slice(0, -1)) {
-    const next = node[key];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
-    node = node[key] as RawConfig;
-  }
-  node[keys[keys.length - 1]!] = value;
-  return out;
 }
 
 /**

@@ -12,10 +12,11 @@
 import * as Comlink from 'comlink';
 import { resolveConfig } from '../../src/config/schema.js';
 import { ALGORITHM_NAMES } from '../../src/algorithms/registry.js';
+import { getPath, type RawConfig } from '../../src/config/paths.js';
 import type { RunConfig } from '../../src/config/types.js';
 import { formatBits, formatDuration, formatPercent } from '../../src/output/format.js';
 import { fmt, LiveChart, PALETTE, type ChartSpec } from './charts.js';
-import { ConfigForm, fields, getPath, type RawConfig } from './form.js';
+import { ConfigForm, fields } from './form.js';
 import { drawRound } from './graph-view.js';
 import type { CoordinatorApi, Metrics, PageAssets, RoundPicture, RunStarted, RunSummary, RunUpdate } from './protocol.js';
 
