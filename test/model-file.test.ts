@@ -181,6 +181,17 @@ test('model files that do not fit the model are DataErrors naming the file and t
     json.weightsManifest[0]!.weights[0]!.name = 'dense_9/kernel';
     writeFileSync(join(dir, 'renamed.json'), JSON.stringify(json));
     throwsData(() => readModelFile(join(dir, 'renamed.json'), layout), /no weight fc1\/kernel \(layout tensor fc1\.weight\)/, 'renamed tfjs weight');
+    // Malformed manifests are DataErrors naming the file and the entry, before any weights are read.
+    const malformed = (name: string, edit: (j: { weightsManifest: unknown[] }) => void): string => {
+      const j = JSON.parse(readFileSync(join(dir, LAYERS_MODEL_JSON), 'utf8')) as { weightsManifest: unknown[] };
+      edit(j);
+      writeFileSync(join(dir, name), JSON.stringify(j));
+      return join(dir, name);
+    };
+    throwsData(() => readModelFile(malformed('nopaths.json', (j) => { j.weightsManifest[0] = { weights: [] }; }), layout), /nopaths\.json: weightsManifest\[0\] needs paths/, 'group without paths');
+    throwsData(() => readModelFile(malformed('badshape.json', (j) => { (j.weightsManifest[0] as { weights: Array<{ shape: unknown }> }).weights[1]!.shape = [-4]; }), layout), /badshape\.json: weightsManifest\[0\]\.weights\[1\] needs a name and a shape of non-negative integers/, 'negative dimension');
+    writeFileSync(join(dir, 'null.json'), 'null');
+    throwsData(() => readModelFile(join(dir, 'null.json'), layout), /null\.json: not a LayersModel/, 'JSON null');
     assert.equal(tfjsWeightName('s1b1.bn2.runningVar'), 's1b1.bn2/moving_variance');
   } finally {
     rmSync(dir, { recursive: true, force: true });

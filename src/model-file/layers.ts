@@ -81,11 +81,20 @@ export function readLayersModel(json: string, readWeights: (path: string) => Uin
   const fail = (msg: string): never => { throw new DataError(msg, file); };
   let doc: { format?: string; modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: WeightSpec[] }> };
   try { doc = JSON.parse(json) as typeof doc; } catch (err) { return fail(`not JSON: ${(err as Error).message}`); }
+  if (doc === null || typeof doc !== 'object') fail('not a LayersModel (the JSON is not an object)');
   if (doc.format !== undefined && doc.format !== 'layers-model') fail(`format '${doc.format}', expected 'layers-model'`);
   if (!Array.isArray(doc.weightsManifest)) fail('no weightsManifest');
   const fixed = fixedLayers(doc.modelTopology);
   const found = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const group of doc.weightsManifest!) {
+  for (const [g, group] of doc.weightsManifest!.entries()) {
+    if (!Array.isArray(group?.paths) || !group.paths.every((p) => typeof p === 'string') || !Array.isArray(group.weights)) {
+      fail(`weightsManifest[${g}] needs paths (a list of file names) and weights (a list)`);
+    }
+    for (const [j, w] of group.weights.entries()) {
+      if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        fail(`weightsManifest[${g}].weights[${j}] needs a name and a shape of non-negative integers`);
+      }
+    }
     const parts = group.paths.map((p) => readWeights(p));
     const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
@@ -122,6 +131,7 @@ export function readLayersModel(json: string, readWeights: (path: string) => Uin
 function fixedLayers(topology: unknown): Set<string> {
   const out = new Set<string>();
   const root = (topology as { model_config?: LayerJson } | undefined)?.model_config ?? (topology as LayerJson | undefined);
-  for (const l of root?.config?.layers ?? []) if (l.config?.trainable === false && l.config.name) out.add(l.config.name);
+  const layers = root?.config?.layers;
+  for (const l of Array.isArray(layers) ? layers : []) if (l?.config?.trainable === false && l.config.name) out.add(l.config.name);
   return out;
 }
