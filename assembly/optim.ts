@@ -1,6 +1,7 @@
 // Fused optimizer kernels for the engine's local steps: one pass over the vectors instead of three
 // (the engine is memory-bound outside the gradient: every pass over a device's d floats counts).
 // Elementwise only, so the SIMD and scalar builds give identical bits (wasm has no fused multiply-add).
+import { laneSum } from './internal/reduce';
 
 @inline
 function nonFinite(v: f32): u32 {
@@ -45,7 +46,7 @@ export function momentum_step(n: u32, beta: f32, wd: f32, p: usize, g: usize, m:
         badV = i32x4.sub(badV, i32x4.eq(v128.and(tv, expMask), expMask));
       }
     }
-    bad = <u32>(i32x4.extract_lane(badV, 0) + i32x4.extract_lane(badV, 1) + i32x4.extract_lane(badV, 2) + i32x4.extract_lane(badV, 3));
+    bad = laneSum(badV);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;

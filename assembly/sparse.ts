@@ -2,6 +2,7 @@
 // Encoders trust their input (ascending, distinct, < n); decoders treat input as untrusted bytes:
 // they never read past inp + inLen (or ceil(n/8) bytes), never write more than k (or n) indices,
 // and report malformed input with a negative code.
+import { laneSum } from './internal/reduce';
 
 /** out[j] = x[idx[j]] */
 export function gather(x: usize, idx: usize, k: u32, out: usize): void {
@@ -61,11 +62,6 @@ export function varint_encode_deltas(idx: usize, k: u32, out: usize): u32 {
 // @ts-ignore: decorator
 @inline function deltas4(prev: v128, cur: v128): v128 {
   return i32x4.sub(i32x4.sub(cur, v128.shuffle<u32>(prev, cur, 3, 4, 5, 6)), i32x4.splat(1));
-}
-
-// @ts-ignore: decorator
-@inline function laneSum(v: v128): u32 {
-  return <u32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
 }
 
 /** Bytes of a delta's LEB128 varint beyond its first: one per 7 bits above the first 7. */

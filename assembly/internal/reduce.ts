@@ -1,4 +1,4 @@
-// Shared internals of the vector and quantize kernels (not exported from the module).
+// Shared internals of the kernels (not exported from the module).
 //
 // Reductions accumulate in f64 over 16 interleaved lanes (lane = i % 16) and combine them in a
 // fixed tree (combine16), in both builds and in src/kernels/reference/lanes.ts, so all three give
@@ -160,3 +160,8 @@ export function absmaxBits(n: u32, x: usize): u32 {
   return m;
 }
 
+/** The sum of v's four i32 lanes as u32 (integer sums wrap mod 2^32, so any order gives the same bits). */
+// @ts-ignore: decorator
+@inline export function laneSum(v: v128): u32 {
+  return <u32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+}

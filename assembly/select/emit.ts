@@ -2,6 +2,7 @@
 // index with mag > kth, plus the first `ties` with mag == kth, ascending; from the candidates in
 // scratch (emitCandidates) or from x (emitAll, chunked as in scan.ts), then the values (gathered).
 import { CHUNK, DENSE_RATIO, MAG_MASK, PACK32_LUT, scanChunk } from './scan';
+import { laneSum } from '../internal/reduce';
 
 /**
  * Writes idx[i] (and bits[i] to outVals when `values`) for the candidates i (ascending) with
@@ -70,7 +71,7 @@ export function emitAll(x: usize, n: u32, kth: u32, ties: u32, out: usize, k: u3
       if (tiesLeft > 0) {
         let eqv = i32x4.splat(0);
         for (let j = i; j < end; j += 4) eqv = i32x4.sub(eqv, f32x4.eq(f32x4.abs(v128.load(x + (<usize>j << 2))), gev));
-        const eq = <u32>(i32x4.extract_lane(eqv, 0) + i32x4.extract_lane(eqv, 1) + i32x4.extract_lane(eqv, 2) + i32x4.extract_lane(eqv, 3));
+        const eq = laneSum(eqv);
         if (eq <= tiesLeft) {
           tiesLeft -= eq;
           tv = gev;

@@ -11,6 +11,7 @@
 import { rng_u32 } from '../random';
 import { CHUNK, DENSE_RATIO, MAG_MASK, pack16 } from './scan';
 import { BUCKETS1, BUCKETS2, findDigit, foundAbove, foundDigit, foundRank, histogram } from './radix';
+import { laneSum } from '../internal/reduce';
 
 /** Below this n the full radix select over x is as cheap as sampling. */
 export const FAST_MIN_N: u32 = 1 << 15;
@@ -174,7 +175,7 @@ export function scanBand(x: usize, n: u32, lo: u32, hi: u32, mags: usize, cap: u
       c += h;
       dense = h * DENSE_RATIO > end - start;
     }
-    above = end16 - <u32>(i32x4.extract_lane(below, 0) + i32x4.extract_lane(below, 1) + i32x4.extract_lane(below, 2) + i32x4.extract_lane(below, 3));
+    above = end16 - laneSum(below);
   }
   for (; i < n; i++) {
     const m = load<u32>(x + (<usize>i << 2)) & MAG_MASK;

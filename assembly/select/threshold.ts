@@ -1,6 +1,7 @@
 // threshold_abs / threshold_count (see src/kernels/abi.ts): every index with |x| >= lambda
 // (NaN never passes), ascending, or their count. SIMD: chunked scan of scan.ts.
 import { CHUNK, DENSE_RATIO, scanChunk } from './scan';
+import { laneSum } from '../internal/reduce';
 
 export function threshold_abs(x: usize, n: u32, lambda: f32, outIdx: usize): u32 {
   let c: u32 = 0;
@@ -73,7 +74,7 @@ export function threshold_count(x: usize, n: u32, lambda: f32): u32 {
       a1 = i32x4.sub(a1, f32x4.ge(f32x4.abs(v128.load(p, 16)), lv));
     }
     const a = i32x4.add(a0, a1);
-    c = <u32>(i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3));
+    c = laneSum(a);
   }
   for (; i < n; i++) c += <u32>(Mathf.abs(load<f32>(x + (<usize>i << 2))) >= lambda);
   return c;
