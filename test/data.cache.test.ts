@@ -3,7 +3,6 @@
 // and read only when the folder and the file are the user's alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import {
 } from '../src/data/cache.js';
 import { mnistSource } from '../src/data/mnist.js';
 import { loadPackagedBytes } from '../src/data/packaged.js';
+import { deadPid } from './support/child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sp-cache-trust-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,7 +113,7 @@ test('the temp-folder fallback is per user and read only when the folder and the
 test('writing a cache file removes the temporary files of conversions that were killed', () => {
   const folder = join(dir, 'killed');
   mkdirSync(folder);
-  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const dead = deadPid();
   const torn = join(folder, `.mnist-train.u8.${dead}-0-0.tmp`);
   writeFileSync(torn, 'half a file');
   const file = join(folder, 'mnist-train.u8');

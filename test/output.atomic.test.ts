@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../src/output/atomic-write.js';
 import { errorRecord, writeErrorFile } from '../src/output/error-file.js';
 import { OutputError, RunError } from '../src/errors.js';
+import { deadPid } from './support/child.js';
 
 const ROOT = resolve('.');
 const ENTRY = join(ROOT, 'src', 'cli', 'entry.ts');
@@ -61,7 +62,7 @@ test('writeFileAtomic replaces the file in one step; stale temporaries of dead w
   assert.equal(readFileSync(target, 'utf8'), 'second');
   assert.deepEqual(readdirSync(d), ['report.html']);
   // A dead writer's temporary (pid of a process that has exited) and one of ours.
-  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const dead = deadPid();
   const deadTemp = join(d, `.report.html.${dead}-0-0.tmp`);
   writeFileSync(deadTemp, 'torn');
   const ours = tempPathFor(target);

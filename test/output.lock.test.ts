@@ -3,7 +3,6 @@
 // first run's files alone; a lock whose process is gone is stale and taken over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,15 +13,10 @@ import { OutputError } from '../src/errors.js';
 import { runExperiment } from '../src/engine/run.js';
 import { acquireLock, LOCK_FILE } from '../src/output/run-lock.js';
 import { blobs } from './fixtures/engine-data.js';
-import { startRunChild, waitForFile } from './support/child.js';
+import { deadPid, startRunChild, waitForFile } from './support/child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sp-lock-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A pid that no process has any more. */
-function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '']).pid!;
-}
 
 test('acquireLock: re-entrant in a process, refuses a live holder naming file and pid, takes over a stale lock', () => {
   const d = join(dir, 'unit');

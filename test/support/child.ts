@@ -1,6 +1,6 @@
 // A Node script from the sources (through tsx) as a child process a test can read, wait for and stop
 // by pid: the CLI, a host, a run to kill mid-way.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,4 +48,9 @@ export function startRunChild(outDir: string, configFile: string, args: readonly
 export async function waitForFile(file: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!existsSync(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** A pid that no process has any more (a child that has exited), for stale locks and temporary files. */
+export function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
 }
