@@ -106,6 +106,11 @@ test('bound compressors refuse a too-small scratch region and arrays overlapping
   assert.throws(() => c.compress(inScratch), /overlaps the compressor's scratch region/);
   const overlapOut = new Uint8Array(arena.buffer, arena.ptr('x'), c.maxEncodedBytes(d));
   assert.throws(() => c.compressInto(arena.f32('x'), overlapOut), /overlap/);
+  // A valid message whose bytes overlap the receive target is refused by both receive paths.
+  const length = c.compressInto(Float32Array.from({ length: d }, (_, i) => Math.sin(i)), overlapOut);
+  const mail = overlapOut.subarray(0, length);
+  assert.throws(() => c.accumulate(mail, d, 1, arena.f32('x')), /message bytes and accumulate target overlap/);
+  assert.throws(() => c.decodeInto(mail, d, arena.f32('x')), /message bytes and decodeInto output overlap/);
 });
 
 test('error feedback over arena views: in place, same as plain arrays, exact for top-k', async () => {

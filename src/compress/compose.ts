@@ -138,20 +138,11 @@ export class ComposedCompressor implements KernelCompressor {
       const nonfinite = this.denseAccumulate(bytes, d, alpha, target, beta);
       if (nonfinite >= 0) return nonfinite;
     }
-    checkD(this.spec, d);
-    if (!(target instanceof Float32Array) || target.length !== d) {
-      throw new InputError(`${this.spec}: accumulate target has length ${target?.length}, expected d=${d}`);
-    }
     if (!Number.isFinite(alpha)) throw new InputError(`${this.spec}: accumulate alpha ${alpha} is not finite`);
     if (!Number.isFinite(beta)) throw new InputError(`${this.spec}: accumulate beta ${beta} is not finite`);
-    const h = this.header(bytes, d);
+    const { h, bp } = this.placeMessage(bytes, d, target, 'accumulate target');
     const ctx = this.ctx;
-    ctx.begin(this.scratchBytes(d));
-    const bp = ctx.place(bytes);
     const tp = ctx.place(target);
-    if (ctx.holds(bytes) && ctx.holds(target) && overlaps(bp, bytes.length, tp, 4 * d)) {
-      throw new InputError(`${this.spec}: message bytes and accumulate target overlap`);
-    }
     const body = this.body(bp, h);
     // beta * target + alpha * v in one pass when dense (fl(a v) + fl(b t) = fl(b t) + fl(a v): same bits as scaling first).
     if (body.idx < 0 && h.k > 0) {
@@ -173,17 +164,8 @@ export class ComposedCompressor implements KernelCompressor {
         return;
       }
     }
-    checkD(this.spec, d);
-    if (!(out instanceof Float32Array) || out.length !== d) {
-      throw new InputError(`${this.spec}: decodeInto output has length ${out?.length}, expected d=${d}`);
-    }
-    const h = this.header(bytes, d);
+    const { h, bp } = this.placeMessage(bytes, d, out, 'decodeInto output');
     const ctx = this.ctx;
-    ctx.begin(this.scratchBytes(d));
-    const bp = ctx.place(bytes);
-    if (ctx.holds(bytes) && ctx.holds(out) && overlaps(bp, bytes.length, out.byteOffset, 4 * d)) {
-      throw new InputError(`${this.spec}: message bytes and decodeInto output overlap`);
-    }
     const body = this.body(bp, h);
     const op = ctx.placeOut(out);
     if (body.idx < 0) {
@@ -193,6 +175,25 @@ export class ComposedCompressor implements KernelCompressor {
       if (h.k > 0) ctx.kx.scatter(body.idx, body.vals, h.k, op);
     }
     ctx.copyOut(op, out);
+  }
+
+  /**
+   * The receive paths' common start: d and the target (`what`, for errors) checked, the header
+   * validated, the scratch begun and the bytes placed on the kernel memory, apart from the target.
+   */
+  private placeMessage(bytes: Uint8Array, d: number, target: Float32Array, what: string): { h: Header; bp: number } {
+    checkD(this.spec, d);
+    if (!(target instanceof Float32Array) || target.length !== d) {
+      throw new InputError(`${this.spec}: ${what} has length ${target?.length}, expected d=${d}`);
+    }
+    const h = this.header(bytes, d);
+    const ctx = this.ctx;
+    ctx.begin(this.scratchBytes(d));
+    const bp = ctx.place(bytes);
+    if (ctx.holds(bytes) && ctx.holds(target) && overlaps(bp, bytes.length, target.byteOffset, 4 * d)) {
+      throw new InputError(`${this.spec}: message bytes and ${what} overlap`);
+    }
+    return { h, bp };
   }
 
   // ---- dense f32 fast path (`none`: what SGP / D-PSGD send every round) ----
