@@ -23,7 +23,7 @@ import { NatsRun } from '../src/transport/nats/distributed.js';
 import type { ChildRun } from '../test/support/child.js';
 import { serverTraffic, spawnCli, startNatsServer } from '../test/support/nats.js';
 import { benchArgs } from './args.js';
-import { machine, median } from './support.js';
+import { machine, median, residentMiB } from './support.js';
 
 const SETS = (n: number): string[] => [
   `devices=${n}`, 'model=logistic', `data.train=synthetic:${n},784,10`, 'data.test=synthetic:10000,784,10', 'data.smallShards=wrap', 'topology=exponential:1',
@@ -33,8 +33,6 @@ const SETS = (n: number): string[] => [
 function config(n: number): RunConfig {
   return resolveConfig(SETS(n).reduce(setKey, { name: `scale-${n}` }));
 }
-
-const status = (pid: number, key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 interface Result {
   machine: unknown; devices: number; hosts: number; oneProcess: { exitCode: number | string; seconds: number; message: string }; setupS: number;
@@ -101,7 +99,7 @@ async function main(): Promise<void> {
     // Hosts are named hostname:pid (in the order they joined, not the order they were started).
     const perHost = run.hosts.map((h) => {
       const pid = Number(h.name.split(':').pop());
-      return { ...h, pid, peakRssMiB: status(pid, 'VmHWM'), rssMiB: status(pid, 'VmRSS') };
+      return { ...h, pid, peakRssMiB: residentMiB(pid, 'VmHWM'), rssMiB: residentMiB(pid, 'VmRSS') };
     });
     let metrics = null;
     if (opts.evaluate) {

@@ -33,7 +33,7 @@ import type { ChildRun } from '../test/support/child.js';
 import { serverTraffic, spawnCli, startNatsServer, type NatsServer } from '../test/support/nats.js';
 import { benchArgs } from './args.js';
 import { isMain, markdownTable } from './repro/common.js';
-import { machine, median } from './support.js';
+import { machine, median, residentMiB } from './support.js';
 
 export interface Row {
   devices: number;
@@ -93,12 +93,6 @@ function cpuMsOf(pid: number): number {
 
 const ownCpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
-/** Peak resident set (MiB) of a live process, from /proc. */
-function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
-
 async function localPoint(n: number, workers: number): Promise<Row> {
   const load1 = loadavg()[0]!;
   const t0 = performance.now();
@@ -137,7 +131,7 @@ async function natsPoint(server: NatsServer, n: number, hosts: number): Promise<
       return {
         devices: n, kind: 'nats', hosts, workers: 1, rounds, msPerRound: ms, roundsPerS: 1000 / ms, cpuMsPerRound: cpuMs / rounds,
         busInBytesPerRound: (after.inBytes - before.inBytes) / rounds, busOutBytesPerRound: (after.outBytes - before.outBytes) / rounds,
-        busMsgsPerRound: (after.inMsgs - before.inMsgs) / rounds, peakRssMiB: children.map((c) => peakRssMiB(c.pid)), setupS, load1,
+        busMsgsPerRound: (after.inMsgs - before.inMsgs) / rounds, peakRssMiB: children.map((c) => residentMiB(c.pid, 'VmHWM')), setupS, load1,
       };
     } finally {
       await run.close(true);

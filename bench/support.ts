@@ -1,4 +1,5 @@
-/** Shared pieces of the benchmarks: deterministic input vectors, machine description, medians. */
+/** Shared pieces of the benchmarks: deterministic input vectors, machine description, medians, a process's memory. */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Purpose, rngKey, rngUniform } from '../src/kernels/rng.js';
 
@@ -22,4 +23,10 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** A live process's peak (VmHWM) or current (VmRSS) resident set in MiB, from /proc; NaN when absent. */
+export function residentMiB(pid: number, key: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
