@@ -26,6 +26,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getPath, type RawConfig } from '../../src/config/paths.js';
 import { readMetrics } from '../../src/metrics/jsonl.js';
 import { formatBits, formatDuration, formatPercent } from '../../src/output/format.js';
 import type { MetricsRecord, RunSummaryFile } from '../../src/metrics/records.js';
@@ -209,20 +210,11 @@ export interface RunResult {
 /** A run's metrics.jsonl (the library's reader). */
 export const readJsonl = readMetrics;
 
-function lookup(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const k of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
-
 /** The keys whose recorded value in a finished run disagrees with the spec (for safe reuse). */
 export function configMismatches(config: unknown, sets: Readonly<Record<string, SetValue>>): string[] {
   const bad: string[] = [];
   for (const [k, v] of Object.entries(sets)) {
-    const got = lookup(config, k);
+    const got = getPath(config as RawConfig, k);
     const same = typeof v === 'number' && typeof got === 'number' ? Math.abs(v - got) <= 1e-12 * Math.max(1, Math.abs(v)) : String(got) === String(v);
     if (!same) bad.push(`${k}: run has ${JSON.stringify(got)}, study wants ${JSON.stringify(v)}`);
   }
