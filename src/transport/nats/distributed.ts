@@ -26,7 +26,7 @@ import { reviveError } from '../../engine/protocol.js';
 import { firstRoundError, metricsOf, splitRange } from '../../engine/simulation.js';
 import type { Metrics } from '../../metrics/records.js';
 import { Coordinator, type CoordinatorOptions, type HostReply } from './coordinator.js';
-import { averageOfChain, emptyToken } from './evaluation.js';
+import { averageOfChain, emptyToken, tokenOf, tokenParts } from './evaluation.js';
 import { hostRanges } from './ranges.js';
 import { DATA_REGIONS, hashRegions, shareBytes } from './state.js';
 
@@ -135,12 +135,10 @@ export class NatsRun {
     (await c.all(() => ({ body: { op: 'evalDevices', round: this.round } }))).forEach((r, k) => hostError(r, c, k, 'evalDevices'));
     let token = emptyToken(d, stateCount);
     for (let k = 0; k < c.hosts.length; k++) {
-      const r = hostError(await c.command(k, { op: 'reduce', partialBlock: token.partialBlock }, [bytesOf(token.acc), bytesOf(token.partial), bytesOf(token.stateSum)]), c, k, 'reduce');
-      const [acc, partial, stateSum] = r.parts;
-      if (r.parts.length !== 3 || acc!.length !== 8 * d || partial!.length !== 8 * d || stateSum!.length !== 8 * stateCount || r.reply.partialBlock === undefined) {
-        throw new TransportError(`${c.describe(k)}: a reduction step without its f64[${d}], f64[${d}], f64[${stateCount}] parts`);
-      }
-      token = { acc: f64Of(acc!), partial: f64Of(partial!), partialBlock: r.reply.partialBlock, stateSum: f64Of(stateSum!) };
+      const r = hostError(await c.command(k, { op: 'reduce', partialBlock: token.partialBlock }, tokenParts(token)), c, k, 'reduce');
+      const next = r.reply.partialBlock === undefined ? null : tokenOf(r.parts, r.reply.partialBlock, d, stateCount);
+      if (!next) throw new TransportError(`${c.describe(k)}: a reduction step without its f64[${d}], f64[${d}], f64[${stateCount}] parts`);
+      token = next;
     }
     const { zavg, stateAvg } = averageOfChain(token, n);
     const nTest = testChunks(testCount);
@@ -260,5 +258,4 @@ function hostError(r: HostReply, c: Coordinator, k: number, what: string): HostR
   return r;
 }
 
-const f64Of = (b: Uint8Array): Float64Array => new Float64Array(b.slice().buffer);
 const bytesOf = (a: Float64Array | Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

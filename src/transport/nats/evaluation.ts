@@ -30,6 +30,19 @@ export function emptyToken(d: number, stateCount: number): ReduceToken {
   return { acc: new Float64Array(d), partial: new Float64Array(d), partialBlock: -1, stateSum: new Float64Array(stateCount) };
 }
 
+/** The token's arrays as message parts (acc, partial, stateSum; partialBlock travels in the JSON). */
+export function tokenParts(token: ReduceToken): Uint8Array[] {
+  return [token.acc, token.partial, token.stateSum].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+/** The token from received parts, checked against d and stateCount; null when they do not fit. */
+export function tokenOf(parts: readonly Uint8Array[], partialBlock: number, d: number, stateCount: number): ReduceToken | null {
+  const [acc, partial, stateSum] = parts;
+  if (parts.length !== 3 || acc!.length !== 8 * d || partial!.length !== 8 * d || stateSum!.length !== 8 * stateCount) return null;
+  const f64 = (b: Uint8Array): Float64Array => new Float64Array(b.slice().buffer);
+  return { acc: f64(acc!), partial: f64(partial!), partialBlock, stateSum: f64(stateSum!) };
+}
+
 /** One host's step of the chain over its held devices (after its evalDevices phase). */
 export function reduceStep(arena: Arena, meta: Pick<EngineMeta, 'n' | 'd' | 'stateCount' | 'owned'>, token: ReduceToken): ReduceToken {
   const { n, d, stateCount } = meta;

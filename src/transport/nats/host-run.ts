@@ -31,7 +31,7 @@ import { CrossTraffic, hostLabel, ownerTable, packBatch, RoundInbox, type Delive
 import type { Bus } from './bus.js';
 import type { RunSubjects } from './subjects.js';
 import type { Envelope } from './envelope.js';
-import { reduceStep } from './evaluation.js';
+import { reduceStep, tokenOf, tokenParts } from './evaluation.js';
 import type { Done, Reply } from './protocol.js';
 import { DATA_REGIONS, hashRegions, heldSlice } from './state.js';
 
@@ -237,12 +237,10 @@ export class HostRun {
   /** This host's step of the reduction chain (evaluation.ts). */
   reduce(env: Envelope, partialBlock: number): { fields: ReplyFields; parts: Uint8Array[] } {
     const { d, stateCount } = this.sim.meta;
-    const [acc, partial, stateSum] = env.parts;
-    if (env.parts.length !== 3 || acc!.length !== 8 * d || partial!.length !== 8 * d || stateSum!.length !== 8 * stateCount) {
-      throw new TransportError(`reduce: expected f64[${d}], f64[${d}] and f64[${stateCount}] parts`);
-    }
-    const token = reduceStep(this.sim.arena, this.sim.meta, { acc: f64Of(acc!), partial: f64Of(partial!), partialBlock, stateSum: f64Of(stateSum!) });
-    return { fields: { partialBlock: token.partialBlock }, parts: [bytesOf(token.acc), bytesOf(token.partial), bytesOf(token.stateSum)] };
+    const received = tokenOf(env.parts, partialBlock, d, stateCount);
+    if (!received) throw new TransportError(`reduce: expected f64[${d}], f64[${d}] and f64[${stateCount}] parts`);
+    const token = reduceStep(this.sim.arena, this.sim.meta, received);
+    return { fields: { partialBlock: token.partialBlock }, parts: tokenParts(token) };
   }
 
   /**
@@ -365,9 +363,6 @@ export class HostRun {
 function algorithmSetup(sim: Simulation): AlgorithmSetup {
   return setupOf(sim.config, sim.meta.d, sim.meta.n, sim.topology, sim.arena.u32('shardOff'));
 }
-
-const f64Of = (b: Uint8Array): Float64Array => new Float64Array(b.slice().buffer);
-const bytesOf = (a: Float64Array | Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** A reply's error fields from a thrown error. */
 export function errorFields(err: unknown): ReplyFields {
