@@ -26,7 +26,7 @@ import { reviveError } from '../../engine/protocol.js';
 import { firstRoundError, metricsOf, splitRange } from '../../engine/simulation.js';
 import type { Metrics } from '../../metrics/records.js';
 import { Coordinator, type CoordinatorOptions, type HostReply } from './coordinator.js';
-import { averageOfChain, emptyToken, tokenOf, tokenParts } from './evaluation.js';
+import { averageOfChain, chunkRanges, emptyToken, tokenOf, tokenParts } from './evaluation.js';
 import { hostRanges } from './ranges.js';
 import { DATA_REGIONS, hashRegions, shareBytes } from './state.js';
 
@@ -152,8 +152,7 @@ export class NatsRun {
       hostError(r, c, k, 'evalGlobal');
       const { from, to } = c.hosts[k]!.range;
       const [cf, ct] = chunks[k] ?? [all, all];
-      const [tf, tt] = [Math.min(cf, nTest), Math.min(ct, nTest)];
-      const [of, ot] = [Math.max(cf, nTest) - nTest, Math.max(ct, nTest) - nTest];
+      const { test: [tf, tt], objective: [of, ot] } = chunkRanges(cf, ct, nTest);
       const [stats, w, testPart, objPart] = r.parts;
       if (r.parts.length !== 4 || stats!.length !== 8 * STATS * (to - from) || w!.length !== 8 * (to - from) || testPart!.length !== 16 * (tt - tf) || objPart!.length !== 16 * (ot - of)) {
         throw new TransportError(`${c.describe(k)}: evaluation rows of the wrong size`);

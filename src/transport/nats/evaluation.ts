@@ -43,6 +43,15 @@ export function tokenOf(parts: readonly Uint8Array[], partialBlock: number, d: n
   return { acc: f64(acc!), partial: f64(partial!), partialBlock, stateSum: f64(stateSum!) };
 }
 
+/**
+ * Evaluation chunks [from, to) of the combined list (the test chunks first, then the training
+ * objective's) as a range of each: which testPart and objPart rows a host's evalGlobal fills.
+ */
+export function chunkRanges(from: number, to: number, testChunkCount: number): { test: [number, number]; objective: [number, number] } {
+  const t = testChunkCount;
+  return { test: [Math.min(from, t), Math.min(to, t)], objective: [Math.max(from, t) - t, Math.max(to, t) - t] };
+}
+
 /** One host's step of the chain over its held devices (after its evalDevices phase). */
 export function reduceStep(arena: Arena, meta: Pick<EngineMeta, 'n' | 'd' | 'stateCount' | 'owned'>, token: ReduceToken): ReduceToken {
   const { n, d, stateCount } = meta;

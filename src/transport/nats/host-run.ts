@@ -31,7 +31,7 @@ import { CrossTraffic, hostLabel, ownerTable, packBatch, RoundInbox, type Delive
 import type { Bus } from './bus.js';
 import type { RunSubjects } from './subjects.js';
 import type { Envelope } from './envelope.js';
-import { reduceStep, tokenOf, tokenParts } from './evaluation.js';
+import { chunkRanges, reduceStep, tokenOf, tokenParts } from './evaluation.js';
 import type { Done, Reply } from './protocol.js';
 import { DATA_REGIONS, hashRegions, heldSlice } from './state.js';
 
@@ -261,8 +261,7 @@ export class HostRun {
     region('stateAvg').set(stateAvg!);
     await this.sim.evalGlobal([chunkFrom, chunkTo]);
     const rows = (name: string): Uint8Array => { const s = heldSlice(arena, meta, name); return new Uint8Array(arena.buffer, s.offset, s.bytes); };
-    const [tf, tt] = [Math.min(chunkFrom, nTest), Math.min(chunkTo, nTest)];
-    const [of, ot] = [Math.max(chunkFrom, nTest) - nTest, Math.max(chunkTo, nTest) - nTest];
+    const { test: [tf, tt], objective: [of, ot] } = chunkRanges(chunkFrom, chunkTo, nTest);
     return [rows('stats'), rows('w'), region('testPart').subarray(16 * tf, 16 * tt), region('objPart').subarray(16 * of, 16 * ot)];
   }
 
