@@ -5,7 +5,7 @@
 // device runs no hook, senders drop offline peers and split their mass over the rest).
 import { ScratchAllocator, KERNEL_RESERVED_BYTES } from '../src/arena/arena.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAlgorithm } from '../src/algorithms/registry.js';
@@ -22,6 +22,7 @@ import { rngKey } from '../src/kernels/rng.js';
 import { runExperiment } from '../src/engine/run.js';
 import { ConfigError } from '../src/errors.js';
 import { blobs } from './fixtures/engine-data.js';
+import { metricsWithoutWall } from './support/metrics.js';
 
 export interface HarnessOptions {
   algorithm: string;
@@ -467,10 +468,6 @@ export function engineConfig(name: string, topology: string, compressor: string,
   };
 }
 
-function stripWall(file: string): unknown[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => { const o = JSON.parse(l); delete o.wallTimeS; return o; });
-}
-
 export async function assertDeterministic(config: RunConfig, label: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `sp-det-${config.algorithm.name}-`));
   try {
@@ -481,7 +478,7 @@ export async function assertDeterministic(config: RunConfig, label: string): Pro
       const s = await runExperiment(config, { outDir: out, workers, data: { train, test: testSet } });
       assert.equal(s.workers, workers);
       hashes.push(s.paramsHash);
-      lines.push(stripWall(join(out, 'metrics.jsonl')));
+      lines.push(metricsWithoutWall(out));
     }
     assert.match(hashes[0]!, /^[0-9a-f]{64}$/);
     assert.deepEqual(hashes, [hashes[0], hashes[0], hashes[0]], `${label}: paramsHash`);

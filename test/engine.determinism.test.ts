@@ -2,13 +2,14 @@
 // 1, 2 and 4 workers, for SGP and D-PSGD, with faults on (offline devices, dropped links).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { runExperiment } from '../src/engine/run.js';
 import { blobs } from './fixtures/engine-data.js';
+import { metricsWithoutWall } from './support/metrics.js';
 
 const train = blobs(600, 12, 3, 1);
 const test_ = blobs(300, 12, 3, 2);
@@ -19,10 +20,6 @@ function config(name: string, topology: string, faults = { linkDrop: 0, offline:
     algorithm: { ...DEFAULT_CONFIG.algorithm, name, lr: 0.05, momentum: 0.9, weightDecay: 1e-3, batchSize: 8, localSteps: 2 },
     compressor: 'none',
   };
-}
-
-function stripWall(file: string): unknown[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => { const o = JSON.parse(l); delete o.wallTimeS; return o; });
 }
 
 for (const [name, topology, faults] of [
@@ -39,7 +36,7 @@ for (const [name, topology, faults] of [
         const s = await runExperiment(config(name, topology, faults), { outDir: out, workers, data: { train, test: test_ } });
         assert.equal(s.workers, workers);
         hashes.push(s.paramsHash);
-        lines.push(stripWall(join(out, 'metrics.jsonl')));
+        lines.push(metricsWithoutWall(out));
       }
       assert.match(hashes[0]!, /^[0-9a-f]{64}$/);
       assert.deepEqual(hashes, [hashes[0], hashes[0], hashes[0]]);

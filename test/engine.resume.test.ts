@@ -11,6 +11,7 @@ import type { RunConfig } from '../src/config/types.js';
 import { runExperiment } from '../src/engine/run.js';
 import { blobs } from './fixtures/engine-data.js';
 import { startRunChild, waitForFile } from './support/child.js';
+import { metricsWithoutWall } from './support/metrics.js';
 
 const config: RunConfig = {
   ...DEFAULT_CONFIG, name: 'resume', devices: 12, rounds: 60, evalEvery: 5, model: 'logistic', topology: 'exponential:1',
@@ -18,10 +19,6 @@ const config: RunConfig = {
   algorithm: { ...DEFAULT_CONFIG.algorithm, name: 'sgp', lr: 0.05, momentum: 0.9, batchSize: 16, localSteps: 2 },
   checkpoint: { every: 4, dir: null },
 };
-
-function metricsWithoutWall(dir: string): unknown[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => { const o = JSON.parse(l); delete o.wallTimeS; return o; });
-}
 
 test('a run killed mid-way and resumed from its checkpoint ends bit-identical to an uninterrupted run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sp-resume-'));
