@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildPage } from '../scripts/build-browser.mjs';
-import { main, type CliIO } from '../src/cli/main.js';
 import { resolveConfig } from '../src/config/schema.js';
 import { ConfigError } from '../src/errors.js';
 import type { Metrics, RunSummary } from '../src/metrics/records.js';
 import { MAX_KEPT_POINTS, niceScale, pathCommands, plotX, plotY, SeriesPoints } from '../web/src/chart-model.js';
 import { collectLog, launchChromium, startServeProcess } from './support/browser.js';
+import { runCli } from './support/cli.js';
 
 const SCREENSHOT = join('docs', 'page-screenshot.png');
 const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-page-'));
@@ -60,13 +60,13 @@ function recordRedraws(): void {
   }).observe(document, { childList: true, subtree: true, attributes: true });
 }
 
-async function runCli(config: object, label: string): Promise<{ summary: RunSummary; metrics: Metrics[] }> {
+/** `sparsepush run` of `config` in this process: its summary and metrics. */
+async function runInCli(config: object, label: string): Promise<{ summary: RunSummary; metrics: Metrics[] }> {
   const file = join(tmp, `${label}.json`);
   const out = join(tmp, `${label}-run`);
   writeFileSync(file, JSON.stringify(config));
-  let err = '';
-  const io: CliIO = { stdout: () => {}, stderr: (t) => { err += t; } };
-  assert.equal(await main(['run', '--config', file, '--out', out, '--quiet'], io), 0, err);
+  const { code, err } = await runCli(['run', '--config', file, '--out', out, '--quiet']);
+  assert.equal(code, 0, err);
   const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Metrics);
   return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary, metrics };
 }
@@ -110,7 +110,7 @@ test('the page runs a config from the URL live and ends with the CLI\'s paramsHa
     const lines = JSON.parse(await page.evaluate(() => JSON.stringify(window.sparsepushMetrics))) as Metrics[];
     // The run is deterministic, which lines the first drawing already held is not: the rise is read off the lines.
     assert.ok(lines[lines.length - 1]!.accuracy > lines[0]!.accuracy + 0.5, `accuracy rises: ${lines[0]!.accuracy} -> ${lines[lines.length - 1]!.accuracy}`);
-    const cli = await runCli(RUN, 'isolated');
+    const cli = await runInCli(RUN, 'isolated');
     assert.equal(summary.paramsHash, cli.summary.paramsHash);
     assert.deepEqual(lines.map(withoutWallTime), cli.metrics.map(withoutWallTime));
     // The CLI also lists the model files it wrote; the page has no run directory to write them to.
@@ -176,7 +176,7 @@ test('the page runs a config from the URL live and ends with the CLI\'s paramsHa
     // A tfjs model (the mlp, on the wasm backend in the phase workers) gives the CLI's paramsHash too.
     const mlp = { name: 'page-mlp', devices: 4, rounds: 4, evalEvery: 2, workers: 2, model: 'mlp:8', data: { train: 'synthetic:400,8,2', test: null } };
     assert.equal(await openRun(page, served.origin, mlp), 'done', `${await page.evaluate(() => window.sparsepushError)}${log()}`);
-    assert.equal((await page.evaluate(() => window.sparsepushSummary))!.paramsHash, (await runCli(mlp, 'mlp')).summary.paramsHash);
+    assert.equal((await page.evaluate(() => window.sparsepushSummary))!.paramsHash, (await runInCli(mlp, 'mlp')).summary.paramsHash);
   } finally {
     await browser.close();
     await served.close();
@@ -194,7 +194,7 @@ test('a page that is not cross-origin isolated says so and runs on one worker, w
     assert.match((await page.textContent('#isolation')) ?? '', /not cross-origin isolated .* runs use one worker/);
     const summary = (await page.evaluate(() => window.sparsepushSummary))!;
     assert.equal(summary.workers, 1);
-    const cli = await runCli(config, 'plain');
+    const cli = await runInCli(config, 'plain');
     assert.equal(cli.summary.workers, 2);
     assert.equal(summary.paramsHash, cli.summary.paramsHash);
   } finally {
