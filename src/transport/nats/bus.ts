@@ -96,6 +96,25 @@ export class Bus {
     }
   }
 
+  /**
+   * Watches a peer's liveness: a request to `subject` every `everyMs` (one out at a time); `onLost`
+   * hears 'gone' when nobody serves it (the peer's connection closed) or 'silent' when it did not
+   * answer within silenceMs. Returns the function that stops the watch.
+   */
+  watchPeer(subject: string, everyMs: number, silenceMs: number, onLost: (why: 'gone' | 'silent') => void): () => void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void this.request(subject, new Uint8Array(0), silenceMs).then((r) => {
+        busy = false;
+        if (r === null) onLost('gone');
+        else if (r === 'timeout') onLost('silent');
+      }, () => { busy = false; });
+    }, everyMs);
+    return () => clearInterval(timer);
+  }
+
   /** Answers each request on `subject` with `handler`'s bytes. */
   serve(subject: string, handler: (data: Uint8Array) => Uint8Array | null, queue?: string): Subscription {
     return this.nc.subscribe(subject, {

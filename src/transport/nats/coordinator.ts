@@ -59,7 +59,8 @@ export class Coordinator {
   private readonly replies: Reassembler;
   private readonly dones: Reassembler;
   private failure: TransportError | null = null;
-  private pinger: ReturnType<typeof setInterval> | null = null;
+  /** Stops the liveness watch of each host. */
+  private watches: (() => void)[] = [];
   private readonly subscriptions: { unsubscribe(): void }[] = [];
 
   private constructor(readonly bus: Bus, readonly opts: CoordinatorOptions, private readonly subjects: Subjects) {
@@ -123,18 +124,9 @@ export class Coordinator {
   /** Starts pinging every host (after setup: a host planning a big arena may be busy a while). */
   startWatch(): void {
     const silenceMs = this.opts.silenceS * 1000;
-    const busy = new Set<number>();
-    this.pinger = setInterval(() => {
-      for (const h of this.hosts) {
-        if (busy.has(h.index) || this.failure) continue;
-        busy.add(h.index);
-        void this.bus.request(this.run.ping(h.token), new Uint8Array(0), silenceMs).then((r) => {
-          busy.delete(h.index);
-          if (r === null) this.fail(new TransportError(`${this.describe(h.index)} is gone (its connection to the server closed) ${this.where(h.index)}`));
-          else if (r === 'timeout') this.fail(new TransportError(`${this.describe(h.index)} stopped answering (nothing for ${this.opts.silenceS} s) ${this.where(h.index)}`));
-        }, () => { busy.delete(h.index); });
-      }
-    }, PING_EVERY_MS);
+    this.watches = this.hosts.map((h) => this.bus.watchPeer(this.run.ping(h.token), PING_EVERY_MS, silenceMs, (why) => this.fail(new TransportError(why === 'gone'
+      ? `${this.describe(h.index)} is gone (its connection to the server closed) ${this.where(h.index)}`
+      : `${this.describe(h.index)} stopped answering (nothing for ${this.opts.silenceS} s) ${this.where(h.index)}`))));
   }
 
   /** Sends a command to host `index` and waits for its reply (or the run's failure). Error replies reject with the host's error. */
@@ -178,8 +170,7 @@ export class Coordinator {
 
   /** Ends the run on every host still there, then closes the connection. */
   async close(ok: boolean): Promise<void> {
-    if (this.pinger) clearInterval(this.pinger);
-    this.pinger = null;
+    this.stopWatch();
     if (!this.failure && !this.bus.isClosed) {
       const bye = this.hosts.map((h) => this.command(h.index, { op: 'close', ok }).catch(() => {}));
       await Promise.race([Promise.all(bye), new Promise((r) => setTimeout(r, 2000))]);
@@ -196,6 +187,11 @@ export class Coordinator {
 
   // ---------------------------------------------------------------- internals
 
+  private stopWatch(): void {
+    for (const stop of this.watches) stop();
+    this.watches = [];
+  }
+
   private where(index: number): string {
     return `in round ${Math.max(this.round, this.lastDone[index]! + 1)}`;
   }
@@ -203,8 +199,7 @@ export class Coordinator {
   private fail(err: TransportError): void {
     if (this.failure) return;
     this.failure = err;
-    if (this.pinger) clearInterval(this.pinger);
-    this.pinger = null;
+    this.stopWatch();
     for (const [id, p] of this.pending) { this.pending.delete(id); p.reject(err); }
     // The other hosts may wait for the one that failed: stop their tasks.
     if (!this.bus.isClosed) {

@@ -203,18 +203,11 @@ async function serveRun(bus: Bus, run: RunSubjects, joined: Joined, name: string
   joined.onCommand = takeCommands;
   takeCommands();
 
-  let pinger: ReturnType<typeof setInterval> | null = null;
+  let stopPings = (): void => {};
   const startPings = (silenceMs: number): void => {
-    let busy = false;
-    pinger = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void bus.request(run.pingCoordinator, new Uint8Array(0), silenceMs).then((r) => {
-        busy = false;
-        if (r === null) end(false, 'the coordinator is gone; leaving the run');
-        else if (r === 'timeout') end(false, `the coordinator did not answer for ${silenceMs / 1000} s; leaving the run`);
-      }, () => { busy = false; });
-    }, PING_EVERY_MS);
+    stopPings = bus.watchPeer(run.pingCoordinator, PING_EVERY_MS, silenceMs, (why) => end(false, why === 'gone'
+      ? 'the coordinator is gone; leaving the run'
+      : `the coordinator did not answer for ${silenceMs / 1000} s; leaving the run`));
   };
   const watchLost = setInterval(() => {
     const e = lost();
@@ -227,7 +220,7 @@ async function serveRun(bus: Bus, run: RunSubjects, joined: Joined, name: string
     await queue.catch(() => {});
     return ok;
   } finally {
-    if (pinger) clearInterval(pinger);
+    stopPings();
     clearInterval(watchLost);
     for (const s of subs) s.unsubscribe();
     await (host as HostRun | null)?.close();
