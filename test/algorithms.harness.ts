@@ -20,8 +20,8 @@ import type { RoundGraph, Topology } from '../src/graph/types.js';
 import { createSharedMemory, loadKernels, type KernelExports } from '../src/kernels/index.js';
 import { rngKey } from '../src/kernels/rng.js';
 import { runExperiment } from '../src/engine/run.js';
-import { ConfigError } from '../src/errors.js';
 import { blobs } from './fixtures/engine-data.js';
+import { configError } from './support/assert-error.js';
 import { metricsWithoutWall } from './support/metrics.js';
 
 export interface HarnessOptions {
@@ -429,14 +429,9 @@ export function setupFor(name: string, patch: { gamma?: number; compressor?: str
   return { config, d: 10, n: 12, dataFractions: new Float64Array(12).fill(1 / 12), topology: createTopology(topology, 12, { seed: 1 }) };
 }
 
-/** Asserts `fn` throws a ConfigError naming `key` whose message matches `pattern`. */
+/** Asserts `fn` throws a ConfigError naming `key` whose message (one line) matches `pattern`. */
 export function assertConfigError(fn: () => unknown, key: string, pattern: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    assert.equal(err.key, key);
-    assert.match(err.message, pattern);
-    return true;
-  });
+  assert.throws(fn, configError(key, pattern));
 }
 
 export function badInputChecks(name: string): void {

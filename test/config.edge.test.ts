@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configError } from './support/assert-error.js';
 import { runCli } from './support/cli.js';
 import { configFromInputs } from '../src/cli/resolve.js';
 import { createCompressor } from '../src/compress/registry.js';
 import type { CompressorSpec } from '../src/compress/types.js';
 import { applySet, DEFAULT_CONFIG, loadConfigFile, readConfigFile, resolveConfig } from '../src/config/index.js';
 import { duplicateJsonKey } from '../src/config/load.js';
-import { ConfigError, SpecError } from '../src/errors.js';
+import { SpecError } from '../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sp-config-edge-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,16 +21,6 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-function configError(key: string, re: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    assert.equal(err.key, key);
-    assert.match(err.message, re);
-    assert.ok(!err.message.includes('\n'), 'one line');
-    return true;
-  };
 }
 
 test('__proto__ keys are refused in YAML, JSON, --set values and library input, naming the key path and the file', () => {

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configError } from './support/assert-error.js';
 import { runCli } from './support/cli.js';
 import { DEFAULT_CONFIG, resolveConfig } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
-import { ConfigError } from '../src/errors.js';
 import {
   ARENA_LIMIT_BYTES, estimateRun, largestFitting, registerScaleOutSuggestion, runMemoryProblem, type MemoryLimits,
 } from '../src/engine/limits.js';
@@ -22,13 +22,6 @@ import { blobs } from './fixtures/engine-data.js';
 const dir = mkdtempSync(join(tmpdir(), 'sp-limits-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const GIB = 2 ** 30;
-
-const configError = (key: string, re: RegExp) => (err: unknown): boolean => {
-  assert.ok(err instanceof ConfigError, String(err));
-  assert.equal(err.key, key);
-  assert.match(err.message, re);
-  return true;
-};
 
 test('graphFootprint counts the edges a round graph has, and the rounds a schedule keeps', () => {
   for (const spec of ['ring', 'directed-ring', 'complete', 'star', 'torus', 'random-regular:3', 'exponential:1', 'exponential:2']) {
