@@ -11,6 +11,7 @@ import { loadKernels } from '../src/kernels/index.js';
 import * as ref from '../src/kernels/reference/index.js';
 import { assertSameF32, TestRandom, testVector } from './support/kernel-memory.js';
 import { refCompress, SPECS } from './compress.support.js';
+import { assertThrowsError } from './support/assert-error.js';
 
 const CANARY = 0xa5;
 
@@ -100,7 +101,7 @@ test('bound compressors refuse a too-small scratch region and arrays overlapping
   const d = 1000;
   const { arena, kernels } = await setup('topk:0.01', d, true);
   const tiny = createCompressorSync('topk:0.01', { kernels: { exports: kernels.exports, scratch: new ScratchAllocator(arena.ptr('scratch'), 100) } });
-  assert.throws(() => tiny.compress(arena.f32('x')), (err: unknown) => err instanceof InputError && /scratch region too small/.test(err.message));
+  assertThrowsError(() => tiny.compress(arena.f32('x')), InputError, /scratch region too small/, 'a scratch region too small');
   const c = createCompressorSync('topk:0.01', { kernels });
   const inScratch = new Float32Array(arena.buffer, arena.ptr('scratch'), d);
   assert.throws(() => c.compress(inScratch), /overlaps the compressor's scratch region/);

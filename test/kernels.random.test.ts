@@ -8,6 +8,7 @@ import { mix32, Purpose, RandomStream, rngKey, rngU32, rngUniform, shuffle } fro
 import { openStream } from '../src/data/random.js';
 import { fillUniform } from '../src/kernels/reference/random.js';
 import { assertSameF32, bothBuilds, TestRandom } from './support/kernel-memory.js';
+import { assertThrowsError } from './support/assert-error.js';
 
 const builds = await bothBuilds(8 << 20);
 const U32_EDGES = [0, 1, 2, 0x7fffffff, 0x80000000, 0x9e3779b9, 0xfffffffe, 0xffffffff];
@@ -168,10 +169,10 @@ test('shuffle with the data layer\'s stream makes the same swaps as RandomStream
 
 test('bad inputs are InputErrors naming the argument', () => {
   for (const bad of [-1, 1.5, 2 ** 32, NaN, Infinity]) {
-    assert.throws(() => rngKey(bad, 0, 0, 1), (e: unknown) => e instanceof InputError && /seed/.test(e.message));
-    assert.throws(() => rngKey(0, bad, 0, 1), (e: unknown) => e instanceof InputError && /device/.test(e.message));
-    assert.throws(() => rngKey(0, 0, bad, 1), (e: unknown) => e instanceof InputError && /round/.test(e.message));
-    assert.throws(() => rngKey(0, 0, 0, bad), (e: unknown) => e instanceof InputError && /purpose/.test(e.message));
+    assertThrowsError(() => rngKey(bad, 0, 0, 1), InputError, /seed/, `seed ${bad}`);
+    assertThrowsError(() => rngKey(0, bad, 0, 1), InputError, /device/, `device ${bad}`);
+    assertThrowsError(() => rngKey(0, 0, bad, 1), InputError, /round/, `round ${bad}`);
+    assertThrowsError(() => rngKey(0, 0, 0, bad), InputError, /purpose/, `purpose ${bad}`);
     assert.throws(() => new RandomStream(bad), InputError);
   }
   const s = new RandomStream(1);

@@ -14,6 +14,7 @@ import { algorithmSetup } from '../src/engine/setup.js';
 import { MessageSlot, Outboxes, outboxStride } from '../src/engine/worker/outbox.js';
 import { createTopology } from '../src/graph/registry.js';
 import { CHUNK_HEADER_BYTES, CrossTraffic, ENTRY_HEADER_BYTES, ownerTable, packBatch, RoundInbox, type DeliveryTarget } from '../src/transport/nats/batches.js';
+import { assertThrowsError } from './support/assert-error.js';
 
 const N = 32;
 const D = 40;
@@ -112,7 +113,7 @@ test('altered, misplaced and repeated batch parts are refused before anything re
   for (const [name, make, pattern] of cases) {
     const s = await scene(4);
     const before = new Uint8Array(s.receiver.outboxes.payload(s.senders[0]!)).slice();
-    assert.throws(() => { for (const c of make(s)) s.inbox.accept(c); }, (err: unknown) => err instanceof TransportError && pattern.test(err.message), name);
+    assertThrowsError(() => { for (const c of make(s)) s.inbox.accept(c); }, TransportError, pattern, name);
     if (name !== 'a lost chunk' && name !== 'a repeated chunk') {
       assert.deepEqual([...s.receiver.outboxes.payload(s.senders[0]!)], [...before], `${name}: the first device's slot is untouched`);
       assert.equal(s.receiver.ready[s.senders[0]!], 0, `${name}: the first device is not stamped`);
@@ -123,8 +124,8 @@ test('altered, misplaced and repeated batch parts are refused before anything re
 test('the sender\'s end-of-round counts expose a batch lost on the bus', async () => {
   const s = await scene(4);
   s.inbox.accept(s.chunks[0]!);
-  assert.throws(() => s.inbox.checkSent(0, { entries: s.senders.length, chunks: s.chunks.length }),
-    (err: unknown) => err instanceof TransportError && new RegExp(`round 4: host 0 \\(devices 0\\.\\.15\\) sent ${s.senders.length} messages in ${s.chunks.length} chunks, host 1 received \\d+ in 1 .*lost on the bus`).test(err.message));
+  assertThrowsError(() => s.inbox.checkSent(0, { entries: s.senders.length, chunks: s.chunks.length }), TransportError,
+    new RegExp(`round 4: host 0 \\(devices 0\\.\\.15\\) sent ${s.senders.length} messages in ${s.chunks.length} chunks, host 1 received \\d+ in 1 .*lost on the bus`), 'a lost batch');
   const t = await scene(4);
   assert.throws(() => t.inbox.checkSent(0, { entries: 0, chunks: 0 }), /sent 0 messages in 0 chunks, host 1 received 0 in 0 and reads \d+/);
 });

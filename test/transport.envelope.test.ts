@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COORDINATOR, encodeFrames, FRAME_HEADER_BYTES, Reassembler, type Envelope } from '../src/transport/nats/envelope.js';
 import { TransportError } from '../src/errors.js';
+import { assertThrowsError } from './support/assert-error.js';
 
 function bytes(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -52,7 +53,7 @@ test('a lost, repeated or foreign frame is refused, naming the sender and what i
   assert.ok(frames.length >= 3);
   const refuse = (list: Uint8Array[], pattern: RegExp): void => {
     const r = new Reassembler(1 << 20, 'test');
-    assert.throws(() => { for (const f of list) r.accept(f); }, (err: unknown) => err instanceof TransportError && pattern.test(err.message));
+    assertThrowsError(() => { for (const f of list) r.accept(f); }, TransportError, pattern, String(pattern));
   };
   refuse([frames[0]!, frames[2]!], /sender 3: frame 2\/\d+ of message 9 does not continue message 9 at frame 1/);
   refuse([frames[0]!, frames[0]!], /started message 9 before finishing message 9/);
@@ -65,7 +66,7 @@ test('a lost, repeated or foreign frame is refused, naming the sender and what i
 
 test('a peer cannot make the receiver allocate more than its limit, nor lie about the parts', () => {
   const big = [...encodeFrames({ json: { op: 'x' }, parts: [bytes(5000, 6)] }, 1, 1, MAX)];
-  assert.throws(() => new Reassembler(4096, 'test').accept(big[0]!), (err: unknown) => err instanceof TransportError && /announces \d+ bytes .* outside what this receiver takes \(4096\)/.test(err.message));
+  assertThrowsError(() => new Reassembler(4096, 'test').accept(big[0]!), TransportError, /announces \d+ bytes .* outside what this receiver takes \(4096\)/, 'a message over the limit');
   // A body whose `parts` lengths do not add up to the message.
   const one = [...encodeFrames({ json: { op: 'x' }, parts: [bytes(10, 7)] }, 1, 2, MAX)][0]!;
   const json = new TextEncoder().encode(JSON.stringify({ op: 'x', parts: [11] }));
@@ -75,5 +76,5 @@ test('a peer cannot make the receiver allocate more than its limit, nor lie abou
   const dv = new DataView(frame.buffer);
   dv.setUint32(20, json.length, true);
   dv.setUint32(24, json.length + 10, true);
-  assert.throws(() => new Reassembler(1 << 20, 'test').accept(frame), (err: unknown) => err instanceof TransportError && /parts of 11 bytes/.test(err.message));
+  assertThrowsError(() => new Reassembler(1 << 20, 'test').accept(frame), TransportError, /parts of 11 bytes/, 'parts longer than the body');
 });
