@@ -12,12 +12,13 @@
  * host, the z_avg reduction chain (evaluation.ts), evalGlobal with the test chunks split over the
  * hosts, then the metrics from the gathered per-device rows (metricsOf, as in one process).
  */
-import { MAX_PAGES, PAGE_BYTES, type ArenaLayout, type Region } from '../../arena/arena.js';
+import type { ArenaLayout, Region } from '../../arena/arena.js';
 import type { Algorithm } from '../../algorithms/types.js';
 import type { RunConfig } from '../../config/types.js';
 import { ConfigError, RunError, TransportError } from '../../errors.js';
 import type { Topology } from '../../graph/types.js';
 import { readCheckpoint, writeCheckpoint, type CheckpointState, type CheckpointSubject } from '../../engine/checkpoint.js';
+import { ARENA_LIMIT_BYTES } from '../../engine/limits.js';
 import { persistentRegions, planArena, ROUNDS_PER_TASK, STATS, testChunks } from '../../engine/layout.js';
 import { nodeHost } from '../../engine/node-host.js';
 import { planRun, type RunPlan } from '../../engine/plan.js';
@@ -71,8 +72,8 @@ export class NatsRun {
     const ranges = hostRanges(n, opts.hosts, plan.topology);
     for (const [k, r] of ranges.entries()) {
       const bytes = planArena({ ...plan.layoutInput, owned: r }).totalBytes;
-      if (bytes > MAX_PAGES * PAGE_BYTES) {
-        throw new ConfigError('hosts', `host ${k} would hold devices ${r.from}..${r.to - 1}, an arena of ${(bytes / GiB).toFixed(2)} GiB, above the 4 GiB wasm32 limit of one process: use more hosts (about ${Math.ceil((opts.hosts * bytes) / (MAX_PAGES * PAGE_BYTES * 0.9))})`);
+      if (bytes > ARENA_LIMIT_BYTES) {
+        throw new ConfigError('hosts', `host ${k} would hold devices ${r.from}..${r.to - 1}, an arena of ${(bytes / GiB).toFixed(2)} GiB, above the 4 GiB wasm32 limit of one process: use more hosts (about ${Math.ceil((opts.hosts * bytes) / (ARENA_LIMIT_BYTES * 0.9))})`);
       }
     }
     const dataHash = hashRegions(plan.arena, DATA_REGIONS);
