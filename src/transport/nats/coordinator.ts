@@ -13,7 +13,7 @@ import { Bus, COORDINATOR_QUEUE, type ConnectOptions } from './bus.js';
 import { newRunId, Subjects, type RunSubjects } from './subjects.js';
 import { COORDINATOR, Reassembler, type Envelope } from './envelope.js';
 import { hostLabel } from './batches.js';
-import { Done, JoinRequest, parseMessage, Reply, type Command } from './protocol.js';
+import { decodeJson, Done, encodeJson, JoinRequest, parseMessage, Reply, type Command, type JoinReply } from './protocol.js';
 
 /** Largest reply the coordinator accepts (a host's rows of one checkpoint region). */
 const MAX_REPLY_BYTES = 2 ** 32;
@@ -89,8 +89,8 @@ export class Coordinator {
     let wake: () => void = () => {};
     const lobby = bus.serve(this.subjects.lobby, (data) => {
       let req: JoinRequest;
-      try { req = parseMessage(JoinRequest, JSON.parse(new TextDecoder().decode(data)), 'a host in the lobby'); } catch { return null; }
-      const answer = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
+      try { req = parseMessage(JoinRequest, decodeJson(data), 'a host in the lobby'); } catch { return null; }
+      const answer = (r: JoinReply): Uint8Array => encodeJson(r);
       if (req.version !== version) return answer({ ok: false, reason: `the coordinator runs sparsepush ${version}, this host ${req.version}` });
       if (joined.length >= want) return answer({ ok: false, reason: 'the run has all its hosts' });
       const index = joined.length;

@@ -19,7 +19,7 @@ import { Bus, type ConnectOptions } from './bus.js';
 import { newRunId, Subjects, type RunSubjects } from './subjects.js';
 import { Reassembler, type Envelope } from './envelope.js';
 import { errorFields, HostRun } from './host-run.js';
-import { Command, Done, JoinReply, parseMessage, type Reply } from './protocol.js';
+import { Command, decodeJson, Done, encodeJson, JoinReply, parseMessage, type Reply } from './protocol.js';
 
 /** Largest command a host accepts (a checkpoint region's rows for its range). */
 const MAX_COMMAND_BYTES = 2 ** 32;
@@ -42,8 +42,6 @@ export interface HostOptions extends ConnectOptions {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const encodeJson = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
-const decodeJson = (b: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(b));
 
 /** Serves runs until --once ends it, the signal fires, or the connection is lost; returns the exit status. */
 export async function serveHost(opts: HostOptions): Promise<number> {

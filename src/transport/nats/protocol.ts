@@ -81,6 +81,10 @@ export const Done = z.object({
 });
 export type Done = z.infer<typeof Done>;
 
+/** A lobby message (a plain JSON request or reply, outside envelopes) as bytes, and back. */
+export const encodeJson = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
+export const decodeJson = (b: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(b));
+
 /** Parses a message body against its schema; a mismatch is a TransportError naming the sender. */
 export function parseMessage<T>(schema: z.ZodType<T>, json: unknown, from: string): T {
   const r = schema.safeParse(json);
