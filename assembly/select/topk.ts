@@ -50,13 +50,11 @@ export function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, va
   if (n >= FAST_MIN_N) {
     const lo = sampleBracket(x, n, k, candBits, hist);
     const hi = bracketHi;
-    if (lo > 0 && hi == 0) {
+    if (smallKFilter(lo, n, k)) {
       // Small k: gather the ~k candidates mag >= lo (one pass over x) and answer from them.
-      if (candidatesFit(n, k)) {
-        const c = filterCandidates(x, n, lo, candIdx, candBits, cap, 0, fewCandidates());
-        if (c != OVERFLOW && c >= k) return answerFromCandidates(n, k, lo, c, outIdx, outVals, values, scratch);
-      }
-    } else if (lo > 0) {
+      const c = filterCandidates(x, n, lo, candIdx, candBits, cap, 0, fewCandidates());
+      if (c != OVERFLOW && c >= k) return answerFromCandidates(n, k, lo, c, outIdx, outVals, values, scratch);
+    } else if (lo > 0 && hi > 0) {
       // Large k: count mag >= hi and keep the band [lo, hi) (one pass), select in the band, then
       // write the answer in a second pass over x. Both candidate areas hold the band.
       const bandCap = cap << 1;
@@ -72,10 +70,13 @@ export function topk(x: usize, n: u32, k: u32, outIdx: usize, outVals: usize, va
   return fullTopk(x, n, k, outIdx, outVals, values, scratch);
 }
 
-/** After sampleBracket gave lo > 0 and no hi: the expected candidates (and k) fit the candidate area. */
-function candidatesFit(n: u32, k: u32): bool {
+/**
+ * After sampleBracket gave lo: the small-k candidate filter runs (a lo and no hi, and the expected
+ * candidates and k fit the candidate area). topk and the stream decide by this one rule.
+ */
+function smallKFilter(lo: u32, n: u32, k: u32): bool {
   const cap = topkCap(n);
-  return k <= cap - (cap >>> 2) && <f64>sampleAtLo * sampleScale * 1.25 <= <f64>cap;
+  return lo > 0 && bracketHi == 0 && k <= cap - (cap >>> 2) && <f64>sampleAtLo * sampleScale * 1.25 <= <f64>cap;
 }
 
 /**
@@ -94,7 +95,7 @@ export function candidateThreshold(x: usize, n: u32, k: u32, scratch: usize): u3
   if (k < 1 || k > n || n < FAST_MIN_N) return 0;
   const candBits = scratch + HIST_BYTES + (<usize>topkCap(n) << 2);
   const lo = sampleBracket(x, n, k, candBits, scratch);
-  return lo > 0 && bracketHi == 0 && candidatesFit(n, k) ? lo : 0;
+  return smallKFilter(lo, n, k) ? lo : 0;
 }
 
 /**
