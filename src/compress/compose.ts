@@ -276,7 +276,8 @@ export class ComposedCompressor implements KernelCompressor {
   /**
    * compressInto's pipeline wrapped in a Message: x is copied in once unless it is a vector of this
    * memory (topk: range by range, each range filtered while in cache), and the only allocations are
-   * the returned Message's arrays (and its wire bytes when they are made here). Its values are what parse() decodes from its bytes (a receiver sees exactly them).
+   * the returned Message's arrays (and its wire bytes when they are made here). Its values are
+   * what parse() decodes from its bytes (a receiver sees exactly them).
    * Sparse raw-f32 messages (topk, threshold) get only their length here: encode() writes their
    * bytes from the indices and values, which determine them.
    */
@@ -331,7 +332,7 @@ export class ComposedCompressor implements KernelCompressor {
     const cached = this.wire.get(msg);
     if (cached) return cached.slice();
     this.checkMessage(msg);
-    if (this.format.id !== 0) {
+    if (this.format.id !== ValueFormatId.f32) {
       throw new InputError(`${this.spec}: can only encode Messages this compressor produced (compress/parse): quantized values do not determine their scales`);
     }
     const d = msg.d;
