@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { main, type CliIO } from '../src/cli/main.js';
 import type { RunSummaryFile } from '../src/metrics/records.js';
@@ -14,8 +14,8 @@ import { resolveConfig } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { ConfigError, RunError } from '../src/errors.js';
 import { fakeRun, writeFakeRun } from './report.fixtures.js';
+import { ENTRY, ROOT } from './support/child.js';
 
-const ROOT = resolve('.');
 const tmp = mkdtempSync(join(tmpdir(), 'sparsepush-cli-'));
 let counter = 0;
 const freshDir = (label: string): string => join(tmp, `${label}-${++counter}`);
@@ -298,13 +298,12 @@ test('topology and dagc dispatch to their commands', async () => {
 });
 
 test('the process entry point: exit codes and a one-line error', () => {
-  const entry = join(ROOT, 'src', 'cli', 'entry.ts');
   const out = freshDir('spawn');
-  const bad = spawnSync(process.execPath, ['--import', 'tsx', entry, 'run', '--set', 'algorithm.gamma=1.5', '--out', out], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'run', '--set', 'algorithm.gamma=1.5', '--out', out], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, 'sparsepush run: algorithm.gamma: expected a number in (0, 1] or null, got 1.5\n');
   assert.equal(existsSync(out), false);
-  const version = spawnSync(process.execPath, ['--import', 'tsx', entry, '--version'], { encoding: 'utf8' });
+  const version = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, '--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
 });

@@ -10,9 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ENTRY, ROOT } from './support/child.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const ENTRY = join(ROOT, 'src', 'cli', 'entry.ts');
 const CHILD = join(ROOT, 'test', 'fixtures', 'diverge-child.ts');
 const RUNS = 20;
 const CHILD_LIMIT_MS = 120_000;

@@ -6,16 +6,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../src/output/atomic-write.js';
 import { errorRecord, writeErrorFile } from '../src/output/error-file.js';
 import { OutputError, RunError } from '../src/errors.js';
-import { deadPid } from './support/child.js';
+import { deadPid, ENTRY, ROOT } from './support/child.js';
 
-const ROOT = resolve('.');
-const ENTRY = join(ROOT, 'src', 'cli', 'entry.ts');
 const dir = mkdtempSync(join(tmpdir(), 'sp-atomic-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** The CLI from the sources (`node --import tsx ENTRY <args>`). */
+export const ENTRY = join(ROOT, 'src', 'cli', 'entry.ts');
 
 export interface ChildRun {
   readonly child: ChildProcess;

@@ -6,11 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ROOT, spawnScript, type ChildRun } from './child.js';
+import { join } from 'node:path';
+import { ENTRY, spawnScript, type ChildRun } from './child.js';
 
 export const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p)) ?? '/usr/sbin/nats-server';
-export const ENTRY = resolve(ROOT, 'src/cli/entry.ts');
 
 export interface NatsServer {
   readonly url: string;
