@@ -48,8 +48,13 @@ export function ownerTable(ranges: readonly DeviceRange[], n: number): Uint16Arr
 }
 
 /** Which devices' messages cross from one host to another in a round (the same on both sides). */
+interface TrafficSets { out: Int32Array[]; in: Int32Array[] }
+
 export class CrossTraffic {
-  private readonly cache = new WeakMap<object, { out: Int32Array[]; in: Int32Array[] }>();
+  /** Per out-peer table (fault-free runs: the same sets every period). */
+  private readonly cache = new WeakMap<object, TrafficSets>();
+  /** Per round view (a round asks for both directions: ship and receipt). */
+  private readonly byView = new WeakMap<RoundView, TrafficSets>();
 
   /** @param offlineFaults config.faults.offline > 0 (the sets then change every round) */
   constructor(
@@ -63,7 +68,16 @@ export class CrossTraffic {
   /** Per host h: h's online devices (ascending) with an out-peer here this round. */
   expectedFrom(view: RoundView): Int32Array[] { return this.sets(view).in; }
 
-  private sets(view: RoundView): { out: Int32Array[]; in: Int32Array[] } {
+  private sets(view: RoundView): TrafficSets {
+    let sets = this.byView.get(view);
+    if (!sets) {
+      sets = this.compute(view);
+      this.byView.set(view, sets);
+    }
+    return sets;
+  }
+
+  private compute(view: RoundView): TrafficSets {
     const table = view.outPeerTable();
     if (!table) return { out: this.empty(), in: this.empty() };
     const faultFree = !this.offlineFaults;
