@@ -11,7 +11,7 @@ import type { DeviceRange } from '../../engine/protocol.js';
 import { packageVersion } from '../../package.js';
 import { Bus, COORDINATOR_QUEUE, type ConnectOptions } from './bus.js';
 import { newRunId, Subjects, type RunSubjects } from './subjects.js';
-import { COORDINATOR, Reassembler, type Envelope } from './envelope.js';
+import { COORDINATOR, Reassembler } from './envelope.js';
 import { hostLabel } from './batches.js';
 import { decodeJson, Done, encodeJson, JoinRequest, parseMessage, Reply, type Command, type JoinReply } from './protocol.js';
 
@@ -135,8 +135,13 @@ export class Coordinator {
     const id = this.nextId++;
     const h = this.hosts[index]!;
     const result = new Promise<HostReply>((resolve, reject) => this.pending.set(id, { host: index, resolve, reject }));
-    await this.bus.send(this.run.cmd(h.token), { json: { ...body, id }, parts: [...parts] }, COORDINATOR);
+    await this.sendCommand(h, id, body, parts);
     return result;
+  }
+
+  /** Publishes a command's frames to host `h` (command() waits for the reply; abort and close after a failure do not). */
+  private sendCommand(h: HostHandle, id: number, body: CommandBody, parts: readonly Uint8Array[] = []): Promise<void> {
+    return this.bus.send(this.run.cmd(h.token), { json: { ...body, id }, parts: [...parts] }, COORDINATOR);
   }
 
   /**
@@ -175,10 +180,7 @@ export class Coordinator {
       const bye = this.hosts.map((h) => this.command(h.index, { op: 'close', ok }).catch(() => {}));
       await Promise.race([Promise.all(bye), new Promise((r) => setTimeout(r, 2000))]);
     } else if (!this.bus.isClosed) {
-      for (const h of this.hosts) {
-        const frames = { json: { op: 'close', id: this.nextId++, ok: false }, parts: [] } satisfies Envelope;
-        void this.bus.send(this.run.cmd(h.token), frames, COORDINATOR).catch(() => {});
-      }
+      for (const h of this.hosts) void this.sendCommand(h, this.nextId++, { op: 'close', ok: false }).catch(() => {});
       await this.bus.flush().catch(() => {});
     }
     for (const s of this.subscriptions) s.unsubscribe();
@@ -203,9 +205,7 @@ export class Coordinator {
     for (const [id, p] of this.pending) { this.pending.delete(id); p.reject(err); }
     // The other hosts may wait for the one that failed: stop their tasks.
     if (!this.bus.isClosed) {
-      for (const h of this.hosts) {
-        void this.bus.send(this.run.cmd(h.token), { json: { op: 'abort', id: this.nextId++, reason: err.message }, parts: [] }, COORDINATOR).catch(() => {});
-      }
+      for (const h of this.hosts) void this.sendCommand(h, this.nextId++, { op: 'abort', reason: err.message }).catch(() => {});
     }
   }
 
