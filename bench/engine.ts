@@ -20,12 +20,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { spawnSync } from 'node:child_process';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import type { Dataset, Partition } from '../src/data/types.js';
 import { Simulation } from '../src/engine/simulation.js';
 import { benchArgs } from './args.js';
+import { pointInChild } from './support.js';
 
 interface Row {
   devices: number;
@@ -184,9 +184,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const n of devices) {
     for (const w of workerCounts) {
-      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--single', `${n},${w}`, '--seconds', String(seconds)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      if (child.status !== 0) throw new Error(`bench point n=${n} workers=${w} failed: ${child.stderr}`);
-      const row = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Row;
+      const row = pointInChild<Row>(['--single', `${n},${w}`, '--seconds', String(seconds)], `bench point n=${n} workers=${w}`);
       rows.push(row);
       if (!json) {
         console.log(`n=${String(n).padStart(5)} workers=${w}: ${row.msPerRound.toFixed(1).padStart(8)} ms/round  ${row.roundsPerS.toFixed(2).padStart(8)} rounds/s  ${Math.round(row.deviceStepsPerS).toString().padStart(7)} device-steps/s  outside learning ${(100 * row.overheadFraction).toFixed(1)}% (in tasks ${(100 * row.inTaskFraction).toFixed(1)}%, dispatch+barrier ${(100 * row.dispatchFraction).toFixed(1)}%; outside gradient calls ${(100 * row.outsideGradientFraction).toFixed(1)}%)  learn ${(1000 * row.learnMsPerDeviceStep).toFixed(0)} us/step  cpu ${row.cpuMsPerRound.toFixed(1)} ms/round (${Math.round(row.deviceStepsPerCpuS)} steps/cpu-s), runqueue wait ${row.runqueueMsPerRound === null ? '-' : row.runqueueMsPerRound.toFixed(1)} ms/round, load ${row.load1.toFixed(1)}  arena ${row.arenaMiB.toFixed(0)} MiB  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  (setup ${row.setupS.toFixed(1)} s, ${row.rounds} rounds)`);

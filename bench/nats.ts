@@ -24,7 +24,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { spawnSync } from 'node:child_process';
 import { resolveConfig } from '../src/config/schema.js';
 import type { RunConfig } from '../src/config/types.js';
 import { Simulation } from '../src/engine/simulation.js';
@@ -33,7 +32,7 @@ import type { ChildRun } from '../test/support/child.js';
 import { serverTraffic, spawnCli, startNatsServer, type NatsServer } from '../test/support/nats.js';
 import { benchArgs } from './args.js';
 import { isMain, markdownTable } from './repro/common.js';
-import { machine, median, residentMiB } from './support.js';
+import { machine, median, pointInChild, residentMiB } from './support.js';
 
 export interface Row {
   devices: number;
@@ -226,9 +225,7 @@ async function main(): Promise<void> {
     // Each NATS point right after the local point it is compared with (the load moves).
     for (const n of devices) {
       for (const k of hostCounts) {
-        const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--local', `${n},${k}`], { encoding: 'utf8', maxBuffer: 1 << 24 });
-        if (child.status !== 0) throw new Error(`local point n=${n} workers=${k} failed: ${child.stderr}`);
-        log(JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Row);
+        log(pointInChild<Row>(['--local', `${n},${k}`], `local point n=${n} workers=${k}`));
         log(await natsPoint(server, n, k));
       }
     }

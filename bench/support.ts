@@ -1,4 +1,5 @@
 /** Shared pieces of the benchmarks: deterministic input vectors, machine description, medians, a process's memory. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Purpose, rngKey, rngUniform } from '../src/kernels/rng.js';
@@ -29,4 +30,14 @@ export function median(values: readonly number[]): number {
 export function residentMiB(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/**
+ * This script again in a fresh process with `args` (one measurement point, so points do not share a
+ * heap or warm caches); returns its last stdout line parsed as JSON. `what` names the point in errors.
+ */
+export function pointInChild<T>(args: readonly string[], what: string): T {
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (child.status !== 0) throw new Error(`${what} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as T;
 }
