@@ -54,6 +54,14 @@ export function validateCompressor(setup: AlgorithmSetup, name: string): void {
   }
 }
 
+/** A use of the choco form's public copies (`uses`, e.g. "with compensation 'qgm' follows ...") needs memory 'choco'. */
+export function requireChocoMemory(setup: AlgorithmSetup, name: string, uses: string): void {
+  const memory = setup.config.algorithm.memory;
+  if (memory !== 'choco') {
+    throw new ConfigError('algorithm.memory', `${name} ${uses}, which only memory 'choco' keeps; got '${memory}' (use sparse-push for memory ef)`);
+  }
+}
+
 /** Number of per-phase copies of the choco form: the schedule's period. */
 export function phasesOf(setup: AlgorithmSetup, name: string): number {
   const { period, spec } = setup.topology;

@@ -59,11 +59,10 @@
  *   0 it fell behind Sparse-Push on LeNet skew:1: docs/results/tune/discussion.md).
  * - With faults (changing a_i, offline peers) N_i is the in-neighbours' average only approximately.
  */
-import { ConfigError } from '../../errors.js';
 import type { AlgorithmSetup, DeviceContext, StateVector, Vec } from '../types.js';
 import { deBias } from '../common.js';
 import { lrAt, lrSum } from '../lr-schedule.js';
-import { accName, compressedPushMix, compressedPushSend, copyName, phaseOf, weightCopies } from '../compressed-gossip.js';
+import { accName, compressedPushMix, compressedPushSend, copyName, phaseOf, requireChocoMemory, weightCopies } from '../compressed-gossip.js';
 import type { Compensation } from './types.js';
 
 /** N_i before this round's send (d-vector). */
@@ -130,11 +129,7 @@ function qgmMix(dev: DeviceContext): void {
 /** Quasi-global momentum from the in-neighbours' public copies (see the header). */
 export const quasiGlobalMomentum: Compensation = {
   name: 'qgm',
-  validate: (setup: AlgorithmSetup, name: string) => {
-    if (setup.config.algorithm.memory !== 'choco') {
-      throw new ConfigError('algorithm.memory', `${name} with compensation 'qgm' follows the in-neighbours' public copies, which only memory 'choco' keeps; got '${setup.config.algorithm.memory}' (use sparse-push for memory ef)`);
-    }
-  },
+  validate: (setup: AlgorithmSetup, name: string) => requireChocoMemory(setup, name, "with compensation 'qgm' follows the in-neighbours' public copies"),
   deviceVectors: (): StateVector[] => [{ name: NBR_BEFORE }, { name: NBR_WEIGHT, length: 2 }],
   local: qgmLocal,
   send: qgmSend,

@@ -38,10 +38,10 @@
  */
 import { formatSpec, parseCompressorSpec } from '../../compress/spec.js';
 import type { WireCompressor } from '../../compress/types.js';
-import { ConfigError, RunError } from '../../errors.js';
+import { RunError } from '../../errors.js';
 import { deBias, divergenceHint } from '../common.js';
 import {
-  accName, catchUpMissedMixes, copyName, frameOf, messageScale, mixPhaseWeight, phaseOf, sendPhaseStream, sendPhaseWeight, sendsThisRound,
+  accName, catchUpMissedMixes, copyName, frameOf, messageScale, mixPhaseWeight, phaseOf, requireChocoMemory, sendPhaseStream, sendPhaseWeight, sendsThisRound,
   type PhaseStream,
 } from '../compressed-gossip.js';
 import { lrAt } from '../lr-schedule.js';
@@ -131,11 +131,7 @@ function trackingMix(dev: DeviceContext): void {
 
 export const momentumTracking: Compensation = {
   name: 'tracking',
-  validate: (setup: AlgorithmSetup, name: string) => {
-    if (setup.config.algorithm.memory !== 'choco') {
-      throw new ConfigError('algorithm.memory', `${name} with compensation 'tracking' gossips the tracker through public copies, which only memory 'choco' keeps; got '${setup.config.algorithm.memory}' (use sparse-push for memory ef)`);
-    }
-  },
+  validate: (setup: AlgorithmSetup, name: string) => requireChocoMemory(setup, name, "with compensation 'tracking' gossips the tracker through public copies"),
   deviceVectors: (setup: AlgorithmSetup): StateVector[] => {
     const out: StateVector[] = [{ name: TRACKER }, { name: GRADIENT_AVERAGE }];
     for (let k = 0; k < setup.topology.period; k++) out.push({ name: trackerCopy(k) }, { name: trackerAcc(k) });
